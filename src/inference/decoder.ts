@@ -1,0 +1,126 @@
+/**
+ * The inference forward pass: a chunk of Tq new tokens per sequence through every layer,
+ * reading and extending a KV cache, with no autograd. Prefill is one chunk of the whole
+ * (left-padded) prompt; decoding is chunks of one token. Buffers are reused across calls.
+ */
+import type { Kernels } from '../engine/kernels/types.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import { KVCache } from './kv-cache.ts';
+import { resolveWeights, type ResolvedWeights, type WeightMap } from './weights.ts';
+
+/** Named scratch buffers that grow on demand and are handed out as exact-length views. */
+class Scratch {
+  private bufs = new Map<string, Float32Array>();
+  get(name: string, n: number): Float32Array {
+    let b = this.bufs.get(name);
+    if (!b || b.length < n) {
+      b = new Float32Array(Math.max(n, Math.ceil((b?.length ?? 0) * 1.5)));
+      this.bufs.set(name, b);
+    }
+    return b.subarray(0, n);
+  }
+}
+
+export class Decoder {
+  readonly w: ResolvedWeights;
+  private scratch = new Scratch();
+  private positions = new Int32Array(0);
+
+  constructor(
+    readonly config: ModelConfig,
+    weights: WeightMap,
+    readonly k: Kernels,
+  ) {
+    this.w = resolveWeights(config, weights);
+  }
+
+  newCache(B: number, S: number): KVCache {
+    if (S > this.config.maxPositions) {
+      throw new Error(`inference: ${S} positions requested but the model supports at most ${this.config.maxPositions} (config maxPositions)`);
+    }
+    return new KVCache(this.config, B, S);
+  }
+
+  /**
+   * Runs ids [B * Tq] (row b*Tq + t is sequence b's t-th new token) through the model,
+   * appending to the cache, and returns the logits [outRows.length, V] of the requested rows.
+   */
+  forward(ids: Int32Array, Tq: number, cache: KVCache, outRows: ArrayLike<number>): Float32Array {
+    const { config: c, k: K, w } = this;
+    const B = cache.B, rows = B * Tq;
+    if (ids.length !== rows) throw new Error(`inference: ${ids.length} ids for ${B} sequences x ${Tq} tokens`);
+    if (cache.length + Tq > cache.S) throw new Error(`inference: KV cache full (${cache.length} + ${Tq} > ${cache.S})`);
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= c.vocabSize) throw new Error(`inference: token id ${ids[i]} outside the vocabulary [0, ${c.vocabSize})`);
+    }
+    const D = c.hiddenSize, F = c.intermediateSize, Dh = c.headDim;
+    const Hq = c.numHeads, Hkv = c.numKvHeads, qDim = Hq * Dh, kvDim = Hkv * Dh;
+    const start = cache.length;
+
+    if (this.positions.length < rows) this.positions = new Int32Array(rows);
+    const pos = this.positions.subarray(0, rows);
+    for (let b = 0; b < B; b++) for (let t = 0; t < Tq; t++) pos[b * Tq + t] = cache.position(b, start + t);
+
+    const s = this.scratch;
+    const x = s.get('x', rows * D);
+    K.embedding(w.embed, ids, D, x);
+    const h = s.get('h', rows * D), rstd = s.get('rstd', rows * Math.max(Hq, 1));
+    const q = s.get('q', rows * qDim), kk = s.get('k', rows * kvDim), vv = s.get('v', rows * kvDim);
+    const att = s.get('att', rows * qDim), o = s.get('o', rows * D);
+    const g = s.get('g', rows * F), u = s.get('u', rows * F);
+    const linear = (inp: Float32Array, W: Float32Array, out: Float32Array, nOut: number, nIn: number, bias?: Float32Array) => {
+      K.sgemm({ transA: false, transB: true, M: rows, N: nOut, K: nIn, a: inp, b: W, c: out });
+      if (bias) K.addRowVector(out, bias, rows, nOut, out);
+    };
+
+    for (let l = 0; l < c.numLayers; l++) {
+      const L = w.layers[l];
+      K.rmsnorm(x, L.inputNorm, rows, D, c.rmsNormEps, h, rstd.subarray(0, rows));
+      linear(h, L.q, q, qDim, D, L.qBias);
+      linear(h, L.k, kk, kvDim, D, L.kBias);
+      linear(h, L.v, vv, kvDim, D, L.vBias);
+      if (L.qNorm && L.kNorm) {
+        K.rmsnorm(q, L.qNorm, rows * Hq, Dh, c.rmsNormEps, q, s.get('rq', rows * Hq));
+        K.rmsnorm(kk, L.kNorm, rows * Hkv, Dh, c.rmsNormEps, kk, s.get('rk', rows * Hkv));
+      }
+      K.rope(q, rows, Hq, Dh, pos, c.ropeTheta, false, q);
+      K.rope(kk, rows, Hkv, Dh, pos, c.ropeTheta, false, kk);
+      const ck = cache.k[l], cv = cache.v[l];
+      for (let b = 0; b < B; b++) {
+        const src = b * Tq * kvDim, dst = (b * cache.S + start) * kvDim;
+        ck.set(kk.subarray(src, src + Tq * kvDim), dst);
+        cv.set(vv.subarray(src, src + Tq * kvDim), dst);
+      }
+      K.attention({
+        q, k: ck, v: cv, out: att, B, Tq, S: cache.S, kvLen: start + Tq, qOffset: start,
+        Hq, Hkv, Dh, scale: 1 / Math.sqrt(Dh), kvStart: cache.kvStart,
+      });
+      // Padding queries see no key at all; their rows are never read, but keep them finite.
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < Tq && start + t < cache.kvStart[b]; t++) att.fill(0, (b * Tq + t) * qDim, (b * Tq + t + 1) * qDim);
+      }
+      linear(att, L.o, o, D, qDim);
+      K.add(x, o, x);
+      K.rmsnorm(x, L.postNorm, rows, D, c.rmsNormEps, h, rstd.subarray(0, rows));
+      linear(h, L.gate, g, F, D);
+      linear(h, L.up, u, F, D);
+      K.swiglu(g, u, g);
+      linear(g, L.down, o, D, F);
+      K.add(x, o, x);
+    }
+    cache.length = start + Tq;
+
+    // Only the requested rows go through the final norm and the (possibly huge) LM head.
+    const n = outRows.length;
+    const sel = s.get('sel', n * D), selN = s.get('selN', n * D);
+    for (let i = 0; i < n; i++) {
+      const r = outRows[i];
+      if (r < 0 || r >= rows) throw new Error(`inference: output row ${r} outside [0, ${rows})`);
+      sel.set(x.subarray(r * D, (r + 1) * D), i * D);
+    }
+    K.rmsnorm(sel, w.finalNorm, n, D, c.rmsNormEps, selN, s.get('rstdOut', n));
+    const logits = new Float32Array(n * c.vocabSize);
+    K.sgemm({ transA: false, transB: true, M: n, N: c.vocabSize, K: D, a: selN, b: w.lmHead, c: logits });
+    return logits;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Batched sampling with a KV cache. Prompts of different lengths are left-padded into one
+ * batch (the cache masks the padding), prefilled in one pass, then decoded one token per
+ * sequence per step. Each request draws from its own Rng (from its seed, or forked from the
+ * caller's), so a request's tokens do not depend on what else is in the batch.
+ */
+import type { Completion, SampleRequest } from '../backends/types.ts';
+import { Rng } from '../util/rng.ts';
+import type { Decoder } from './decoder.ts';
+import { chooseToken, validateTruncation, type Truncation } from './sampling.ts';
+
+export interface SamplerOptions {
+  /** Turns token ids into text (for stop strings and Completion.text). */
+  decode: (ids: number[]) => string;
+  /** Default stop ids when a request gives none (e.g. the tokenizer's end-of-sequence). */
+  eosIds: number[];
+  /** Token used to fill padding slots (any valid id; it is masked out). */
+  padId: number;
+  /** Source of per-request generators for requests without a seed. */
+  rng?: Rng;
+}
+
+interface RowState {
+  req: SampleRequest;
+  tr: Truncation;
+  rng: Rng;
+  stopIds: Set<number>;
+  tokens: number[];
+  logprobs: number[];
+  done: boolean;
+  stopReason: 'stop' | 'length';
+  text: string;
+  /** True once `text` was cut at a stop string (otherwise it is decoded at the end). */
+  textFinal: boolean;
+}
+
+export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptions): Completion[] {
+  if (reqs.length === 0) return [];
+  const B = reqs.length;
+  const rows: RowState[] = reqs.map((req, i) => {
+    const where = `sample request ${i}`;
+    if (!Array.isArray(req.prompt) || req.prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids`);
+    if (!Number.isInteger(req.maxTokens) || req.maxTokens < 1) throw new Error(`${where}: maxTokens must be a whole number >= 1, got ${req.maxTokens}`);
+    const rng = req.seed !== undefined ? new Rng(req.seed) : (opts.rng ?? new Rng(0)).fork();
+    return {
+      req, tr: validateTruncation(req, where), rng,
+      stopIds: new Set(req.stopTokenIds ?? opts.eosIds),
+      tokens: [], logprobs: [], done: false, stopReason: 'length', text: '', textFinal: false,
+    };
+  });
+  const P = Math.max(...reqs.map((r) => r.prompt.length));
+  const maxNew = Math.max(...reqs.map((r) => r.maxTokens));
+  const cache = decoder.newCache(B, P + maxNew);
+
+  const ids = new Int32Array(B * P).fill(opts.padId);
+  reqs.forEach((r, b) => {
+    cache.kvStart[b] = P - r.prompt.length;
+    ids.set(r.prompt, b * P + cache.kvStart[b]);
+  });
+  let logits = decoder.forward(ids, P, cache, rows.map((_, b) => b * P + P - 1));
+  const V = decoder.config.vocabSize;
+  const step = new Int32Array(B);
+  const allRows = rows.map((_, b) => b);
+
+  for (let t = 0; t < maxNew; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = rows[b];
+      if (row.done) {
+        step[b] = opts.padId;
+        continue;
+      }
+      const choice = chooseToken(logits.subarray(b * V, (b + 1) * V), row.tr, row.rng);
+      step[b] = choice.id;
+      finishToken(row, choice.id, choice.logprob, opts);
+    }
+    if (rows.every((r) => r.done) || t === maxNew - 1) break;
+    logits = decoder.forward(step, 1, cache, allRows);
+  }
+
+  return rows.map((r) => ({
+    tokens: r.tokens,
+    text: r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id))),
+    logprobs: Float32Array.from(r.logprobs),
+    stopReason: r.stopReason,
+  }));
+}
+
+function finishToken(row: RowState, id: number, logprob: number, opts: SamplerOptions): void {
+  if (row.stopIds.has(id)) {
+    // The stop token is part of what was sampled (RL trains on it), but not of the text.
+    row.tokens.push(id);
+    row.logprobs.push(logprob);
+    row.done = true;
+    row.stopReason = 'stop';
+    return;
+  }
+  row.tokens.push(id);
+  row.logprobs.push(logprob);
+  const stops = row.req.stop ?? [];
+  if (stops.length) row.text = opts.decode(row.tokens);
+  for (const s of stops) {
+    if (s.length === 0) continue;
+    const at = row.text.indexOf(s);
+    if (at >= 0) {
+      // Keep the tokens up to and including the one that completed the stop string, so that
+      // training sees exactly what was sampled; the text ends before the stop string.
+      row.text = row.text.slice(0, at);
+      row.textFinal = true;
+      row.done = true;
+      row.stopReason = 'stop';
+      return;
+    }
+  }
+  if (row.tokens.length >= row.req.maxTokens) {
+    row.done = true;
+    row.stopReason = 'length';
+  }
+}
