@@ -88,3 +88,21 @@ export class MetricMeans {
     return { ...out, ...extra };
   }
 }
+
+/** log p(y) under the softmax of logits row r: z_y - LSE(z). */
+export function tokenLogp(z: Float32Array, r: number, V: number, y: number): { logp: number; lse: number } {
+  const lse = rowLse(z, r * V, V);
+  return { logp: z[r * V + y] - lse, lse };
+}
+
+/**
+ * grad[row r] += scale * d log p(y) / dz  =  scale * (onehot(y) - softmax(z)).
+ * Every sampled-token loss (policy gradient, hard cross-entropy) ends in this.
+ */
+export function addLogpGrad(z: Float32Array, r: number, V: number, y: number, lse: number, scale: number, grad: Float32Array): void {
+  const off = r * V;
+  for (let v = 0; v < V; v++) {
+    const p = Math.exp(z[off + v] - lse);
+    grad[off + v] += v === y ? scale * (1 - p) : -scale * p;
+  }
+}
