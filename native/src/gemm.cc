@@ -1,5 +1,197 @@
-// SGEMM kernels (placeholder until the packed kernel lands).
+// SGEMM: the Node-API binding (argument validation) and the threading policy.
+//   sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC)
+// C[i] = alpha * op(A[i]) @ op(B[i]) + beta * C[i] for i < batch, row-major, leading dimensions
+// lda/ldb/ldc as stored. A stride of 0 broadcasts that operand. strideC = 0 with batch > 1 is a
+// reduction: every item adds into the one C (beta is applied once), which is what a weight
+// gradient summed over a batch needs. beta = 0 overwrites C without reading it.
+//
+// Threads: a big matrix is split inside (row or column blocks of C, each thread packing its own
+// operands); a batch of small matrices is split across items, never inside each (fork/join and
+// packing overhead would dominate); tiny problems run on the calling thread only.
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include "gemm_packed.h"
+#include "gemm_problem.h"
+#include "gemm_small.h"
 #include "napi_util.h"
+
 namespace distil {
-void RegisterGemm(napi_env, napi_value) {}
+namespace gemm {
+
+// Multiply-adds below which waking a second thread costs more than it saves (a few microseconds).
+constexpr double kParallelWork = 1 << 17;
+
+// C = beta * C for one item (alpha == 0 or K == 0: op(A) @ op(B) contributes nothing).
+static void ScaleC(float* c, int64_t ldc, int64_t M, int64_t N, float beta) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) c[i * ldc + j] = beta == 0.f ? 0.f : beta * c[i * ldc + j];
 }
+
+// One rectangle of one item's C, on the calling thread.
+static void RunBlock(const Problem& p, int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const View A = OpA(p, b), B = OpB(p, b);
+  float* C = p.c + b * p.strideC;
+  if (p.M <= kSmallM)
+    SmallBlock(A, B, p.transB, C, p.ldc, p.M, p.K, n0, n1, p.alpha, p.beta);  // never split in M
+  else
+    PackedBlock(A, B, C, p.ldc, p.K, m0, m1, n0, n1, p.alpha, p.beta);
+}
+
+// Start of part `i` of `parts` when [0, len) is cut at multiples of `unit`.
+static int64_t Cut(int64_t len, int64_t parts, int64_t i, int64_t unit) {
+  const int64_t units = (len + unit - 1) / unit;
+  return std::min(len, units * i / parts * unit);
+}
+
+// Items run independently (C items do not overlap).
+static void RunItems(const Problem& p) {
+  const int nt = omp_get_max_threads();
+  const double work = double(p.M) * double(p.N) * double(p.K) * double(p.batch);
+  if (nt <= 1 || work < kParallelWork) {
+    for (int64_t b = 0; b < p.batch; ++b) RunBlock(p, b, 0, p.M, 0, p.N);
+    return;
+  }
+  // Cut each item into just enough parts that the tasks divide evenly among the threads
+  // (batch 1 -> nt parts; a batch that is a multiple of nt -> whole items).
+  const bool small = p.M <= kSmallM;
+  const bool alongM = !small && p.M > p.N;  // each thread packs its own B when splitting M
+  const int64_t unit = small ? 64 : alongM ? MR : NR;
+  const int64_t len = alongM ? p.M : p.N;
+  int64_t parts = nt / std::gcd<int64_t>(p.batch, nt);
+  parts = std::max<int64_t>(1, std::min(parts, (len + unit - 1) / unit));
+  const int64_t tasks = p.batch * parts;
+  const int threads = int(std::min<int64_t>(nt, tasks));
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t t = 0; t < tasks; ++t) {
+    const int64_t b = t / parts, i = t % parts;
+    const int64_t lo = Cut(len, parts, i, unit), hi = Cut(len, parts, i + 1, unit);
+    if (lo >= hi) continue;
+    if (alongM) RunBlock(p, b, lo, hi, 0, p.N);
+    else RunBlock(p, b, 0, p.M, lo, hi);
+  }
+}
+
+static void Run(const Problem& p) {
+  if (p.M == 0 || p.N == 0 || p.batch == 0) return;
+  const bool reduce = p.batch > 1 && p.strideC == 0;
+  if (p.K == 0 || p.alpha == 0.f) {
+    for (int64_t b = 0; b < (reduce ? 1 : p.batch); ++b) ScaleC(p.c + b * p.strideC, p.ldc, p.M, p.N, p.beta);
+    return;
+  }
+  if (!reduce) return RunItems(p);
+  // Reduction into one C: items one after another (each may still use every thread inside).
+  for (int64_t b = 0; b < p.batch; ++b) {
+    Problem q = p;
+    q.batch = 1;
+    q.a = p.a + b * p.strideA;
+    q.b = p.b + b * p.strideB;
+    q.beta = b == 0 ? p.beta : 1.f;
+    RunItems(q);
+  }
+}
+
+}  // namespace gemm
+
+// ---------------------------------------------------------------------------------------------
+// Binding
+
+using I128 = __int128;
+
+// A non-negative integer argument (a JS number with no fraction, below 2^53).
+static bool GetCount(napi_env env, napi_value v, const char* name, int64_t* out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !std::isfinite(d) || d != std::floor(d) || d < 0 ||
+      d > 9007199254740991.0) {
+    napi_throw_type_error(env, nullptr, (std::string("sgemm: argument '") + name + "' must be a non-negative integer").c_str());
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+// Elements a batch of rows x cols matrices (row stride ld, item stride stride) spans.
+static I128 Span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
+  if (batch == 0 || rows == 0 || cols == 0) return 0;
+  return I128(batch - 1) * stride + I128(rows - 1) * ld + cols;
+}
+
+static std::string Str(I128 v) { return std::to_string(static_cast<long long>(v)); }
+
+static bool Fail(napi_env env, const std::string& msg) {
+  napi_throw_type_error(env, nullptr, ("sgemm: " + msg).c_str());
+  return false;
+}
+
+// Checks one operand: leading dimension wide enough for a row, buffer long enough for the batch.
+static bool CheckOperand(napi_env env, const char* buf, const char* ldName, const char* strideName,
+                         size_t length, int64_t batch, int64_t stride, int64_t rows, int64_t cols,
+                         int64_t ld, const char* colsName, I128* span) {
+  if (ld < std::max<int64_t>(1, cols))
+    return Fail(env, std::string("argument '") + ldName + "' (" + std::to_string(ld) + ") must be >= " + colsName +
+                         " (" + std::to_string(cols) + ") and >= 1");
+  *span = Span(batch, stride, rows, cols, ld);
+  if (*span > I128(length))
+    return Fail(env, std::string("argument '") + buf + "' is too short: " + std::to_string(rows) + "x" +
+                         std::to_string(cols) + " with " + ldName + "=" + std::to_string(ld) + ", batch=" +
+                         std::to_string(batch) + ", " + strideName + "=" + std::to_string(stride) + " needs " +
+                         Str(*span) + " elements, it has " + std::to_string(length));
+  return true;
+}
+
+static bool Overlap(const float* x, I128 nx, const float* y, I128 ny) {
+  if (nx == 0 || ny == 0) return false;
+  return x < y + static_cast<int64_t>(ny) && y < x + static_cast<int64_t>(nx);
+}
+
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  napi_value argv[17];
+  if (!GetArgs(env, info, 17, argv, "sgemm")) return nullptr;
+  gemm::Problem p{};
+  double alpha, beta;
+  F32View a, b, c;
+  if (!GetBool(env, argv[0], "transA", &p.transA) || !GetBool(env, argv[1], "transB", &p.transB) ||
+      !GetCount(env, argv[2], "M", &p.M) || !GetCount(env, argv[3], "N", &p.N) || !GetCount(env, argv[4], "K", &p.K) ||
+      !GetF64(env, argv[5], "alpha", &alpha) || !GetF32(env, argv[6], "a", &a) ||
+      !GetCount(env, argv[7], "lda", &p.lda) || !GetF32(env, argv[8], "b", &b) ||
+      !GetCount(env, argv[9], "ldb", &p.ldb) || !GetF64(env, argv[10], "beta", &beta) ||
+      !GetF32(env, argv[11], "c", &c) || !GetCount(env, argv[12], "ldc", &p.ldc) ||
+      !GetCount(env, argv[13], "batch", &p.batch) || !GetCount(env, argv[14], "strideA", &p.strideA) ||
+      !GetCount(env, argv[15], "strideB", &p.strideB) || !GetCount(env, argv[16], "strideC", &p.strideC))
+    return nullptr;
+  p.alpha = static_cast<float>(alpha);
+  p.beta = static_cast<float>(beta);
+  p.a = a.data; p.b = b.data; p.c = c.data;
+
+  // As stored: A is M x K (K x M when transposed), B is K x N (N x K when transposed).
+  I128 spanA, spanB, spanC;
+  if (!CheckOperand(env, "a", "lda", "strideA", a.length, p.batch, p.strideA, p.transA ? p.K : p.M,
+                    p.transA ? p.M : p.K, p.lda, p.transA ? "M" : "K", &spanA) ||
+      !CheckOperand(env, "b", "ldb", "strideB", b.length, p.batch, p.strideB, p.transB ? p.N : p.K,
+                    p.transB ? p.K : p.N, p.ldb, p.transB ? "K" : "N", &spanB) ||
+      !CheckOperand(env, "c", "ldc", "strideC", c.length, p.batch, p.strideC, p.M, p.N, p.ldc, "N", &spanC))
+    return nullptr;
+  // Items of C must not overlap (threads write them concurrently), except strideC = 0 (reduction).
+  // Allowed: items one after another, or interleaved within each row (e.g. heads of [T, H, D]).
+  if (p.batch > 1 && p.strideC != 0 && p.M > 0 && p.N > 0) {
+    const bool sequential = I128(p.strideC) >= I128(p.M - 1) * p.ldc + p.N;
+    const bool interleaved = p.strideC >= p.N && I128(p.batch - 1) * p.strideC + p.N <= p.ldc;
+    if (!sequential && !interleaved) {
+      Fail(env, "argument 'strideC' (" + std::to_string(p.strideC) + ") makes the " + std::to_string(p.batch) +
+                    " items of C overlap (use 0 to sum them into one C)");
+      return nullptr;
+    }
+  }
+  // C is written while A and B are read (after packing, in blocks): sharing memory corrupts both.
+  if (Overlap(p.c, spanC, p.a, spanA)) { Fail(env, "'c' must not share memory with 'a'"); return nullptr; }
+  if (Overlap(p.c, spanC, p.b, spanB)) { Fail(env, "'c' must not share memory with 'b'"); return nullptr; }
+
+  gemm::Run(p);
+  return nullptr;
+}
+
+void RegisterGemm(napi_env env, napi_value exports) { SetFn(env, exports, "sgemm", Sgemm); }
+
+}  // namespace distil

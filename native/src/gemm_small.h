@@ -1,0 +1,145 @@
+// SGEMM for few rows of C (M <= kSmallM): the matrix-vector-like shapes of decoding, where
+// packing B would cost as much as the multiply itself. op(A) (at most 8 x K) is copied once,
+// contiguous and pre-scaled by alpha; B is then streamed straight from where it lives:
+//   B not transposed: rows of B are contiguous in n, so C rows are built 8*NV columns at a time
+//                     with the A values broadcast (each element of B read once per row chunk);
+//   B transposed:     columns of op(B) are contiguous in k, so each C entry is a dot product,
+//                     NB of them at once to keep enough independent FMA chains in flight.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+#include "gemm_problem.h"
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+namespace distil {
+namespace gemm {
+
+constexpr int64_t kSmallM = 8;
+
+#ifdef __AVX2__
+static inline float HSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// R rows x 8*NV columns of C from B not transposed (b points at column j of row 0).
+template <int R, int NV>
+static inline void NNTile(int64_t K, const float* ac, const float* b, int64_t ldb, float* c,
+                          int64_t ldc, float beta) {
+  __m256 acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K; ++k) {
+    const float* bk = b + k * ldb;
+    // Rows of B are ldb apart (often a page or more): the hardware prefetcher does not follow.
+    for (int v = 0; v < NV; v += 2) _mm_prefetch(reinterpret_cast<const char*>(bk + 8 * ldb + 8 * v), _MM_HINT_T0);
+    __m256 bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(bk + 8 * v);
+    for (int r = 0; r < R; ++r) {
+      const __m256 a = _mm256_broadcast_ss(ac + r * K + k);
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(a, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) {
+      float* p = c + r * ldc + 8 * v;
+      _mm256_storeu_ps(p, beta == 0.f ? acc[r][v] : _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(p), acc[r][v]));
+    }
+}
+
+// R rows x NB columns of C from B transposed (b points at column j of op(B), contiguous in k).
+template <int R, int NB>
+static inline void NTTile(int64_t K, const float* ac, const float* b, int64_t ldb, float* c,
+                          int64_t ldc, float beta) {
+  __m256 acc[R][NB];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    __m256 av[R];
+    for (int r = 0; r < R; ++r) av[r] = _mm256_loadu_ps(ac + r * K + k);
+    for (int j = 0; j < NB; ++j) {
+      const __m256 bv = _mm256_loadu_ps(b + j * ldb + k);
+      for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(av[r], bv, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NB; ++j) {
+      float s = HSum(acc[r][j]);
+      for (int64_t t = k; t < K; ++t) s += ac[r * K + t] * b[j * ldb + t];
+      float* p = c + r * ldc + j;
+      *p = beta == 0.f ? s : s + beta * *p;
+    }
+}
+
+// Columns [n0, n1) of R rows of C.
+template <int R>
+static inline void SmallRows(bool transB, int64_t K, const float* ac, const View& B, float* c,
+                             int64_t ldc, int64_t n0, int64_t n1, float beta) {
+  int64_t j = n0;
+  if (!transB) {
+    constexpr int NV = R == 1 ? 8 : R == 2 ? 4 : R == 3 ? 3 : 2;
+    for (; j + 8 * NV <= n1; j += 8 * NV) NNTile<R, NV>(K, ac, B.p + j, B.rs, c + j, ldc, beta);
+    for (; j + 8 <= n1; j += 8) NNTile<R, 1>(K, ac, B.p + j, B.rs, c + j, ldc, beta);
+    for (; j < n1; ++j)  // the last < 8 columns: plain dot products down a column of B
+      for (int r = 0; r < R; ++r) {
+        float s = 0.f;
+        for (int64_t k = 0; k < K; ++k) s += ac[r * K + k] * B.p[k * B.rs + j];
+        float* p = c + r * ldc + j;
+        *p = beta == 0.f ? s : s + beta * *p;
+      }
+  } else {
+    constexpr int NB = R == 1 ? 8 : R == 2 ? 4 : R == 3 ? 3 : 2;
+    for (; j + NB <= n1; j += NB) NTTile<R, NB>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
+    for (; j < n1; ++j) NTTile<R, 1>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
+  }
+}
+#else
+template <int R>
+static inline void SmallRows(bool, int64_t K, const float* ac, const View& B, float* c, int64_t ldc,
+                             int64_t n0, int64_t n1, float beta) {
+  for (int r = 0; r < R; ++r)
+    for (int64_t j = n0; j < n1; ++j) {
+      float s = 0.f;
+      for (int64_t k = 0; k < K; ++k) s += ac[r * K + k] * B.at(k, j);
+      float* p = c + r * ldc + j;
+      *p = beta == 0.f ? s : s + beta * *p;
+    }
+}
+#endif
+
+// C[0:M, n0:n1] = alpha * op(A) @ op(B)[:, n0:n1] + beta * C[0:M, n0:n1], for M <= kSmallM.
+static void SmallBlock(const View& A, const View& B, bool transB, float* C, int64_t ldc, int64_t M,
+                       int64_t K, int64_t n0, int64_t n1, float alpha, float beta) {
+  thread_local std::vector<float> acBuf;
+  acBuf.resize(static_cast<size_t>(M * K));
+  float* ac = acBuf.data();
+  for (int64_t r = 0; r < M; ++r)
+    for (int64_t k = 0; k < K; ++k) ac[r * K + k] = alpha * A.at(r, k);
+  // Row chunks share one pass over B: up to 6 rows when B is not transposed, up to 4 when it
+  // is (the dot-product tile also keeps R rows of A in registers).
+  int64_t r0 = 0;
+  while (r0 < M) {
+    const int64_t left = M - r0;
+    const int64_t R = !transB ? (left <= 6 ? left : 4) : (left <= 4 ? left : left <= 6 ? 3 : 4);
+    const float* acr = ac + r0 * K;
+    float* cr = C + r0 * ldc;
+    switch (R) {
+      case 1: SmallRows<1>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+      case 2: SmallRows<2>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+      case 3: SmallRows<3>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+      case 4: SmallRows<4>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+      case 5: SmallRows<5>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+      default: SmallRows<6>(transB, K, acr, B, cr, ldc, n0, n1, beta); break;
+    }
+    r0 += R;
+  }
+}
+
+}  // namespace gemm
+}  // namespace distil
