@@ -1,0 +1,30 @@
+/** RMSNorm over the last dimension (Llama/Qwen): y = x / sqrt(mean(x^2) + eps) * w. */
+import { kernels } from '../kernels/index.ts';
+import { acquire } from '../pool.ts';
+import { record, shapeStr, Tensor } from '../tensor.ts';
+import { fail, rowsCols } from './util.ts';
+
+/**
+ * x [..., D], w [D]. Also serves Qwen3's per-head q/k norm: pass x as [rows * heads, Dh]
+ * (or any shape whose last dimension is Dh) with w [Dh].
+ */
+export function rmsnorm(x: Tensor, w: Tensor, eps: number): Tensor {
+  const [R, D] = rowsCols('rmsnorm', x);
+  if (w.shape.length !== 1 || w.shape[0] !== D) fail('rmsnorm', `x is ${shapeStr(x.shape)} but weight ${w.describe()} must be [${D}]`);
+  const out = Tensor.empty(x.shape);
+  const rstd = acquire(R);
+  kernels().rmsnorm(x.data, w.data, R, D, eps, out.data, rstd);
+  return record(
+    out,
+    [x, w],
+    (g) => {
+      // The kernel always accumulates dw; dx is overwritten on its first contribution.
+      const dw = w.requiresGrad ? w.zeroedGrad() : new Float32Array(D);
+      if (x.requiresGrad) {
+        const acc = x.beginGrad();
+        kernels().rmsnormBackward(x.data, w.data, rstd, g, R, D, x.gradBuf, dw, acc);
+      } else kernels().rmsnormBackward(x.data, w.data, rstd, g, R, D, new Float32Array(R * D), dw, false);
+    },
+    [rstd],
+  );
+}
