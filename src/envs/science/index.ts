@@ -1,0 +1,57 @@
+/**
+ * The `science` env: balancing chemical equations and converting units, mixed or one of
+ * them (`task: 'chem' | 'units'`). Levels 1-4 exist for both; level 5 (ionic equations with
+ * charges) is chemistry only. Prompts are `Q: ...` lines; the tiniest levels are short
+ * enough for a character model.
+ */
+import type { Env, Split, Task, TaskOptions } from '../types.ts';
+import { drawTasks, resolveLevels, type Generated } from '../loaders/split.ts';
+import type { Rng } from '../../util/rng.ts';
+import { CHEM_LEVELS, chemTestFraction, generateChem } from './chem/generate.ts';
+import { verifyChem } from './chem/verify.ts';
+import { UNIT_LEVELS, generateUnits } from './units/generate.ts';
+import { verifyUnits } from './units/verify.ts';
+
+export type ScienceTask = 'chem' | 'units' | 'mixed';
+
+export interface ScienceEnvOptions {
+  /** Which sub-task to draw (default 'mixed': chem or units with equal chance). */
+  task?: ScienceTask;
+  /** Relative tolerance for unit conversions (default 1e-3). */
+  tolerance?: number;
+  /** Levels used when tasks() is not given any. */
+  defaultLevels?: number[];
+}
+
+export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
+  const task = options.task ?? 'mixed';
+  if (!['chem', 'units', 'mixed'].includes(task)) throw new Error(`science: task must be chem, units or mixed, got '${task}'`);
+  const tolerance = options.tolerance ?? 1e-3;
+  const name = 'science';
+  const levels = task === 'units' ? UNIT_LEVELS : CHEM_LEVELS;
+  const defaults = resolveLevels(name, levels, task === 'units' ? [1, 2, 3] : [1, 2, 3], options.defaultLevels);
+
+  const generate = (level: number, rng: Rng): Generated => {
+    const units = task === 'units' || (task === 'mixed' && UNIT_LEVELS.includes(level) && rng.int(2) === 1);
+    return units ? generateUnits(level, rng) : generateChem(level, rng);
+  };
+  const testFraction = (level: number) => (task === 'units' ? (level === 1 ? 0.2 : 0.125) : chemTestFraction(level));
+
+  return {
+    name,
+    description:
+      'Chemical equations (`Q: H2+O2=H2O` -> `2H2+O2=2H2O`; levels 1-5, 5 = ions with charges) and unit ' +
+      'conversion (`Q: 5 km/h to m/s`, one factor per line `5 km/h * 1000 m/km = 5000 m/h`, then `A: 1.3889 m/s`; levels 1-4). ' +
+      `Sub-task: ${task}.`,
+    levels,
+    tasks(split: Split, n: number, seed: number, opts?: TaskOptions): Task[] {
+      const lv = resolveLevels(name, levels, defaults, opts?.levels);
+      return drawTasks({ env: name, split, n, seed, levels: lv, generate, testFraction });
+    },
+    async evaluate(t, completion) {
+      if (t.meta.kind === 'chem') return verifyChem(t, completion);
+      if (t.meta.kind === 'units') return verifyUnits(t, completion, tolerance);
+      throw new Error(`science: task ${t.id} has unknown kind '${String(t.meta.kind)}'`);
+    },
+  };
+}
