@@ -63,3 +63,28 @@ export function softCrossEntropy(
   }
   return { loss, grad, perRow, metrics: mm.means() };
 }
+
+/**
+ * Per-row H(q~, p~) and KL(q~ || p~) over the closed support, for every row, without a
+ * gradient: the inputs to future credit (H_t of each visited state) and to KL-based masks.
+ */
+export function rowCrossEntropies(block: LogitsBlock, targets: TopKTargets, support: Support = 'tail'): { ce: Float64Array; kl: Float64Array } {
+  checkBlock('rowCrossEntropies', block);
+  checkTargets('rowCrossEntropies', block, targets, support);
+  const ce = new Float64Array(block.N), kl = new Float64Array(block.N);
+  const row = new ClosedRow(block, targets, support);
+  for (let r = 0; r < block.N; r++) {
+    row.close(r);
+    let H = 0, Hq = 0;
+    for (let j = 0; j < row.m; j++) {
+      const q = row.q[j];
+      if (q > 0) {
+        H -= q * row.logp[j];
+        Hq -= q * Math.log(q);
+      }
+    }
+    ce[r] = H;
+    kl[r] = H - Hq;
+  }
+  return { ce, kl };
+}
