@@ -1,0 +1,38 @@
+/**
+ * Env name -> factory. Factories may be async so that heavy envs (the code sandbox) are
+ * only imported when asked for; `getEnv` is therefore async too.
+ */
+import type { Env } from './types.ts';
+
+export type EnvOptions = Record<string, unknown>;
+export type EnvFactory = (options?: EnvOptions) => Env | Promise<Env>;
+
+const factories = new Map<string, EnvFactory>();
+
+export function registerEnv(name: string, factory: EnvFactory): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`env name '${name}' must be lowercase letters, digits and '-'`);
+  if (factories.has(name)) throw new Error(`env '${name}' is already registered`);
+  factories.set(name, factory);
+}
+
+export function envNames(): string[] {
+  return [...factories.keys()].sort();
+}
+
+export async function getEnv(name: string, options: EnvOptions = {}): Promise<Env> {
+  const f = factories.get(name);
+  if (!f) throw new Error(`unknown env '${name}'; known envs: ${envNames().join(', ')}`);
+  return await f(options);
+}
+
+registerEnv('math', async (o) => (await import('./math/index.ts')).createMathEnv(o));
+registerEnv('science', async (o) => (await import('./science/index.ts')).createScienceEnv(o));
+// The code env lives in its own module tree with a sandbox; load it only when used (and
+// by URL, so that this file type-checks and loads even where that module is absent).
+registerEnv('code', async (o) => {
+  const url = new URL('./code/index.ts', import.meta.url).href;
+  const mod = (await import(url)) as { createCodeEnv: (options?: EnvOptions) => Env };
+  return mod.createCodeEnv(o);
+});
+registerEnv('math-jsonl', async (o) => (await import('./loaders/mathJsonlEnv.ts')).createMathJsonlEnv(o ?? {}));
+registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcqEnv.ts')).createMcqJsonlEnv(o ?? {}));
