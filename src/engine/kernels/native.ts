@@ -1,11 +1,117 @@
 /**
  * Loads the C++ addon (native/build/distil.node) and adapts it to the Kernels interface.
- * Placeholder until the native kernels land: reports that it is not available.
+ *
+ * The addon takes positional arguments only (no option objects cross into C++), so this
+ * file resolves every default and unpacks the argument objects; each method is one call.
+ * A kernel the addon does not export (an older build, a kernel not yet ported) falls back
+ * to the TypeScript reference, so a partial addon is still usable; `nativeMissing` lists them.
  */
-import type { Kernels } from './types.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { jsKernels } from './js.ts';
+import type { Kernels, Support } from './types.ts';
 
 export type NativeLoad = { kernels: Kernels } | { error: string };
 
+/** The addon's functions, by name (positional signatures as in native/src/ops_*.cc and gemm.cc). */
+type Addon = Record<string, ((...args: unknown[]) => unknown) | undefined>;
+
+const addonPath = fileURLToPath(new URL('../../../native/build/distil.node', import.meta.url));
+const failPath = fileURLToPath(new URL('../../../native/build/BUILD_FAILED.txt', import.meta.url));
+
+const supportCode: Record<Support, number> = { renorm: 0, tail: 1, full: 2 };
+
+/** Kernel names that the loaded addon lacks (served by the TypeScript reference). */
+export let nativeMissing: string[] = [];
+
+function loadAddon(): Addon | string {
+  if (!existsSync(addonPath)) {
+    let why = `${addonPath} does not exist (run \`npm run build:native\`)`;
+    if (existsSync(failPath)) why += `; the last build failed:\n${readFileSync(failPath, 'utf8').slice(0, 4000)}`;
+    return why;
+  }
+  try {
+    return createRequire(import.meta.url)(addonPath) as Addon;
+  } catch (e) {
+    return `loading ${addonPath} failed: ${(e as Error).message}`;
+  }
+}
+
 export function loadNativeKernels(): NativeLoad {
-  return { error: 'the native kernels are not implemented yet' };
+  const addon = loadAddon();
+  if (typeof addon === 'string') return { error: addon };
+  // Plain property calls: the hot path costs one call into the addon and nothing else.
+  const A = addon as Record<string, (...args: unknown[]) => unknown>;
+  const native: Kernels = {
+    name: 'native',
+    sgemm: (g) => {
+      const { transA, transB, M, N, K } = g;
+      A.sgemm(
+        transA, transB, M, N, K, g.alpha ?? 1, g.a, g.lda ?? (transA ? M : K), g.b, g.ldb ?? (transB ? K : N),
+        g.beta ?? 0, g.c, g.ldc ?? N, g.batch ?? 1, g.strideA ?? M * K, g.strideB ?? K * N, g.strideC ?? M * N,
+      );
+    },
+    fill: (out, value) => void A.fill(out, value),
+    copy: (src, out) => void A.copy(src, out),
+    add: (a, b, out) => void A.add(a, b, out),
+    sub: (a, b, out) => void A.sub(a, b, out),
+    mul: (a, b, out) => void A.mul(a, b, out),
+    scale: (a, s, out) => void A.scale(a, s, out),
+    axpy: (alpha, x, y) => void A.axpy(alpha, x, y),
+    addRowVector: (a, bias, R, C, out) => void A.addRowVector(a, bias, R, C, out),
+    sumRows: (a, R, C, out, accumulate) => void A.sumRows(a, R, C, out, accumulate),
+    sumSquares: (a) => A.sumSquares(a) as number,
+    silu: (x, out) => void A.silu(x, out),
+    siluBackward: (x, dOut, dx, accumulate) => void A.siluBackward(x, dOut, dx, accumulate),
+    swiglu: (gate, up, out) => void A.swiglu(gate, up, out),
+    swigluBackward: (gate, up, dOut, dGate, dUp, accumulate) =>
+      void A.swigluBackward(gate, up, dOut, dGate, dUp, accumulate),
+    rmsnorm: (x, w, R, D, eps, out, rstd) => void A.rmsnorm(x, w, R, D, eps, out, rstd),
+    rmsnormBackward: (x, w, rstd, dOut, R, D, dx, dw, accumulateDx) =>
+      void A.rmsnormBackward(x, w, rstd, dOut, R, D, dx, dw, accumulateDx),
+    softmax: (x, R, D, out) => void A.softmax(x, R, D, out),
+    logSoftmax: (x, R, D, out) => void A.logSoftmax(x, R, D, out),
+    softmaxBackward: (y, dy, R, D, dx, accumulate) => void A.softmaxBackward(y, dy, R, D, dx, accumulate),
+    logSoftmaxBackward: (y, dy, R, D, dx, accumulate) => void A.logSoftmaxBackward(y, dy, R, D, dx, accumulate),
+    rope: (x, rows, H, Dh, positions, theta, inverse, out) =>
+      void A.rope(x, rows, H, Dh, positions, theta, inverse, out),
+    attention: (a) =>
+      void A.attention(
+        a.q, a.k, a.v, a.out, a.lse ?? null, a.B, a.Tq, a.S, a.kvLen, a.qOffset, a.Hq, a.Hkv, a.Dh, a.scale,
+        a.kvStart ?? null,
+      ),
+    attentionBackward: (a) =>
+      void A.attentionBackward(
+        a.q, a.k, a.v, a.lse, a.dOut, a.dq, a.dk, a.dv, a.B, a.Tq, a.S, a.kvLen, a.qOffset, a.Hq, a.Hkv, a.Dh,
+        a.scale, a.kvStart ?? null,
+      ),
+    embedding: (table, ids, D, out) => void A.embedding(table, ids, D, out),
+    embeddingBackward: (dOut, ids, D, dTable) => void A.embeddingBackward(dOut, ids, D, dTable),
+    crossEntropy: (logits, N, V, targets, rowWeights, lossOut, dLogits, accumulate) =>
+      void A.crossEntropy(logits, N, V, targets, rowWeights, lossOut, dLogits, accumulate),
+    softCrossEntropy: (a) => {
+      const code = supportCode[a.support];
+      if (code === undefined) throw new TypeError(`softCrossEntropy: unknown support '${a.support}' (renorm | tail | full)`);
+      A.softCrossEntropy(
+        a.logits, a.N, a.V, a.ids, a.probs, a.k, code, a.rowWeights, a.lossOut, a.dLogits, a.accumulate ?? false,
+        a.studentMassOut ?? null,
+      );
+    },
+    topk: (x, N, V, k, idsOut, valsOut) => void A.topk(x, N, V, k, idsOut, valsOut),
+    adamw: (a) =>
+      void A.adamw(a.param, a.grad, a.m, a.v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
+  };
+  // Whatever the addon lacks runs on the reference (the addon's function names are the
+  // Kernels method names).
+  const missing: string[] = [];
+  const kernels = native as unknown as Record<string, unknown>;
+  const reference = jsKernels as unknown as Record<string, unknown>;
+  for (const name of Object.keys(native)) {
+    if (name === 'name' || typeof addon[name] === 'function') continue;
+    missing.push(name);
+    kernels[name] = (reference[name] as (...args: unknown[]) => unknown).bind(jsKernels);
+  }
+  nativeMissing = missing;
+  return { kernels: native };
 }

@@ -1,0 +1,171 @@
+// Shared pieces of the non-GEMM kernels: argument parsing with size checks, the threading
+// threshold, and a vectorisable exp. Each ops_*.cc file registers one family of kernels.
+#pragma once
+#include "napi_util.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace distil {
+namespace ops {
+
+// Below this many elements of work a parallel region (fork/join, a few microseconds) costs
+// more than it saves, so loops run on the calling thread.
+constexpr int64_t kParallelMin = 1 << 15;
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Product of dimensions that saturates instead of overflowing: a saturated size is larger
+// than any buffer, so the size check that follows fails cleanly.
+inline int64_t Mul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return std::numeric_limits<int64_t>::max();
+  return r;
+}
+inline int64_t Mul(int64_t a, int64_t b, int64_t c) { return Mul(Mul(a, b), c); }
+inline int64_t Mul(int64_t a, int64_t b, int64_t c, int64_t d) { return Mul(Mul(a, b), Mul(c, d)); }
+
+// exp(x) for float, written with plain arithmetic so GCC vectorises loops that call it
+// (libm's expf does not vectorise without -ffast-math). Cephes-style: x = n ln2 + r,
+// |r| <= ln2/2, degree-6 polynomial; relative error about 2e-7. Returns 0 below -87.3
+// (where float exp goes denormal) and saturates near 2^127 above 88.3, so masked
+// scores of -inf give exactly 0 and nothing overflows into NaN when multiplied by 0.
+inline float ExpF(float x) {
+  const bool under = x < -87.3f;
+  x = x > 88.3f ? 88.3f : x;
+  x = x < -87.3f ? -87.3f : x;
+  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t e = static_cast<int32_t>(n) + 127;
+  const float scale = __builtin_bit_cast(float, e << 23);
+  return under ? 0.0f : p * scale;
+}
+
+// Unpacks a binding's positional arguments. The first failure throws a TypeError that
+// names the kernel and the argument; later calls become no-ops, so a binding reads all
+// its arguments and checks ok() once before touching memory.
+class Args {
+ public:
+  static constexpr size_t kMax = 24;
+
+  Args(napi_env env, napi_callback_info info, size_t n, const char* fn) : env_(env), fn_(fn) {
+    size_t argc = kMax;
+    napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr);
+    if (argc < n) Fail("expected " + std::to_string(n) + " arguments, got " + std::to_string(argc));
+  }
+
+  bool ok() const { return ok_; }
+
+  F32View F32(size_t i, const char* name) { return TypedArray<F32View>(i, name, napi_float32_array, "Float32Array", false); }
+  // null or undefined gives {nullptr, 0}.
+  F32View F32Opt(size_t i, const char* name) { return TypedArray<F32View>(i, name, napi_float32_array, "Float32Array", true); }
+  I32View I32(size_t i, const char* name) { return TypedArray<I32View>(i, name, napi_int32_array, "Int32Array", false); }
+  I32View I32Opt(size_t i, const char* name) { return TypedArray<I32View>(i, name, napi_int32_array, "Int32Array", true); }
+
+  double Num(size_t i, const char* name) {
+    double d = 0;
+    if (ok_ && napi_get_value_double(env_, argv_[i], &d) != napi_ok) Fail(std::string("'") + name + "' must be a number");
+    return d;
+  }
+
+  // A non-negative integer dimension.
+  int64_t Dim(size_t i, const char* name) {
+    const double d = Num(i, name);
+    if (ok_ && !(d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)) {
+      Fail(std::string("'") + name + "' must be a non-negative integer, got " + Str(d));
+    }
+    return ok_ ? static_cast<int64_t>(d) : 0;
+  }
+
+  bool Flag(size_t i, const char* name) {
+    bool b = false;
+    if (ok_ && napi_get_value_bool(env_, argv_[i], &b) != napi_ok) Fail(std::string("'") + name + "' must be a boolean");
+    return b;
+  }
+
+  // The buffer must hold at least `need` elements (dimension-given kernels).
+  template <class V>
+  void AtLeast(const V& v, int64_t need, const char* name, const char* what) {
+    if (ok_ && static_cast<int64_t>(v.length) < need) {
+      Fail(std::string("'") + name + "' has " + std::to_string(v.length) + " elements but " + what + " = " +
+           std::to_string(need) + " are needed");
+    }
+  }
+
+  // An input of an elementwise kernel must cover the output: the kernel runs over out's
+  // length (as the reference does), so a longer input is fine and a shorter one is an error.
+  template <class V>
+  void Covers(const V& v, int64_t n, const char* name, const char* other) {
+    if (ok_ && static_cast<int64_t>(v.length) < n) {
+      Fail(std::string("'") + name + "' has " + std::to_string(v.length) + " elements, fewer than '" + other +
+           "' (" + std::to_string(n) + ")");
+    }
+  }
+
+  void Check(bool cond, const std::string& msg) {
+    if (ok_ && !cond) Fail(msg);
+  }
+
+  void Fail(const std::string& msg) {
+    if (!ok_) return;
+    ok_ = false;
+    napi_throw_type_error(env_, nullptr, (std::string(fn_) + ": " + msg).c_str());
+  }
+
+  static std::string Str(double d) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+  }
+
+ private:
+  template <class V>
+  V TypedArray(size_t i, const char* name, napi_typedarray_type want, const char* wantName, bool optional) {
+    V out{nullptr, 0};
+    if (!ok_) return out;
+    if (optional) {
+      napi_valuetype t;
+      napi_typeof(env_, argv_[i], &t);
+      if (t == napi_undefined || t == napi_null) return out;
+    }
+    napi_typedarray_type t;
+    size_t len = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env_, argv_[i], &t, &len, &data, &ab, &off) != napi_ok || t != want) {
+      Fail(std::string("'") + name + "' must be a" + (optional ? "n optional " : " ") + wantName);
+      return out;
+    }
+    out.data = static_cast<decltype(out.data)>(data);
+    out.length = len;
+    return out;
+  }
+
+  napi_env env_;
+  const char* fn_;
+  napi_value argv_[kMax];
+  bool ok_ = true;
+};
+
+void RegisterElementwise(napi_env env, napi_value exports);
+void RegisterNorm(napi_env env, napi_value exports);
+void RegisterRope(napi_env env, napi_value exports);
+void RegisterAttention(napi_env env, napi_value exports);
+void RegisterEmbedding(napi_env env, napi_value exports);
+void RegisterLoss(napi_env env, napi_value exports);
+void RegisterOptim(napi_env env, napi_value exports);
+
+}  // namespace ops
+}  // namespace distil

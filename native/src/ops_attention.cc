@@ -1,0 +1,376 @@
+// Causal grouped-query attention over the [B, T, H, Dh] layout, forward and backward.
+//
+// Forward (flash-style): for each (sequence, query head), query rows are taken in blocks of
+// kBQ and keys are streamed in blocks of kBK with an online softmax (running max and sum per
+// row), so memory is O(block) whatever the cache length; the log-sum-exp of each row is saved.
+// Backward recomputes the probabilities from that lse. Work is split over (sequence, kv head)
+// pairs so that the dk/dv rows a thread accumulates into are its own.
+//
+// Query row i sits at absolute position qOffset + i and sees keys j with
+// kvStart[b] <= j < min(qOffset + i + 1, kvLen). A row that sees no key outputs zeros and
+// lse = -inf (its backward is zero).
+//
+// Scores of a query block against a key block use a transposed copy of the keys (Kt[d][j]),
+// so the inner loop runs along 8 keys at a time with one broadcast query element; products
+// with V accumulate a whole output row in registers when Dh is a compile-time size.
+#include <omp.h>
+
+#include <vector>
+
+#include "ops.h"
+
+namespace distil {
+namespace ops {
+namespace {
+
+constexpr int64_t kBK = 64;  // keys per block
+constexpr int64_t kBQ = 32;  // query rows per block (forward)
+// Below this many query rows in a block, scores are plain dot products (packing would cost
+// as much as it saves, e.g. one-token decoding against a long cache).
+constexpr int64_t kPackMinRows = 4;
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), __may_alias__));
+inline v8 Load(const float* p) { return *reinterpret_cast<const v8u*>(p); }
+inline void Store(float* p, v8 x) { *reinterpret_cast<v8u*>(p) = x; }
+inline v8 Splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
+
+struct Dims {
+  const float *q, *k, *v;
+  int64_t B, Tq, S, kvLen, qOffset, Hq, Hkv, Dh, group;
+  float scale;
+  const int32_t* kvStart;
+  int64_t qStride() const { return Hq * Dh; }   // between consecutive query positions
+  int64_t kStride() const { return Hkv * Dh; }  // between consecutive key positions
+  int64_t KeyStart(int64_t b) const { return kvStart ? kvStart[b] : 0; }
+  // Exclusive end of the keys query row i sees.
+  int64_t RowEnd(int64_t i) const { return std::min(qOffset + i + 1, kvLen); }
+};
+
+// kt[d * kBK + jj] = rows[jj * stride + d] for jj < n; columns n..kBK are zero.
+inline void PackT(const float* rows, int64_t stride, int64_t n, int64_t Dh, float* kt) {
+  for (int64_t d = 0; d < Dh; d++) {
+    float* dst = kt + d * kBK;
+    for (int64_t jj = 0; jj < n; jj++) dst[jj] = rows[jj * stride + d];
+    for (int64_t jj = n; jj < kBK; jj++) dst[jj] = 0;
+  }
+}
+
+// s[jj] = sum_d x[d] * kt[d][jj] for all kBK columns.
+template <int DH>
+inline void ScoresPacked(const float* x, const float* kt, int64_t dh, float* s) {
+  const int64_t D = DH > 0 ? DH : dh;
+  v8 acc[kBK / 8];
+  for (int c = 0; c < kBK / 8; c++) acc[c] = Splat(0);
+  for (int64_t d = 0; d < D; d++) {
+    const v8 xd = Splat(x[d]);
+    const float* kr = kt + d * kBK;
+#pragma GCC unroll 8
+    for (int c = 0; c < kBK / 8; c++) acc[c] += xd * Load(kr + 8 * c);
+  }
+  for (int c = 0; c < kBK / 8; c++) Store(s + 8 * c, acc[c]);
+}
+
+// s[jj] = x . rows[jj] for jj < n (no packing).
+template <int DH>
+inline void ScoresDirect(const float* x, const float* rows, int64_t stride, int64_t n, int64_t dh, float* s) {
+  const int64_t D = DH > 0 ? DH : dh;
+  for (int64_t jj = 0; jj < n; jj++) {
+    const float* r = rows + jj * stride;
+    float acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t d = 0; d < D; d++) acc += x[d] * r[d];
+    s[jj] = acc;
+  }
+}
+
+// o[d] += sum_{t < n} p[t * pStride] * rows[t * stride + d]: the output row stays in
+// registers across all n rows when Dh is a known multiple of 8.
+template <int DH>
+inline void AxpyRows(float* o, const float* rows, int64_t stride, const float* p, int64_t pStride, int64_t n,
+                     int64_t dh) {
+  if constexpr (DH > 0 && DH % 8 == 0 && DH <= 128) {
+    v8 acc[DH / 8];
+#pragma GCC unroll 16
+    for (int c = 0; c < DH / 8; c++) acc[c] = Load(o + 8 * c);
+    for (int64_t t = 0; t < n; t++) {
+      const v8 pt = Splat(p[t * pStride]);
+      const float* r = rows + t * stride;
+#pragma GCC unroll 16
+      for (int c = 0; c < DH / 8; c++) acc[c] += pt * Load(r + 8 * c);
+    }
+#pragma GCC unroll 16
+    for (int c = 0; c < DH / 8; c++) Store(o + 8 * c, acc[c]);
+  } else {
+    for (int64_t t = 0; t < n; t++) {
+      const float pt = p[t * pStride];
+      const float* r = rows + t * stride;
+#pragma omp simd
+      for (int64_t d = 0; d < dh; d++) o[d] += pt * r[d];
+    }
+  }
+}
+
+// Per-thread scratch of the forward pass.
+struct FwdScratch {
+  std::vector<float> kt, o, m, l;
+  FwdScratch(int64_t Dh) : kt(Dh * kBK), o(kBQ * Dh), m(kBQ), l(kBQ) {}
+};
+
+template <int DH>
+void ForwardHead(const Dims& P, int64_t b, int64_t hq, float* out, float* lse, FwdScratch& w) {
+  const int64_t Dh = DH > 0 ? DH : P.Dh, hk = hq / P.group;
+  const int64_t qs = P.qStride(), ks = P.kStride();
+  const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
+  const float* kBase = P.k + (b * P.S * P.Hkv + hk) * Dh;
+  const float* vBase = P.v + (b * P.S * P.Hkv + hk) * Dh;
+  float* oBase = out + (b * P.Tq * P.Hq + hq) * Dh;
+  const int64_t j0 = P.KeyStart(b);
+  alignas(32) float s[kBK];
+  for (int64_t i0 = 0; i0 < P.Tq; i0 += kBQ) {
+    const int64_t nq = std::min(kBQ, P.Tq - i0);
+    const bool packed = nq >= kPackMinRows;
+    std::fill(w.o.begin(), w.o.begin() + nq * Dh, 0.0f);
+    std::fill(w.m.begin(), w.m.end(), kNegInf);
+    std::fill(w.l.begin(), w.l.end(), 0.0f);
+    const int64_t jEnd = P.RowEnd(i0 + nq - 1);
+    for (int64_t jb = j0; jb < jEnd; jb += kBK) {
+      const int64_t nk = std::min(kBK, jEnd - jb);
+      if (packed) PackT(kBase + jb * ks, ks, nk, Dh, w.kt.data());
+      for (int64_t r = 0; r < nq; r++) {
+        const int64_t lim = std::min(nk, P.RowEnd(i0 + r) - jb);
+        if (lim <= 0) continue;
+        const float* qr = qBase + (i0 + r) * qs;
+        if (packed) ScoresPacked<DH>(qr, w.kt.data(), Dh, s);
+        else ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
+        float mx = w.m[r];
+        for (int64_t jj = 0; jj < lim; jj++) {
+          s[jj] *= P.scale;
+          mx = std::max(mx, s[jj]);
+        }
+        if (mx == kNegInf) continue;
+        const float corr = ExpF(w.m[r] - mx);  // 0 on the row's first block
+        float sum = 0;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t jj = 0; jj < lim; jj++) {
+          s[jj] = ExpF(s[jj] - mx);
+          sum += s[jj];
+        }
+        float* orow = w.o.data() + r * Dh;
+        if (corr != 1.0f) {
+#pragma omp simd
+          for (int64_t d = 0; d < Dh; d++) orow[d] *= corr;
+        }
+        w.l[r] = w.l[r] * corr + sum;
+        w.m[r] = mx;
+        AxpyRows<DH>(orow, vBase + jb * ks, ks, s, 1, lim, Dh);
+      }
+    }
+    for (int64_t r = 0; r < nq; r++) {
+      float* dst = oBase + (i0 + r) * qs;
+      const float l = w.l[r];
+      const float inv = l > 0 ? 1.0f / l : 0.0f;
+      const float* orow = w.o.data() + r * Dh;
+      for (int64_t d = 0; d < Dh; d++) dst[d] = orow[d] * inv;
+      if (lse) lse[(b * P.Hq + hq) * P.Tq + i0 + r] = l > 0 ? static_cast<float>(w.m[r] + std::log(static_cast<double>(l))) : -INFINITY;
+    }
+  }
+}
+
+// Per-thread scratch of the backward pass: packed K and V blocks, and the probabilities P
+// and their gradients dP (then dS) of a block of query rows against all the keys they see.
+struct BwdScratch {
+  std::vector<float> kt, vt, p, dp;
+  int64_t rows, span;
+  BwdScratch(int64_t Dh, int64_t rows, int64_t span)
+      : kt(Dh * kBK), vt(Dh * kBK), p(rows * span), dp(rows * span), rows(rows), span(span) {}
+};
+
+template <int DH>
+void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, const float* dOut, float* dq, float* dk,
+                    float* dv, BwdScratch& w) {
+  const int64_t Dh = DH > 0 ? DH : P.Dh;
+  const int64_t qs = P.qStride(), ks = P.kStride();
+  const float* kBase = P.k + (b * P.S * P.Hkv + hk) * Dh;
+  const float* vBase = P.v + (b * P.S * P.Hkv + hk) * Dh;
+  float* dkBase = dk + (b * P.S * P.Hkv + hk) * Dh;
+  float* dvBase = dv + (b * P.S * P.Hkv + hk) * Dh;
+  const int64_t j0 = P.KeyStart(b);
+  alignas(32) float s[kBK], dps[kBK];
+  for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
+    const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
+    const float* gBase = dOut + (b * P.Tq * P.Hq + hq) * Dh;
+    float* dqBase = dq + (b * P.Tq * P.Hq + hq) * Dh;
+    const float* L = lse + (b * P.Hq + hq) * P.Tq;
+    for (int64_t i0 = 0; i0 < P.Tq; i0 += w.rows) {
+      const int64_t nq = std::min(w.rows, P.Tq - i0);
+      const int64_t jEnd = P.RowEnd(i0 + nq - 1), span = jEnd - j0;
+      if (span <= 0) continue;
+      const bool packed = nq >= kPackMinRows;
+      // 1. P = exp(scale * q.k - lse) and dP = dOut.v over the block's keys.
+      for (int64_t jb = j0; jb < jEnd; jb += kBK) {
+        const int64_t nk = std::min(kBK, jEnd - jb);
+        if (packed) {
+          PackT(kBase + jb * ks, ks, nk, Dh, w.kt.data());
+          PackT(vBase + jb * ks, ks, nk, Dh, w.vt.data());
+        }
+        for (int64_t r = 0; r < nq; r++) {
+          float* pr = w.p.data() + r * span + (jb - j0);
+          float* dpr = w.dp.data() + r * span + (jb - j0);
+          const float Li = L[i0 + r];
+          const int64_t lim = Li > kNegInf ? std::max<int64_t>(0, std::min(nk, P.RowEnd(i0 + r) - jb)) : 0;
+          if (lim > 0) {
+            const float* qr = qBase + (i0 + r) * qs;
+            const float* gr = gBase + (i0 + r) * qs;
+            if (packed) {
+              ScoresPacked<DH>(qr, w.kt.data(), Dh, s);
+              ScoresPacked<DH>(gr, w.vt.data(), Dh, dps);
+            } else {
+              ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
+              ScoresDirect<DH>(gr, vBase + jb * ks, ks, lim, Dh, dps);
+            }
+#pragma omp simd
+            for (int64_t jj = 0; jj < lim; jj++) {
+              pr[jj] = ExpF(s[jj] * P.scale - Li);
+              dpr[jj] = dps[jj];
+            }
+          }
+          for (int64_t jj = lim; jj < nk; jj++) pr[jj] = dpr[jj] = 0;
+        }
+      }
+      // 2. dS = P * (dP - sum_j P dP) * scale, in place of dP.
+      for (int64_t r = 0; r < nq; r++) {
+        const float* pr = w.p.data() + r * span;
+        float* dsr = w.dp.data() + r * span;
+        double D = 0;
+#pragma omp simd reduction(+ : D)
+        for (int64_t j = 0; j < span; j++) D += static_cast<double>(pr[j]) * dsr[j];
+        const float Df = static_cast<float>(D);
+#pragma omp simd
+        for (int64_t j = 0; j < span; j++) dsr[j] = pr[j] * (dsr[j] - Df) * P.scale;
+      }
+      // 3. dq_i += sum_j dS_ij k_j;  dk_j += sum_i dS_ij q_i;  dv_j += sum_i P_ij dOut_i.
+      for (int64_t r = 0; r < nq; r++) {
+        AxpyRows<DH>(dqBase + (i0 + r) * qs, kBase + j0 * ks, ks, w.dp.data() + r * span, 1, span, Dh);
+      }
+      for (int64_t j = 0; j < span; j++) {
+        AxpyRows<DH>(dkBase + (j0 + j) * ks, qBase + i0 * qs, qs, w.dp.data() + j, span, nq, Dh);
+        AxpyRows<DH>(dvBase + (j0 + j) * ks, gBase + i0 * qs, qs, w.p.data() + j, span, nq, Dh);
+      }
+    }
+  }
+}
+
+// Reads and checks the arguments shared by forward and backward, starting at argument `at`
+// (B, Tq, S, kvLen, qOffset, Hq, Hkv, Dh, scale, kvStart).
+bool ReadDims(Args& a, size_t at, const F32View& q, const F32View& k, const F32View& v, Dims* P) {
+  P->B = a.Dim(at, "B");
+  P->Tq = a.Dim(at + 1, "Tq");
+  P->S = a.Dim(at + 2, "S");
+  P->kvLen = a.Dim(at + 3, "kvLen");
+  P->qOffset = a.Dim(at + 4, "qOffset");
+  P->Hq = a.Dim(at + 5, "Hq");
+  P->Hkv = a.Dim(at + 6, "Hkv");
+  P->Dh = a.Dim(at + 7, "Dh");
+  P->scale = static_cast<float>(a.Num(at + 8, "scale"));
+  I32View kvStart = a.I32Opt(at + 9, "kvStart");
+  if (!a.ok()) return false;
+  a.Check(P->Hkv > 0 && P->Hq % P->Hkv == 0,
+          "'Hq' (" + std::to_string(P->Hq) + ") must be a positive multiple of 'Hkv' (" + std::to_string(P->Hkv) + ")");
+  a.Check(P->Dh > 0, "'Dh' must be positive");
+  a.Check(P->kvLen <= P->S, "'kvLen' (" + std::to_string(P->kvLen) + ") exceeds the key capacity 'S' (" +
+                                std::to_string(P->S) + ")");
+  a.AtLeast(q, Mul(P->B, P->Tq, P->Hq, P->Dh), "q", "B * Tq * Hq * Dh");
+  a.AtLeast(k, Mul(P->B, P->S, P->Hkv, P->Dh), "k", "B * S * Hkv * Dh");
+  a.AtLeast(v, Mul(P->B, P->S, P->Hkv, P->Dh), "v", "B * S * Hkv * Dh");
+  if (kvStart.data) {
+    a.AtLeast(kvStart, P->B, "kvStart", "B");
+    for (int64_t b = 0; a.ok() && b < P->B; b++) {
+      a.Check(kvStart.data[b] >= 0 && kvStart.data[b] <= P->S,
+              "kvStart[" + std::to_string(b) + "] = " + std::to_string(kvStart.data[b]) + " is outside [0, S]");
+    }
+  }
+  if (!a.ok()) return false;
+  P->q = q.data;
+  P->k = k.data;
+  P->v = v.data;
+  P->group = P->Hq / P->Hkv;
+  P->kvStart = kvStart.data;
+  return true;
+}
+
+template <int DH>
+void ForwardAll(const Dims& P, float* out, float* lse) {
+  const int64_t tasks = P.B * P.Hq;
+  const bool par = Mul(tasks, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
+#pragma omp parallel if (par)
+  {
+    FwdScratch w(P.Dh);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; t++) ForwardHead<DH>(P, t / P.Hq, t % P.Hq, out, lse, w);
+  }
+}
+
+template <int DH>
+void BackwardAll(const Dims& P, const float* lse, const float* dOut, float* dq, float* dk, float* dv) {
+  const int64_t tasks = P.B * P.Hkv;
+  const bool par = Mul(P.B * P.Hq, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
+  const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(kBQ, 16384 / std::max<int64_t>(P.kvLen, 1)));
+#pragma omp parallel if (par)
+  {
+    BwdScratch w(P.Dh, rows, std::max<int64_t>(P.kvLen, 1));
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; t++) BackwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, lse, dOut, dq, dk, dv, w);
+  }
+}
+
+// attention(q, k, v, out, lse | null, B, Tq, S, kvLen, qOffset, Hq, Hkv, Dh, scale, kvStart | null)
+napi_value Attention(napi_env env, napi_callback_info info) {
+  Args a(env, info, 15, "attention");
+  F32View q = a.F32(0, "q"), k = a.F32(1, "k"), v = a.F32(2, "v"), out = a.F32(3, "out");
+  F32View lse = a.F32Opt(4, "lse");
+  Dims P;
+  if (!ReadDims(a, 5, q, k, v, &P)) return nullptr;
+  a.AtLeast(out, Mul(P.B, P.Tq, P.Hq, P.Dh), "out", "B * Tq * Hq * Dh");
+  if (lse.data) a.AtLeast(lse, Mul(P.B, P.Hq, P.Tq), "lse", "B * Hq * Tq");
+  if (!a.ok()) return nullptr;
+  switch (P.Dh) {
+    case 32: ForwardAll<32>(P, out.data, lse.data); break;
+    case 64: ForwardAll<64>(P, out.data, lse.data); break;
+    case 128: ForwardAll<128>(P, out.data, lse.data); break;
+    default: ForwardAll<0>(P, out.data, lse.data);
+  }
+  return nullptr;
+}
+
+// attentionBackward(q, k, v, lse, dOut, dq, dk, dv, B, Tq, S, kvLen, qOffset, Hq, Hkv, Dh, scale, kvStart | null)
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 18, "attentionBackward");
+  F32View q = a.F32(0, "q"), k = a.F32(1, "k"), v = a.F32(2, "v"), lse = a.F32(3, "lse"), dOut = a.F32(4, "dOut");
+  F32View dq = a.F32(5, "dq"), dk = a.F32(6, "dk"), dv = a.F32(7, "dv");
+  Dims P;
+  if (!ReadDims(a, 8, q, k, v, &P)) return nullptr;
+  a.AtLeast(lse, Mul(P.B, P.Hq, P.Tq), "lse", "B * Hq * Tq");
+  a.AtLeast(dOut, Mul(P.B, P.Tq, P.Hq, P.Dh), "dOut", "B * Tq * Hq * Dh");
+  a.AtLeast(dq, Mul(P.B, P.Tq, P.Hq, P.Dh), "dq", "B * Tq * Hq * Dh");
+  a.AtLeast(dk, Mul(P.B, P.S, P.Hkv, P.Dh), "dk", "B * S * Hkv * Dh");
+  a.AtLeast(dv, Mul(P.B, P.S, P.Hkv, P.Dh), "dv", "B * S * Hkv * Dh");
+  if (!a.ok()) return nullptr;
+  switch (P.Dh) {
+    case 32: BackwardAll<32>(P, lse.data, dOut.data, dq.data, dk.data, dv.data); break;
+    case 64: BackwardAll<64>(P, lse.data, dOut.data, dq.data, dk.data, dv.data); break;
+    case 128: BackwardAll<128>(P, lse.data, dOut.data, dq.data, dk.data, dv.data); break;
+    default: BackwardAll<0>(P, lse.data, dOut.data, dq.data, dk.data, dv.data);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void RegisterAttention(napi_env env, napi_value exports) {
+  SetFn(env, exports, "attention", Attention);
+  SetFn(env, exports, "attentionBackward", AttentionBackward);
+}
+
+}  // namespace ops
+}  // namespace distil

@@ -1,0 +1,247 @@
+// Losses over logits [N, V]: hard-target cross-entropy, soft cross-entropy toward a
+// teacher's top-k distribution (renorm | tail | full, METHODS.md), and top-k selection.
+// Each row is independent, so rows are spread over threads when the batch is large.
+#include <omp.h>
+
+#include <vector>
+
+#include "ops.h"
+
+namespace distil {
+namespace ops {
+namespace {
+
+enum Support { kRenorm = 0, kTail = 1, kFull = 2 };
+
+inline float RowMax(const float* z, int64_t V) {
+  float m = kNegInf;
+#pragma omp simd reduction(max : m)
+  for (int64_t i = 0; i < V; i++) m = std::max(m, z[i]);
+  return m;
+}
+
+// log(sum exp(z)) over a row; when `e` is given, also stores exp(z - max) there.
+inline double RowLse(const float* z, int64_t V, float* e = nullptr) {
+  const float m = RowMax(z, V);
+  if (m == kNegInf) return -INFINITY;
+  double s = 0;
+  if (e) {
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = 0; i < V; i++) {
+      e[i] = ExpF(z[i] - m);
+      s += e[i];
+    }
+  } else {
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = 0; i < V; i++) s += ExpF(z[i] - m);
+  }
+  return m + std::log(s);
+}
+
+napi_value CrossEntropy(napi_env env, napi_callback_info info) {
+  Args a(env, info, 8, "crossEntropy");
+  F32View logits = a.F32(0, "logits");
+  const int64_t N = a.Dim(1, "N"), V = a.Dim(2, "V");
+  I32View targets = a.I32(3, "targets");
+  F32View weights = a.F32(4, "rowWeights"), loss = a.F32(5, "lossOut"), dLogits = a.F32(6, "dLogits");
+  const bool acc = a.Flag(7, "accumulate");
+  a.AtLeast(logits, Mul(N, V), "logits", "N * V");
+  a.AtLeast(targets, N, "targets", "N");
+  a.AtLeast(weights, N, "rowWeights", "N");
+  a.AtLeast(loss, N, "lossOut", "N");
+  a.AtLeast(dLogits, Mul(N, V), "dLogits", "N * V");
+  for (int64_t n = 0; a.ok() && n < N; n++) {
+    if (targets.data[n] >= V) {
+      a.Fail("targets[" + std::to_string(n) + "] = " + std::to_string(targets.data[n]) + " is not below V = " +
+             std::to_string(V));
+    }
+  }
+  if (!a.ok()) return nullptr;
+  const float* zp = logits.data;
+  const int32_t* tp = targets.data;
+  const float* wp = weights.data;
+  float *lp = loss.data, *gp = dLogits.data;
+#pragma omp parallel for if (N * V >= kParallelMin) schedule(static)
+  for (int64_t n = 0; n < N; n++) {
+    const float* z = zp + n * V;
+    float* g = gp + n * V;
+    const int32_t t = tp[n];
+    if (t < 0) {
+      lp[n] = 0;
+      if (!acc) std::fill(g, g + V, 0.0f);
+      continue;
+    }
+    const float w = wp[n];
+    if (!acc) {
+      // exp(z - max) goes straight into the gradient row and is rescaled there.
+      const float m = RowMax(z, V);
+      const double lse = RowLse(z, V, g);
+      const float sc = static_cast<float>(w * std::exp(static_cast<double>(m) - lse));
+#pragma omp simd
+      for (int64_t i = 0; i < V; i++) g[i] *= sc;
+      lp[n] = static_cast<float>(lse - z[t]);
+    } else {
+      const double lse = RowLse(z, V);
+      const float lf = static_cast<float>(lse);
+#pragma omp simd
+      for (int64_t i = 0; i < V; i++) g[i] += w * ExpF(z[i] - lf);
+      lp[n] = static_cast<float>(lse - z[t]);
+    }
+    g[t] -= w;
+  }
+  return nullptr;
+}
+
+// One row of soft cross-entropy. `scratch` is a per-thread row of V floats.
+void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int64_t k, int support, float w,
+             bool acc, float* g, float* lossOut, float* massOut, float* scratch) {
+  double Q = 0;
+  for (int64_t i = 0; i < k; i++) Q += q[i];
+  const bool needLse = support != kRenorm || massOut;
+  const double lse = needLse ? RowLse(z, V) : 0.0;
+  if (massOut) {
+    double P = 0;
+    for (int64_t i = 0; i < k; i++) P += std::exp(z[ids[i]] - lse);
+    *massOut = static_cast<float>(P);
+  }
+  double loss = 0;
+  if (support == kRenorm) {
+    // Both sides renormalised over K: a cross-entropy over the logits restricted to K.
+    float mK = kNegInf;
+    for (int64_t i = 0; i < k; i++) mK = std::max(mK, z[ids[i]]);
+    double sK = 0;
+    for (int64_t i = 0; i < k; i++) sK += std::exp(static_cast<double>(z[ids[i]]) - mK);
+    const double lseK = mK + std::log(sK);
+    if (!acc) std::fill(g, g + V, 0.0f);
+    for (int64_t i = 0; i < k; i++) {
+      const double qi = Q > 0 ? q[i] / Q : 0.0;
+      loss -= qi * (z[ids[i]] - lseK);
+      if (w != 0) g[ids[i]] += static_cast<float>(w * (std::exp(z[ids[i]] - lseK) - qi));
+    }
+    *lossOut = static_cast<float>(loss);
+    return;
+  }
+  for (int64_t i = 0; i < k; i++) loss -= q[i] * (z[ids[i]] - lse);
+  double qTail = support == kTail ? std::max(0.0, 1.0 - Q) : 0.0;
+  double lseC = 0;
+  if (qTail > 0) {
+    // log p_tail = logsumexp over the complement of K minus lse, computed from the
+    // complement's own maximum so it stays finite even when p_tail underflows float.
+    std::memcpy(scratch, z, V * sizeof(float));
+    for (int64_t i = 0; i < k; i++) scratch[ids[i]] = kNegInf;
+    lseC = RowLse(scratch, V);
+    if (lseC == -INFINITY) qTail = 0;  // K covers every id: there is no "everything else"
+    else loss -= qTail * (lseC - lse);
+  }
+  *lossOut = static_cast<float>(loss);
+  if (w == 0) {
+    if (!acc) std::fill(g, g + V, 0.0f);
+    return;
+  }
+  // d/dz_v = (Q + qTail) p_v - q_v [v in K] - qTail p_v / p_tail [v not in K].
+  const float cAll = static_cast<float>(w * (Q + qTail));
+  const float lf = static_cast<float>(lse);
+  if (qTail > 0) {
+    const float cTail = static_cast<float>(w * qTail), lc = static_cast<float>(lseC);
+    const float* zz = scratch;  // -inf on K, so its term vanishes there
+#pragma omp simd
+    for (int64_t v = 0; v < V; v++) {
+      const float d = cAll * ExpF(z[v] - lf) - cTail * ExpF(zz[v] - lc);
+      g[v] = acc ? g[v] + d : d;
+    }
+  } else {
+#pragma omp simd
+    for (int64_t v = 0; v < V; v++) {
+      const float d = cAll * ExpF(z[v] - lf);
+      g[v] = acc ? g[v] + d : d;
+    }
+  }
+  for (int64_t i = 0; i < k; i++) g[ids[i]] -= w * q[i];
+}
+
+napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
+  Args a(env, info, 12, "softCrossEntropy");
+  F32View logits = a.F32(0, "logits");
+  const int64_t N = a.Dim(1, "N"), V = a.Dim(2, "V");
+  I32View ids = a.I32(3, "ids");
+  F32View probs = a.F32(4, "probs");
+  const int64_t k = a.Dim(5, "k");
+  const int64_t support = a.Dim(6, "support");
+  F32View weights = a.F32(7, "rowWeights"), loss = a.F32(8, "lossOut"), dLogits = a.F32(9, "dLogits");
+  const bool acc = a.Flag(10, "accumulate");
+  F32View mass = a.F32Opt(11, "studentMassOut");
+  a.Check(support <= kFull, "'support' must be 0 (renorm), 1 (tail) or 2 (full)");
+  a.Check(support != kFull || k == V, "support 'full' needs k === V, got k = " + std::to_string(k) +
+                                          " and V = " + std::to_string(V));
+  a.Check(k <= V, "'k' = " + std::to_string(k) + " exceeds V = " + std::to_string(V));
+  a.AtLeast(logits, Mul(N, V), "logits", "N * V");
+  a.AtLeast(ids, Mul(N, k), "ids", "N * k");
+  a.AtLeast(probs, Mul(N, k), "probs", "N * k");
+  a.AtLeast(weights, N, "rowWeights", "N");
+  a.AtLeast(loss, N, "lossOut", "N");
+  a.AtLeast(dLogits, Mul(N, V), "dLogits", "N * V");
+  if (mass.data) a.AtLeast(mass, N, "studentMassOut", "N");
+  for (int64_t i = 0; a.ok() && i < N * k; i++) {
+    if (ids.data[i] < 0 || ids.data[i] >= V) {
+      a.Fail("ids[" + std::to_string(i) + "] = " + std::to_string(ids.data[i]) + " is outside [0, V = " +
+             std::to_string(V) + ")");
+    }
+  }
+  if (!a.ok()) return nullptr;
+  const int sup = static_cast<int>(support);
+#pragma omp parallel if (N * V >= kParallelMin)
+  {
+    std::vector<float> scratch(sup == kTail ? V : 0);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < N; n++) {
+      SoftRow(logits.data + n * V, V, ids.data + n * k, probs.data + n * k, k, sup, weights.data[n], acc,
+              dLogits.data + n * V, loss.data + n, mass.data ? mass.data + n : nullptr, scratch.data());
+    }
+  }
+  return nullptr;
+}
+
+// Descending by value, ties by lower id; NaN ranks below every number so the order is total.
+napi_value TopK(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "topk");
+  F32View x = a.F32(0, "x");
+  const int64_t N = a.Dim(1, "N"), V = a.Dim(2, "V"), k = a.Dim(3, "k");
+  I32View idsOut = a.I32(4, "idsOut");
+  F32View valsOut = a.F32(5, "valsOut");
+  a.Check(k <= V, "'k' = " + std::to_string(k) + " exceeds V = " + std::to_string(V));
+  a.Check(V <= INT32_MAX, "'V' does not fit an Int32 id");
+  a.AtLeast(x, Mul(N, V), "x", "N * V");
+  a.AtLeast(idsOut, Mul(N, k), "idsOut", "N * k");
+  a.AtLeast(valsOut, Mul(N, k), "valsOut", "N * k");
+  if (!a.ok() || k == 0) return nullptr;
+#pragma omp parallel if (N * V >= kParallelMin)
+  {
+    std::vector<int32_t> idx(V);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < N; n++) {
+      const float* row = x.data + n * V;
+      for (int64_t i = 0; i < V; i++) idx[i] = static_cast<int32_t>(i);
+      auto before = [row](int32_t i, int32_t j) {
+        const float a = std::isnan(row[i]) ? kNegInf : row[i], b = std::isnan(row[j]) ? kNegInf : row[j];
+        return a > b || (a == b && i < j);
+      };
+      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), before);
+      for (int64_t i = 0; i < k; i++) {
+        idsOut.data[n * k + i] = idx[i];
+        valsOut.data[n * k + i] = row[idx[i]];
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void RegisterLoss(napi_env env, napi_value exports) {
+  SetFn(env, exports, "crossEntropy", CrossEntropy);
+  SetFn(env, exports, "softCrossEntropy", SoftCrossEntropy);
+  SetFn(env, exports, "topk", TopK);
+}
+
+}  // namespace ops
+}  // namespace distil
