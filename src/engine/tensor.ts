@@ -161,16 +161,17 @@ export class Tensor {
   backward(grad?: Float32Array | Tensor | number, opts: { retainGraph?: boolean } = {}): void {
     if (!this.requiresGrad) throw new Error(`backward(): ${this.describe()} does not require grad (no parameter reaches it, or it was made under noGrad)`);
     const g = grad instanceof Tensor ? grad.data : grad;
+    if (g === undefined && this.size !== 1)
+      throw new Error(`backward(): ${this.describe()} is not a scalar; pass its upstream gradient, e.g. t.backward(dT)`);
+    if (g !== undefined && typeof g !== 'number' && g.length !== this.size)
+      throw new Error(`backward(): upstream gradient has ${g.length} elements but ${this.describe()} has ${this.size}`);
     const order = this.topo();
     const acc = this.beginGrad();
     const buf = this.gradBuf;
     if (g === undefined || typeof g === 'number') {
-      if (g === undefined && this.size !== 1)
-        throw new Error(`backward(): ${this.describe()} is not a scalar; pass its upstream gradient, e.g. t.backward(dT)`);
       const v = g ?? 1;
       for (let i = 0; i < buf.length; i++) buf[i] = acc ? buf[i] + v : v;
     } else {
-      if (g.length !== this.size) throw new Error(`backward(): upstream gradient has ${g.length} elements but ${this.describe()} has ${this.size}`);
       for (let i = 0; i < buf.length; i++) buf[i] = acc ? buf[i] + g[i] : g[i];
     }
     for (let i = order.length - 1; i >= 0; i--) {

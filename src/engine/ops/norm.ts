@@ -5,12 +5,14 @@ import { record, shapeStr, Tensor } from '../tensor.ts';
 import { fail, rowsCols } from './util.ts';
 
 /**
- * x [..., D], w [D]. Also serves Qwen3's per-head q/k norm: pass x as [rows * heads, Dh]
- * (or any shape whose last dimension is Dh) with w [Dh].
+ * x [..., C], w [D] where C is D or a multiple of D: each group of D values is normalised on
+ * its own. The multiple serves Qwen3's per-head q/k norm on a [rows, H * Dh] tensor, w [Dh].
  */
 export function rmsnorm(x: Tensor, w: Tensor, eps: number): Tensor {
-  const [R, D] = rowsCols('rmsnorm', x);
-  if (w.shape.length !== 1 || w.shape[0] !== D) fail('rmsnorm', `x is ${shapeStr(x.shape)} but weight ${w.describe()} must be [${D}]`);
+  const [rows, C] = rowsCols('rmsnorm', x);
+  const D = w.shape[0];
+  if (w.shape.length !== 1 || D === 0 || C % D !== 0) fail('rmsnorm', `x is ${shapeStr(x.shape)} but weight ${w.describe()} must be [${C}] or [a divisor of ${C}]`);
+  const R = (rows * C) / D;
   const out = Tensor.empty(x.shape);
   const rstd = acquire(R);
   kernels().rmsnorm(x.data, w.data, R, D, eps, out.data, rstd);

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { add, crossEntropy, jsKernels, linear, mul, noGrad, poolStats, setKernels, sum, Tensor, tidy } from '../../src/engine/index.ts';
+import { AdamW } from '../../src/nn/optim.ts';
+import { Transformer } from '../../src/nn/transformer.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { assertClose, randIds, randn } from './gradcheck.ts';
+import { tinyConfig } from '../nn/tiny.ts';
+
+setKernels(jsKernels);
+
+test('parameter gradients accumulate across backward() calls until zeroGrad()', () => {
+  const w = Tensor.param(Float32Array.from([1, 2, 3]), [3], 'w');
+  const x = Tensor.from([2, 0.5, -1]);
+  sum(mul(w, x)).backward();
+  assertClose(w.grad!, [2, 0.5, -1]);
+  sum(mul(w, x)).backward();
+  assertClose(w.grad!, [4, 1, -2]);
+  w.zeroGrad();
+  assert.equal(w.grad, null);
+  sum(mul(w, x)).backward();
+  assertClose(w.grad!, [2, 0.5, -1]);
+  assert.equal(x.grad, null, 'constants get no gradient');
+});
+
+test('backward with an upstream gradient, and its errors', () => {
+  const rng = new Rng(1);
+  const x = randn(rng, [2, 3], { requiresGrad: false }), W = randn(rng, [4, 3]);
+  const y = linear(x, W);
+  assert.throws(() => y.backward(), /is not a scalar; pass its upstream gradient/);
+  assert.throws(() => y.backward(new Float32Array(3)), /upstream gradient has 3 elements but tensor \[2, 4\] has 8/);
+  const dy = new Float32Array(8).fill(1);
+  y.backward(dy);
+  // dW[o, i] = sum_n dy[n, o] x[n, i]
+  assertClose(W.grad!, [0, 1, 2, 3].flatMap(() => [0, 1, 2].map((i) => x.data[i] + x.data[3 + i])), 1e-5, 1e-6);
+  assert.throws(() => y.data, /was released/);
+  assert.throws(() => x.backward(), /does not require grad/);
+});
+
+test('noGrad records nothing; tidy returns intermediates to the pool', () => {
+  const W = Tensor.param(Float32Array.from([1, 2]), [1, 2]);
+  const x = Tensor.from([3, 4], [1, 2]);
+  const y = noGrad(() => linear(x, W));
+  assert.equal(y.requiresGrad, false);
+  assert.throws(() => y.backward(), /does not require grad/);
+  const before = poolStats.releases;
+  const kept = tidy(() => noGrad(() => add(linear(x, W), linear(x, W))));
+  assert.equal(poolStats.releases - before, 2, 'the two linear outputs were released');
+  assertClose(kept.data, [22]);
+});
+
+test('memory: 1,000 tiny training steps allocate nothing after warm-up', () => {
+  const cfg = tinyConfig('qwen3');
+  const m = new Transformer(cfg, new Rng(1));
+  const opt = new AdamW(m.params, { lr: 1e-3 });
+  const rng = new Rng(2);
+  const [B, T] = [2, 4];
+  const step = () => {
+    const ids = randIds(rng, B * T, cfg.vocabSize);
+    opt.zeroGrad();
+    const loss = crossEntropy(m.forward(ids, B, T), randIds(rng, B * T, cfg.vocabSize));
+    loss.backward();
+    opt.step();
+  };
+  for (let i = 0; i < 5; i++) step();
+  const alloc = poolStats.allocations, bytes = poolStats.allocatedBytes;
+  const acquired = poolStats.acquires - poolStats.releases;
+  for (let i = 0; i < 1000; i++) step();
+  assert.equal(poolStats.allocations, alloc, 'no new pool buffers after warm-up');
+  assert.equal(poolStats.allocatedBytes, bytes);
+  assert.equal(poolStats.acquires - poolStats.releases, acquired, 'every buffer taken is given back');
+  assert.ok(poolStats.acquires > 1000 * 50, 'the steps did use the pool');
+});
