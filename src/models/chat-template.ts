@@ -35,15 +35,13 @@ export class ChatTemplate {
   }
 
   apply(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
-    // transformers passes every special token of the tokenizer, plus raise_exception.
+    // As transformers does, the special tokens are template variables; raise_exception is a
+    // built-in of @huggingface/jinja.
     return this.template.render({
       messages: messages.map((m) => ({ ...m })),
       add_generation_prompt: opts.addGenerationPrompt ?? false,
       bos_token: opts.bosToken ?? this.defaults.bosToken ?? '',
       eos_token: opts.eosToken ?? this.defaults.eosToken ?? '',
-      raise_exception: (msg: string) => {
-        throw new Error(`chat template raised: ${msg}`);
-      },
       ...opts.extra,
     });
   }

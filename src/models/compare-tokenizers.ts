@@ -8,7 +8,8 @@ export type TokenizerDisagreement =
   | { kind: 'token'; id: number; a: string | undefined; b: string | undefined }
   | { kind: 'special'; which: 'eosId' | 'bosId' | 'padId'; a: number | undefined; b: number | undefined }
   | { kind: 'vocabSize'; a: number; b: number }
-  | { kind: 'encode'; text: string; a: number[]; b: number[] };
+  /** A probe text that encodes differently; a side that cannot encode it at all has `{ error }`. */
+  | { kind: 'encode'; text: string; a: number[] | { error: string }; b: number[] | { error: string } };
 
 export interface TokenizerComparison {
   same: boolean;
@@ -49,15 +50,9 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, opts: CompareOptio
   }
   let differingProbes = 0;
   for (const text of opts.probes ?? []) {
-    let ea: number[];
-    let eb: number[];
-    try {
-      ea = a.encode(text);
-      eb = b.encode(text);
-    } catch (e) {
-      throw new Error(`compareTokenizers: probe text ${JSON.stringify(text.slice(0, 40))} could not be encoded: ${(e as Error).message}`);
-    }
-    if (ea.length !== eb.length || ea.some((x, i) => x !== eb[i])) {
+    const ea = tryEncode(a, text);
+    const eb = tryEncode(b, text);
+    if (!Array.isArray(ea) || !Array.isArray(eb) || ea.length !== eb.length || ea.some((x, i) => x !== eb[i])) {
       differingProbes++;
       push({ kind: 'encode', text, a: ea, b: eb });
     }
@@ -65,6 +60,16 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, opts: CompareOptio
   const same = a.vocabSize === b.vocabSize && differingIds === 0 && differingProbes === 0 && a.eosId === b.eosId && a.bosId === b.bosId && a.padId === b.padId;
   return { same, disagreements: out, differingIds, summary: same ? 'the tokenizers agree' : summarize(out, differingIds, differingProbes) };
 }
+
+function tryEncode(t: Tokenizer, text: string): number[] | { error: string } {
+  try {
+    return t.encode(text);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+const showIds = (x: number[] | { error: string }) => (Array.isArray(x) ? `[${x.slice(0, 8)}${x.length > 8 ? ',...' : ''}]` : `error (${x.error.slice(0, 60)})`);
 
 function summarize(ds: TokenizerDisagreement[], differingIds: number, differingProbes: number): string {
   const parts: string[] = [];
@@ -75,7 +80,7 @@ function summarize(ds: TokenizerDisagreement[], differingIds: number, differingP
       case 'vocabSize': return `vocabulary size ${d.a} vs ${d.b}`;
       case 'token': return `id ${d.id}: ${JSON.stringify(d.a ?? null)} vs ${JSON.stringify(d.b ?? null)}`;
       case 'special': return `${d.which} ${d.a ?? 'none'} vs ${d.b ?? 'none'}`;
-      case 'encode': return `${JSON.stringify(d.text.slice(0, 30))} -> [${d.a.slice(0, 8)}] vs [${d.b.slice(0, 8)}]`;
+      case 'encode': return `${JSON.stringify(d.text.slice(0, 30))} -> ${showIds(d.a)} vs ${showIds(d.b)}`;
     }
   });
   return `the tokenizers differ${parts.length ? ` (${parts.join('; ')})` : ''}: ${shown.join('; ')}${ds.length > 8 ? '; ...' : ''}`;
