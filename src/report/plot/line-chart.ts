@@ -16,6 +16,8 @@ export interface LineSeries {
   lo?: number[];
   hi?: number[];
   color?: string;
+  /** Dots at the data points; by default on when a series has at most 30 points. */
+  markers?: boolean;
 }
 
 export interface LineChartSpec {
@@ -104,7 +106,7 @@ export function lineChartScene(spec: LineChartSpec): Scene {
       const pts = run.flatMap((i) => [px(se.x[i]), frame.y(se.y[i])]);
       prims.push({ kind: 'line', points: pts, stroke: color, width: 2.5, clip });
       // Dots on sparse series, so single points and the sampled steps are visible.
-      if (n <= 30) for (let k = 0; k < pts.length; k += 2) prims.push(dot(pts[k], pts[k + 1], 3.5, color, clip));
+      if (se.markers ?? n <= 30) for (let k = 0; k < pts.length; k += 2) prims.push(dot(pts[k], pts[k + 1], 3.5, color, clip));
     }
   });
   prims.push(...axisLines(plot));

@@ -1,0 +1,161 @@
+/**
+ * From groups of runs to the numbers a report shows: the final accuracy of each method on
+ * each env with its 95% interval, its change since the first evaluation, and the learning
+ * curves averaged over seeds. Pure functions of the data; rendering lives elsewhere.
+ */
+import { num, str, type Row } from './jsonl.ts';
+import type { Group, Run } from './runs.ts';
+import { aggregateCurves, tInterval, wilsonInterval, type AggregatedCurve, type Interval } from './stats.ts';
+
+/** The x axes learning curves are drawn against. */
+export const X_AXES = [
+  { key: 'step', label: 'training step', name: 'steps' },
+  { key: 'sampled_tokens', label: 'sampled tokens', name: 'tokens' },
+  { key: 'wall_s', label: 'wall time (s)', name: 'time' },
+] as const;
+export type XKey = (typeof X_AXES)[number]['key'];
+
+/** The evaluation rows of a run for one env, by step (a repeated step keeps the last row). */
+export function evalRows(run: Run, env: string): Row[] {
+  const rows = run.evals.filter((e) => (str(e, 'env') ?? run.env ?? 'default') === env);
+  const byStep = new Map<number, Row>();
+  rows.forEach((r, i) => byStep.set(num(r, 'step') ?? i, r));
+  return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+}
+
+/** Where accuracy came from: held-out evaluations, or (lacking those) training batches. */
+export type Source = 'eval' | 'train';
+
+export interface FinalResult {
+  group: Group;
+  source: Source;
+  /** Final accuracy as a percentage with its 95% interval. */
+  final: Interval;
+  /** How the interval was computed, in words. */
+  intervalKind: string;
+  /** Mean accuracy at the first evaluation (percent), when there was one before the last. */
+  initial?: number;
+  /** Step of the final evaluation (the largest among seeds). */
+  step?: number;
+  /** Test prompts per evaluation, when the rows say. */
+  prompts?: number;
+  seeds: number;
+}
+
+function rowsFor(run: Run, env: string): { rows: Row[]; source: Source } {
+  const rows = evalRows(run, env).filter((r) => num(r, 'accuracy') !== undefined);
+  if (rows.length) return { rows, source: 'eval' };
+  return { rows: run.metrics.filter((r) => num(r, 'accuracy') !== undefined), source: 'train' };
+}
+
+/**
+ * Accuracies in run folders are fractions in [0, 1]; a writer that logged percentages is
+ * recognised by values above 1. Returns the factor that turns stored values into percent.
+ */
+export function percentFactor(groups: readonly Group[]): number {
+  for (const g of groups) {
+    for (const r of g.runs) {
+      for (const row of [...r.evals, ...r.metrics]) {
+        const a = num(row, 'accuracy');
+        if (a !== undefined && a > 1) return 1;
+      }
+    }
+  }
+  return 100;
+}
+
+export function finalResult(group: Group, pct: number): FinalResult | undefined {
+  const per = group.runs.map((r) => rowsFor(r, group.env)).filter((x) => x.rows.length > 0);
+  if (per.length === 0) return undefined;
+  const source: Source = per.every((p) => p.source === 'eval') ? 'eval' : 'train';
+  const last = per.map((p) => p.rows[p.rows.length - 1]);
+  const finals = last.map((r) => num(r, 'accuracy')! * pct);
+  const firsts = per.filter((p) => p.rows.length > 1).map((p) => num(p.rows[0], 'accuracy')! * pct);
+  const steps = last.map((r) => num(r, 'step')).filter((s): s is number => s !== undefined);
+  const prompts = last.map((r) => num(r, 'n')).filter((s): s is number => s !== undefined);
+  let final: Interval;
+  let intervalKind: string;
+  if (finals.length >= 2) {
+    final = tInterval(finals);
+    intervalKind = `t-interval over ${finals.length} seeds`;
+  } else if (prompts.length === 1 && pct === 100) {
+    // One seed: the only uncertainty we can state is over the test prompts.
+    const n = prompts[0];
+    const w = wilsonInterval(Math.round((finals[0] / 100) * n), n);
+    final = { mean: finals[0], lo: w.lo * 100, hi: w.hi * 100, n: 1, ok: true };
+    intervalKind = `Wilson interval over ${n} test prompts (1 seed)`;
+  } else {
+    final = tInterval(finals);
+    intervalKind = '1 seed, no interval';
+  }
+  if (pct === 100 && final.ok) {
+    // Accuracy is bounded; a symmetric t-interval can poke past 0 or 100 with few seeds.
+    final = { ...final, lo: Math.max(0, final.lo), hi: Math.min(100, final.hi) };
+  }
+  return {
+    group,
+    source,
+    final,
+    intervalKind,
+    initial: firsts.length ? firsts.reduce((a, b) => a + b, 0) / firsts.length : undefined,
+    step: steps.length ? Math.max(...steps) : undefined,
+    prompts: prompts.length ? Math.max(...prompts) : undefined,
+    seeds: finals.length,
+  };
+}
+
+/** Accuracy (percent) against one x axis, averaged over the group's seeds. */
+export function accuracyCurve(group: Group, x: XKey, pct: number): AggregatedCurve {
+  const curves = group.runs.map((r) => {
+    const { rows } = rowsFor(r, group.env);
+    const pts = rows.filter((row) => num(row, x) !== undefined);
+    return { x: pts.map((row) => num(row, x)!), y: pts.map((row) => num(row, 'accuracy')! * pct) };
+  });
+  const agg = aggregateCurves(curves.filter((c) => c.x.length > 0));
+  if (pct === 100) {
+    // Accuracy is bounded; keep the band inside [0, 100].
+    agg.lo = agg.lo.map((v) => (Number.isFinite(v) ? Math.max(0, v) : v));
+    agg.hi = agg.hi.map((v) => (Number.isFinite(v) ? Math.min(100, v) : v));
+  }
+  return agg;
+}
+
+/** Any numeric metrics.jsonl key against step, averaged over seeds. */
+export function metricCurve(group: Group, key: string): AggregatedCurve {
+  const curves = group.runs.map((r) => {
+    const pts = r.metrics.filter((row) => num(row, 'step') !== undefined && metricValue(row, key) !== undefined);
+    return { x: pts.map((row) => num(row, 'step')!), y: pts.map((row) => metricValue(row, key)!) };
+  });
+  return aggregateCurves(curves.filter((c) => c.x.length > 0));
+}
+
+/** The derived key for runs that log both masses but no explicit gap. */
+export const MASS_GAP = 'teacher_mass - student_mass';
+
+function metricValue(row: Row, key: string): number | undefined {
+  if (key === MASS_GAP) {
+    const t = num(row, 'teacher_mass'), s = num(row, 'student_mass');
+    return t !== undefined && s !== undefined ? t - s : undefined;
+  }
+  return num(row, key);
+}
+
+/**
+ * metrics.jsonl keys that measure how far the teacher is from the student: an explicit gap,
+ * teacher-side KLs and masses, disagreement. kl_init (distance to the initial policy) is not.
+ */
+export function gapKeys(groups: readonly Group[]): string[] {
+  const keys = new Set<string>();
+  for (const g of groups) for (const r of g.runs) for (const row of r.metrics) for (const k of Object.keys(row)) keys.add(k);
+  const found = [...keys].filter((k) => /gap|teacher|disagree|(^|[/_])kl([/_]|$)/i.test(k) && k !== 'kl_init' && !k.startsWith('time/'));
+  let out = found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  if (!found.some((k) => /gap/i.test(k)) && keys.has('teacher_mass') && keys.has('student_mass')) {
+    // The derived difference says more than either mass alone.
+    out = [MASS_GAP, ...out.filter((k) => k !== 'teacher_mass' && k !== 'student_mass')];
+  }
+  return out.slice(0, 4);
+}
+
+function rank(k: string): number {
+  return /gap/i.test(k) ? 0 : /kl/i.test(k) ? 1 : /teacher/i.test(k) ? 2 : 3;
+}

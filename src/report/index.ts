@@ -1,0 +1,68 @@
+/**
+ * `writeReport(runDirs, outDir)`: one self-contained HTML file (inline CSS, charts embedded as
+ * data URIs, no network) plus every chart as PNG and SVG beside it.
+ */
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { Assets } from './assets.ts';
+import { percentFactor } from './analyze.ts';
+import { esc, page } from './html.ts';
+import { loadRuns } from './runs.ts';
+import { curvesSection, gapSection, trainingSection } from './sections/curves.ts';
+import { gateSection } from './sections/gate.ts';
+import { resultsByEnv, resultsSection } from './sections/results.ts';
+import { rolloutsSection } from './sections/rollouts.ts';
+import { runsList, warningsHtml } from './sections/runs-list.ts';
+
+export { loadRuns, readRun, groupRuns, RunFormatError } from './runs.ts';
+
+export interface ReportOptions {
+  title?: string;
+  /** Called after each chart is rendered (rasterising is the slow part). */
+  onChart?: (done: number, total: number, file: string) => void;
+  /** Fixed timestamp for the header (tests); defaults to now. */
+  now?: Date;
+}
+
+export interface ReportResult {
+  htmlPath: string;
+  pngs: string[];
+  warnings: string[];
+}
+
+export function writeReport(runDirs: readonly string[], outDir: string, opts: ReportOptions = {}): ReportResult {
+  const { runs, groups } = loadRuns(runDirs);
+  const pctFactor = percentFactor(groups);
+  const assets = new Assets();
+  const title = opts.title ?? 'distil report';
+  const nav = [
+    ['results', 'Results'],
+    ['curves', 'Learning curves'],
+    ['gate', 'Teacher gate'],
+    ['gap', 'Teacher-student gap'],
+    ['rollouts', 'Example rollouts'],
+    ['training', 'Training signals'],
+  ]
+    .map(([id, t]) => `<a href="#${id}">${t}</a>`)
+    .join('');
+  const body = [
+    `<h1>${esc(title)}</h1>`,
+    `<p class="muted">Generated ${esc((opts.now ?? new Date()).toISOString())} from ${runs.length} run folder(s): ` +
+      `${new Set(groups.map((g) => g.label)).size} method(s) on ${new Set(groups.map((g) => g.env)).size} env(s).</p>`,
+    `<nav>${nav}</nav>`,
+    runsList(runs),
+    warningsHtml(runs),
+    resultsSection(resultsByEnv(groups, pctFactor), assets),
+    curvesSection(groups, pctFactor, assets),
+    gateSection(runs),
+    gapSection(groups, assets),
+    rolloutsSection(groups),
+    trainingSection(groups, assets),
+  ].join('\n');
+  mkdirSync(outDir, { recursive: true });
+  const { html, pngs } = assets.render(page(title, body), outDir, opts.onChart);
+  const htmlPath = join(outDir, 'index.html');
+  writeFileAtomic(htmlPath, html);
+  return { htmlPath, pngs, warnings: runs.flatMap((r) => r.warnings) };
+}

@@ -1,0 +1,179 @@
+/**
+ * Reading run folders (docs/run-folder.md) and grouping them: seeds of one method on one env
+ * form a group, the unit every table row and every curve with a band is computed from.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readJson, readJsonl, RunFormatError, str, num, type Row } from './jsonl.ts';
+
+export { RunFormatError, type Row };
+
+export interface Run {
+  dir: string;
+  /** config.name, else the folder name. */
+  name: string;
+  /** Algorithm as configured (e.g. 'distil', 'grpo'). */
+  algorithm: string;
+  /** What the report calls this method; equal for all seeds of one configuration. */
+  label: string;
+  /** The env the run trained on, when the config says. */
+  env?: string;
+  seed?: number;
+  config: Row;
+  metrics: Row[];
+  evals: Row[];
+  samples: Row[];
+  gate?: unknown;
+  summary?: unknown;
+  /** Things that were skipped or odd but not fatal. */
+  warnings: string[];
+}
+
+export interface Group {
+  label: string;
+  env: string;
+  runs: Run[];
+}
+
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'eval.jsonl', 'samples.jsonl', 'gate.json', 'summary.json'];
+
+function isRunDir(dir: string): boolean {
+  return RUN_FILES.some((f) => existsSync(join(dir, f)));
+}
+
+/**
+ * Turn the paths given on the command line into run folders: a run folder is kept; a folder
+ * holding run folders (e.g. runs/) is replaced by them, up to two levels down.
+ */
+export function expandRunDirs(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const dir = resolve(p);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunFormatError(`${p}: no such folder`);
+    if (isRunDir(dir)) {
+      out.push(dir);
+      continue;
+    }
+    const found = findRunDirs(dir, 2);
+    if (found.length === 0) {
+      throw new RunFormatError(`${p}: not a run folder (none of ${RUN_FILES.join(', ')}) and holds no run folders`);
+    }
+    out.push(...found);
+  }
+  return [...new Set(out)];
+}
+
+function findRunDirs(dir: string, depth: number): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const sub = join(dir, name);
+    if (name.startsWith('.') || name === 'checkpoints' || !statSync(sub).isDirectory()) continue;
+    if (isRunDir(sub)) out.push(sub);
+    else if (depth > 1) out.push(...findRunDirs(sub, depth - 1));
+  }
+  return out;
+}
+
+/** The name of a thing configured either as a string or as an object with a name. */
+function nameOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as Row).name === 'string') return (v as Row).name as string;
+  return undefined;
+}
+
+export function readRun(dirIn: string): Run {
+  const dir = resolve(dirIn);
+  if (!existsSync(dir)) throw new RunFormatError(`${dirIn}: no such run folder`);
+  const warnings: string[] = [];
+  const cfg = readJson(join(dir, 'config.json'));
+  if (cfg !== undefined && (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg))) {
+    throw new RunFormatError(`${join(dir, 'config.json')}: expected a JSON object`);
+  }
+  const config = (cfg ?? {}) as Row;
+  if (cfg === undefined) warnings.push(`${dir}: no config.json; algorithm and seed unknown`);
+  const algorithm = nameOf(config.algorithm) ?? 'unknown';
+  const label = str(config, 'label') ?? algorithm;
+  return {
+    dir,
+    name: str(config, 'name') ?? basename(dir),
+    algorithm,
+    label,
+    env: nameOf(config.env),
+    seed: num(config, 'seed'),
+    config,
+    metrics: readJsonl(join(dir, 'metrics.jsonl'), warnings),
+    evals: readJsonl(join(dir, 'eval.jsonl'), warnings),
+    samples: readJsonl(join(dir, 'samples.jsonl'), warnings),
+    gate: readJson(join(dir, 'gate.json')),
+    summary: readJson(join(dir, 'summary.json')),
+    warnings,
+  };
+}
+
+/** Nested config flattened to dotted keys with JSON-encoded leaves, for comparing configs. */
+export function flattenConfig(v: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v as Row)) flattenConfig(x, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = JSON.stringify(v);
+  }
+  return out;
+}
+
+// Keys that differ between seeds of one method without making it a different method.
+const INCIDENTAL = /(^|\.)(seed|name|label|env|out|output|dir|path|resume|created|started|date|time|timestamp|host|pid|version|commit)([._]|$)|(_dir|_path|_file)$/;
+
+/**
+ * Runs of one algorithm on one env that differ in a setting (an ablation such as future
+ * credit on and off) must not be averaged as if they were seeds: their labels get the
+ * differing settings appended, e.g. "distil (future_credit=false)". Mutates run.label.
+ */
+export function disambiguateLabels(runs: Run[]): void {
+  const byKey = new Map<string, Run[]>();
+  for (const r of runs) {
+    const k = `${r.label}\u0000${r.env ?? ''}`;
+    byKey.set(k, [...(byKey.get(k) ?? []), r]);
+  }
+  for (const group of byKey.values()) {
+    if (group.length < 2 || group.some((r) => typeof r.config.label === 'string')) continue;
+    const flats = group.map((r) => flattenConfig(r.config));
+    const keys = [...new Set(flats.flatMap((f) => Object.keys(f)))].filter((k) => !INCIDENTAL.test(k));
+    const differing = keys.filter((k) => new Set(flats.map((f) => f[k] ?? 'unset')).size > 1).sort();
+    if (differing.length === 0) continue;
+    const shown = differing.slice(0, 3);
+    group.forEach((r, i) => {
+      const parts = shown.map((k) => `${k.split('.').pop()}=${(flats[i][k] ?? 'unset').replace(/^"|"$/g, '')}`);
+      r.label = `${r.label} (${parts.join(', ')}${differing.length > 3 ? ', ...' : ''})`;
+    });
+  }
+}
+
+/** The envs a run has results for: those named in eval.jsonl, else its configured env. */
+export function runEnvs(run: Run): string[] {
+  const envs = new Set<string>();
+  for (const e of run.evals) envs.add(str(e, 'env') ?? run.env ?? 'default');
+  if (envs.size === 0) envs.add(run.env ?? 'default');
+  return [...envs];
+}
+
+/** Group runs by (label, env), skipping runs without training data; sorted by env, then label. */
+export function groupRuns(runs: readonly Run[]): Group[] {
+  const map = new Map<string, Group>();
+  for (const run of runs) {
+    // A pretraining folder with only gate.json has nothing to compare: it is shown in the gate section.
+    if (!run.metrics.length && !run.evals.length && !run.samples.length) continue;
+    for (const env of runEnvs(run)) {
+      const k = `${env}\u0000${run.label}`;
+      if (!map.has(k)) map.set(k, { label: run.label, env, runs: [] });
+      map.get(k)!.runs.push(run);
+    }
+  }
+  return [...map.values()].sort((a, b) => a.env.localeCompare(b.env) || a.label.localeCompare(b.label));
+}
+
+/** Read, label and group run folders (paths may be folders of runs). */
+export function loadRuns(paths: readonly string[]): { runs: Run[]; groups: Group[] } {
+  const runs = expandRunDirs(paths).map(readRun);
+  disambiguateLabels(runs);
+  return { runs, groups: groupRuns(runs) };
+}

@@ -1,0 +1,133 @@
+/**
+ * Learning curves: accuracy against training steps, sampled tokens and wall time, one line
+ * per method (mean over seeds) with its 95% band; then training-side metrics over steps,
+ * including how far the teacher is from the student.
+ */
+import type { Assets } from '../assets.ts';
+import { accuracyCurve, gapKeys, MASS_GAP, metricCurve, X_AXES } from '../analyze.ts';
+import { esc, section } from '../html.ts';
+import { lineChart, type LineSeries } from '../plot/index.ts';
+import type { Group } from '../runs.ts';
+import type { AggregatedCurve } from '../stats.ts';
+
+function byEnv(groups: readonly Group[]): Map<string, Group[]> {
+  const m = new Map<string, Group[]>();
+  for (const g of groups) m.set(g.env, [...(m.get(g.env) ?? []), g]);
+  return m;
+}
+
+function toSeries(label: string, c: AggregatedCurve, xScale = 1): LineSeries {
+  const band = c.lo.some(Number.isFinite);
+  const seeds = Math.max(0, ...c.n);
+  return {
+    name: `${label} (${seeds} seed${seeds === 1 ? '' : 's'})`,
+    x: c.x.map((v) => v / xScale),
+    y: c.mean,
+    ...(band ? { lo: c.lo, hi: c.hi } : {}),
+    // Interpolated grids mix every seed's x values; dots there would not be measurements.
+    ...(c.alignment === 'interpolated' ? { markers: false } : {}),
+  };
+}
+
+/** Seconds are hard to read past a few minutes: pick minutes or hours by the largest value. */
+function timeUnit(maxS: number): { scale: number; label: string } {
+  if (maxS > 3 * 3600) return { scale: 3600, label: 'wall time (hours)' };
+  if (maxS > 600) return { scale: 60, label: 'wall time (minutes)' };
+  return { scale: 1, label: 'wall time (seconds)' };
+}
+
+export function curvesSection(groups: readonly Group[], pctFactor: number, assets: Assets): string {
+  const parts: string[] = [];
+  for (const [env, gs] of byEnv(groups)) {
+    const figs: string[] = [];
+    for (const ax of X_AXES) {
+      const curves = gs.map((g) => ({ label: g.label, c: accuracyCurve(g, ax.key, pctFactor) })).filter((x) => x.c.x.length > 0);
+      if (curves.length === 0) continue;
+      const maxX = Math.max(...curves.flatMap((x) => x.c.x));
+      const unit = ax.key === 'wall_s' ? timeUnit(maxX) : { scale: 1, label: ax.label };
+      figs.push(
+        assets.figure(
+          `curve-${env}-${ax.name}`,
+          () =>
+            lineChart({
+              title: `${env}: accuracy vs ${unit.label.replace(/ \(.*\)$/, '')}`,
+              xLabel: unit.label,
+              yLabel: 'accuracy (%)',
+              series: curves.map(({ label, c }) => toSeries(label, c, unit.scale)),
+            }),
+          `${env}: accuracy against ${unit.label}`,
+          `${esc(env)}: accuracy against ${esc(unit.label)}. Line: mean over seeds; shaded: 95% interval over seeds` +
+            (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).'),
+        ),
+      );
+    }
+    if (figs.length) parts.push(`<h3>${esc(env)}</h3>\n${figs.join('\n')}`);
+  }
+  const body = parts.length ? parts.join('\n') : '<p class="muted">No accuracy over training was recorded.</p>';
+  return section('curves', 'Learning curves', body);
+}
+
+const DESCRIBE: Record<string, string> = {
+  [MASS_GAP]: 'teacher mass minus student mass on the sampled tokens',
+  gap: 'teacher-student gap',
+  teacher_mass: 'probability the teacher gives the sampled tokens',
+};
+
+export function gapSection(groups: readonly Group[], assets: Assets): string {
+  const keys = gapKeys(groups);
+  const parts: string[] = [];
+  for (const [env, gs] of byEnv(groups)) {
+    const figs: string[] = [];
+    for (const key of keys) {
+      const curves = gs.map((g) => ({ label: g.label, c: metricCurve(g, key) })).filter((x) => x.c.x.length > 0);
+      if (curves.length === 0) continue;
+      figs.push(
+        assets.figure(
+          `gap-${env}-${key}`,
+          () =>
+            lineChart({
+              title: `${env}: ${key} over training`,
+              xLabel: 'training step',
+              yLabel: key,
+              series: curves.map(({ label, c }) => toSeries(label, c)),
+            }),
+          `${env}: ${key} over training`,
+          `${esc(env)}: <code>${esc(key)}</code>${DESCRIBE[key] ? ` (${esc(DESCRIBE[key])})` : ''} from metrics.jsonl, mean over seeds with 95% band.`,
+        ),
+      );
+    }
+    if (figs.length) parts.push(`<h3>${esc(env)}</h3>\n${figs.join('\n')}`);
+  }
+  const intro =
+    '<p>How far the teacher (which sees the feedback) is from the student (which does not), measured on the ' +
+    "student's own rollouts. A gap that shrinks means the student has absorbed what the feedback taught the teacher; " +
+    'a gap near zero from the start means there was little to distil.</p>';
+  const body = parts.length ? intro + parts.join('\n') : '<p class="muted">No teacher-student metric (gap, teacher KL or masses) in metrics.jsonl.</p>';
+  return section('gap', 'Teacher-student gap over training', body);
+}
+
+export function trainingSection(groups: readonly Group[], assets: Assets): string {
+  const parts: string[] = [];
+  for (const [env, gs] of byEnv(groups)) {
+    const figs: string[] = [];
+    for (const key of ['reward', 'loss', 'grad_norm', 'kl_init']) {
+      const curves = gs.map((g) => ({ label: g.label, c: metricCurve(g, key) })).filter((x) => x.c.x.length > 0);
+      if (curves.length === 0) continue;
+      figs.push(
+        assets.figure(
+          `train-${env}-${key}`,
+          () => lineChart({ title: `${env}: training ${key}`, xLabel: 'training step', yLabel: key, series: curves.map(({ label, c }) => toSeries(label, c)) }),
+          `${env}: training ${key}`,
+          `${esc(env)}: <code>${esc(key)}</code> on training batches (metrics.jsonl), mean over seeds with 95% band.`,
+        ),
+      );
+    }
+    if (figs.length) parts.push(`<h3>${esc(env)}</h3>\n${figs.join('\n')}`);
+  }
+  if (!parts.length) return '';
+  return section(
+    'training',
+    'Training signals',
+    `<details><summary>Reward, loss, gradient norm and drift from the initial policy during training</summary>\n${parts.join('\n')}\n</details>`,
+  );
+}

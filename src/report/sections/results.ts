@@ -1,0 +1,104 @@
+/**
+ * The top of the report: one sentence per env saying which method ended highest, by how much
+ * and whether the intervals overlap; then the final table and a bar chart of it.
+ */
+import type { Assets } from '../assets.ts';
+import { finalResult, type FinalResult } from '../analyze.ts';
+import { esc, pct, section, table } from '../html.ts';
+import { barChart } from '../plot/index.ts';
+import type { Group } from '../runs.ts';
+
+export function resultsByEnv(groups: readonly Group[], pctFactor: number): Map<string, FinalResult[]> {
+  const out = new Map<string, FinalResult[]>();
+  for (const g of groups) {
+    const r = finalResult(g, pctFactor);
+    if (!r) continue;
+    out.set(g.env, [...(out.get(g.env) ?? []), r]);
+  }
+  for (const rs of out.values()) rs.sort((a, b) => b.final.mean - a.final.mean || a.group.label.localeCompare(b.group.label));
+  return out;
+}
+
+function ivText(r: FinalResult): string {
+  return r.final.ok ? `${pct(r.final.lo)}–${pct(r.final.hi)}` : 'no interval';
+}
+
+/** One plain-language sentence (HTML) about an env. */
+export function summarySentence(env: string, rs: FinalResult[]): string {
+  const what = rs[0].source === 'eval' ? 'test accuracy' : 'training accuracy (no eval.jsonl)';
+  const best = rs[0];
+  const learned = (r: FinalResult) =>
+    r.initial !== undefined ? `, from ${pct(r.initial)}% at its first evaluation` : '';
+  const head = `On <b>${esc(env)}</b>, `;
+  if (rs.length === 1) {
+    return `${head}only <b>${esc(best.group.label)}</b> was run: final ${what} ${pct(best.final.mean)}% (95% interval ${ivText(best)}, ${esc(best.intervalKind)})${learned(best)}.`;
+  }
+  const second = rs[1];
+  const diff = best.final.mean - second.final.mean;
+  let s =
+    `${head}<b>${esc(best.group.label)}</b> ended highest with ${what} ${pct(best.final.mean)}% ` +
+    `(95% interval ${ivText(best)})${learned(best)}, ${diff.toFixed(1)} points above ` +
+    `<b>${esc(second.group.label)}</b> (${pct(second.final.mean)}%, ${ivText(second)}). `;
+  if (!best.final.ok || !second.final.ok) {
+    s += 'With a single seed and no interval, the difference cannot be judged.';
+  } else if (best.final.lo > second.final.hi) {
+    s += 'The intervals do not overlap: the lead is unlikely to be seed noise.';
+  } else {
+    s += `The intervals overlap: with ${Math.min(best.seeds, second.seeds)} seed(s) this difference may be noise.`;
+  }
+  if (rs.length > 2) {
+    const last = rs[rs.length - 1];
+    s += ` Lowest: ${esc(last.group.label)} at ${pct(last.final.mean)}%.`;
+  }
+  return s;
+}
+
+function finalTable(rs: FinalResult[]): string {
+  const rows = rs.map((r, i) => {
+    const b = (s: string) => (i === 0 && rs.length > 1 ? `<strong>${s}</strong>` : s);
+    const change = r.initial !== undefined ? (r.final.mean - r.initial >= 0 ? '+' : '') + (r.final.mean - r.initial).toFixed(1) : '–';
+    return [
+      b(esc(r.group.label)),
+      `<span class="num">${b(pct(r.final.mean))}</span>`,
+      `${ivText(r)}<br><span class="muted small">${esc(r.intervalKind)}</span>`,
+      change,
+      String(r.seeds),
+      r.step !== undefined ? String(r.step) : '–',
+      r.prompts !== undefined ? String(r.prompts) : '–',
+    ];
+  });
+  return table(['method', 'final accuracy (%)', '95% interval', 'change since first eval (points)', 'seeds', 'last step', 'test prompts'], rows, 'final');
+}
+
+export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets): string {
+  if (byEnv.size === 0) return section('results', 'Results', '<p class="muted">No run had accuracy in eval.jsonl or metrics.jsonl.</p>');
+  const sentences = [...byEnv].map(([env, rs]) => `<li>${summarySentence(env, rs)}</li>`).join('\n');
+  const tables = [...byEnv]
+    .map(([env, rs]) => `<h3>${esc(env)}</h3>\n${finalTable(rs)}`)
+    .join('\n');
+  const envs = [...byEnv.keys()];
+  const labels = [...new Set([...byEnv.values()].flat().map((r) => r.group.label))].sort();
+  const find = (env: string, label: string) => byEnv.get(env)!.find((r) => r.group.label === label);
+  const fig = assets.figure(
+    'final-accuracy',
+    () =>
+      barChart({
+        title: 'Final accuracy per env (bars: mean over seeds, whiskers: 95% interval)',
+        yLabel: 'accuracy (%)',
+        groups: envs,
+        series: labels.map((l) => ({
+          name: l,
+          values: envs.map((e) => find(e, l)?.final.mean),
+          lo: envs.map((e) => (find(e, l)?.final.ok ? find(e, l)!.final.lo : undefined)),
+          hi: envs.map((e) => (find(e, l)?.final.ok ? find(e, l)!.final.hi : undefined)),
+        })),
+      }),
+    'bar chart of final accuracy per method and env',
+    'Final accuracy per method and env.',
+  );
+  const note =
+    '<p class="muted small">Each row averages the last evaluation of every seed. The 95% interval is a Student-t interval ' +
+    'over seeds (wide when there are few seeds); with one seed it is a Wilson interval over the test prompts, which ignores ' +
+    'seed-to-seed variation. The best mean is in bold; two methods whose intervals overlap are not clearly different.</p>';
+  return section('results', 'Results', `<ul class="summary">${sentences}</ul>\n${tables}\n${note}\n${fig}`);
+}
