@@ -1,0 +1,135 @@
+'use strict';
+/**
+ * The sandbox's child process (see README.md). Started by pool.ts with the permission model
+ * (it may read only this folder's two .cjs files), an empty environment, a heap limit, and an
+ * IPC channel as its only link. For each job it makes a fresh vm context, installs the
+ * harness, runs the candidate under a CPU time limit, and sends back plain JSON.
+ *
+ * Rule for this file: never touch a value that came out of a context (no property reads, no
+ * instanceof, no String()), since that could run candidate code outside the time limit. Only
+ * primitive strings cross; a thrown value is handed back to the harness unread.
+ */
+const vm = require('node:vm');
+const { isProxy, isNativeError } = require('node:util').types;
+const { makeShow, install } = require('./harness.cjs');
+
+const PRELUDE = new vm.Script(
+  `(function () { 'use strict'; return (${install.toString()})(globalThis, ${makeShow.toString()}); })()`,
+  { filename: 'distil-harness.js' },
+);
+const DESCRIBE = new vm.Script('__distil.describeStashed()', { filename: 'distil-harness.js' });
+const CONTEXT_OPTIONS = {
+  codeGeneration: { strings: false, wasm: false },
+  // Promise jobs run inside the timed call, not later on this process's event loop.
+  microtaskMode: 'afterEvaluate',
+};
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** True for the error node:vm throws when the time limit ends a call. Reads no getter. */
+function isTimeout(e) {
+  if (e === null || typeof e !== 'object' || isProxy(e) || !isNativeError(e)) return false;
+  const d = Object.getOwnPropertyDescriptor(e, 'code');
+  return d !== undefined && 'value' in d && d.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
+/** The harness returns only primitive strings; anything else is a bug, not data to read. */
+function text(v) {
+  if (typeof v !== 'string') throw new Error('harness returned a non-string');
+  return v;
+}
+
+/** Line of a host-side SyntaxError from compiling `filename` (first stack line "file:N"). */
+function syntaxLine(e, filename, offset) {
+  const st = typeof e.stack === 'string' ? e.stack : '';
+  const m = new RegExp(filename.replace('.', '\\.') + ':(\\d+)').exec(st);
+  return m ? Math.max(1, Number(m[1]) + offset) : 0;
+}
+
+function evaluate(job) {
+  const t0 = process.hrtime.bigint();
+  const deadline = Number(t0) / 1e6 + job.timeoutMs;
+  const remaining = () => Math.max(1, Math.floor(deadline - Number(process.hrtime.bigint()) / 1e6));
+  const result = { status: 'ok', phase: undefined, error: undefined, raw: undefined };
+
+  const sandbox = Object.create(null);
+  sandbox.__distil_input = JSON.stringify({
+    outputLimit: job.outputLimit,
+    args: job.mode === 'calls' ? job.args : [],
+  });
+  const context = vm.createContext(sandbox, CONTEXT_OPTIONS);
+  const api = PRELUDE.runInContext(context);
+  // Captured now, before any candidate code exists in the context.
+  const stash = api.stash;
+  const report = api.report;
+
+  const run = (script, phase) => {
+    try {
+      script.runInContext(context, { timeout: remaining(), displayErrors: false });
+      return true;
+    } catch (e) {
+      result.phase = phase;
+      if (isTimeout(e)) {
+        result.status = 'timeout';
+      } else {
+        result.status = 'exception';
+        stash(e);
+        try {
+          result.error = JSON.parse(text(DESCRIBE.runInContext(context, { timeout: remaining(), displayErrors: false })));
+        } catch (e2) {
+          result.error = { name: 'Error', message: isTimeout(e2) ? '(describing the error timed out)' : '', line: 0, testLine: 0 };
+        }
+      }
+      return false;
+    }
+  };
+
+  let candidate;
+  try {
+    candidate = new vm.Script(job.code, { filename: 'candidate.js' });
+  } catch (e) {
+    result.status = 'syntax_error';
+    result.phase = 'load';
+    result.error = { name: 'SyntaxError', message: String(e.message), line: syntaxLine(e, 'candidate.js', 0), testLine: 0 };
+  }
+  if (candidate && run(candidate, 'load')) {
+    if (job.mode === 'calls') {
+      if (!IDENT.test(job.entry)) throw new Error(`bad entry point name ${JSON.stringify(job.entry)}`);
+      const runner = new vm.Script(
+        `__distil.runTests(function () { return typeof ${job.entry} === 'function' ? ${job.entry} : undefined; })`,
+        { filename: 'distil-harness.js' },
+      );
+      run(runner, 'tests');
+    } else {
+      // The test code runs strict, inside a strict wrapper, with the only copies of the
+      // recording assert/console: a sloppy candidate function it calls sees `caller` null.
+      let tests;
+      try {
+        tests = new vm.Script(
+          `(function (kit) { 'use strict'; return (function (require, console) { 'use strict';\n${job.testCode}\n})(kit.require, kit.console); })(__distil.takeKit());`,
+          { filename: 'tests.js', lineOffset: -1 },
+        );
+      } catch (e) {
+        result.status = 'syntax_error';
+        result.phase = 'tests';
+        result.error = { name: 'SyntaxError', message: String(e.message), line: 0, testLine: syntaxLine(e, 'tests.js', 0) };
+      }
+      if (tests) run(tests, 'tests');
+    }
+  }
+  result.raw = JSON.parse(text(report()));
+  result.ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return result;
+}
+
+process.on('message', (msg) => {
+  let reply;
+  try {
+    reply = { id: msg.id, result: evaluate(msg.job) };
+  } catch (e) {
+    reply = { id: msg.id, internalError: String(e && e.stack ? e.stack : e) };
+  }
+  process.send(reply);
+});
+// The parent went away: nothing else will ever come, so stop.
+process.on('disconnect', () => process.exit(0));
+process.send({ ready: true });
