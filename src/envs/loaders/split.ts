@@ -66,6 +66,9 @@ export function drawTasks(o: DrawOptions): Task[] {
   // Separate streams per split, so train and test drawn with the same seed are unrelated.
   const rng = new Rng(o.seed * 2 + (o.split === 'test' ? 1 : 0));
   const seen = new Set<string>();
+  // Levels whose partition ran out of unseen prompts: from then on repeats are accepted at
+  // once instead of searching again for every task.
+  const exhausted = new Set<number>();
   const out: Task[] = [];
   for (let i = 0; i < o.n; i++) {
     const level = rng.pick(o.levels);
@@ -75,8 +78,10 @@ export function drawTasks(o: DrawOptions): Task[] {
       const g = o.generate(level, rng);
       if (splitOf(o.env, g.key ?? g.prompt, frac(level)) !== o.split) continue;
       if (!seen.has(g.prompt)) chosen = g;
+      else if (exhausted.has(level)) chosen = g;
       else fallback ??= g;
     }
+    if (!chosen && fallback) exhausted.add(level);
     chosen ??= fallback;
     if (!chosen) {
       throw new Error(`${o.env}: found no ${o.split} prompt at level ${level} in ${maxAttempts} attempts (is the level's task space empty?)`);

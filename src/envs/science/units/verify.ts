@@ -77,7 +77,8 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
     }
     const start = `${formatNumber(prev.v)} ${formatUnit(prev.u)}`;
     if (!close(left.v, prev.v, tolerance) || !sameUnit(left.u, prev.u)) {
-      return { kind: 'wrong_step', text: `line ${l.line} should start from ${start}`, where: at(l, i), expected: start, actual: m[1].trim() };
+      // The whole line is expected/actual, so a critique can show the fixed line.
+      return { kind: 'wrong_step', text: `line ${l.line} should start from ${start}`, where: at(l, i), expected: ref ?? start, actual: l.text };
     }
     const f = FACTOR_RE.exec(m[2].trim());
     if (!f) return format(`write the factor as '<n> <unit>/<unit>' or '<n> <unit>/<n> <unit>'`);
