@@ -1,0 +1,20 @@
+/** Pure loss functions over a logits block; see docs/losses.md for every formula and convention. */
+export type { LogitsBlock, LossResult, Support, TopKTargets } from './types.ts';
+export { softCrossEntropy, rowCrossEntropies } from './softCrossEntropy.ts';
+export { generalizedJsd, type JsdOptions, type ImportanceWeight } from './divergence.ts';
+export { clippedPolicyGradient, type PolicyGradientOptions } from './policyGradient.ts';
+export { tokenCrossEntropy } from './crossEntropy.ts';
+export { aggregationWeights, combineWeights, flattenPerToken, splitPerSequence, type Aggregation } from './aggregation.ts';
+export { grpoAdvantages, expandToTokens, opdAdvantages, rftSelect, type AdvantageScaling, type Groups, type RftOptions } from './advantages.ts';
+export {
+  futureCredit,
+  distilSurrogate,
+  type CreditBaseline,
+  type FutureCreditOptions,
+  type FutureCreditResult,
+  type SurrogateOptions,
+} from './futureCredit.ts';
+export { confidenceMask, disagreementMask, klMask, feedbackMask } from './masks.ts';
+export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates } from './metrics.ts';
+export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';
+export { checkTargets } from './support.ts';

@@ -1,0 +1,110 @@
+/**
+ * From the backend seam's LossTerm (src/backends/types.ts: plain per-sequence arrays) to the
+ * loss functions here, so that every backend computes the same numbers. Rows of the logits
+ * block are the completion positions of the batch, sequence after sequence; the row for
+ * completion token t of a sequence holds the logits that predict that token.
+ *
+ * Row weights:
+ * - policyGradient: term.weight * aggregationWeights(lengths, term.aggregation, tokenWeights).
+ * - softCrossEntropy, divergence, crossEntropy (no aggregation field): the tokenWeights-weighted
+ *   mean over the batch, term.weight * m_t / sum m (METHODS.md: losses are averaged over the
+ *   completion tokens of the batch). Weights that already sum to 1 (e.g. seq_mean weights)
+ *   pass through unchanged, so an algorithm can put any aggregation into tokenWeights.
+ * A backend that splits a batch into micro-batches must compute `termRowWeights` over the whole
+ * batch and pass each micro-batch its slice, or token_mean would be per micro-batch.
+ */
+import type { LossSpec, LossTerm } from '../backends/types.ts';
+import type { LogitsBlock, LossResult, TopKTargets } from './types.ts';
+import { aggregationWeights, flattenPerToken } from './aggregation.ts';
+import { fail } from './common.ts';
+import { tokenCrossEntropy } from './crossEntropy.ts';
+import { generalizedJsd } from './divergence.ts';
+import { clippedPolicyGradient } from './policyGradient.ts';
+import { softCrossEntropy } from './softCrossEntropy.ts';
+
+function lengthsOf(completions: ArrayLike<ArrayLike<number>>): number[] {
+  return Array.from({ length: completions.length }, (_, i) => completions[i].length);
+}
+
+function checkPerToken(kind: string, name: string, arrs: ArrayLike<ArrayLike<number>> | undefined, lengths: number[], per = 1): void {
+  if (!arrs) fail(`term ${kind}`, `${name} is required`);
+  if (arrs.length !== lengths.length) fail(`term ${kind}`, `${name} has ${arrs.length} sequences, the batch has ${lengths.length}`);
+  for (let i = 0; i < lengths.length; i++) {
+    if (arrs[i].length !== lengths[i] * per) {
+      fail(`term ${kind}`, `${name}[${i}] has length ${arrs[i].length}, expected ${lengths[i] * per} (${lengths[i]} completion tokens${per > 1 ? ` x ${per}` : ''})`);
+    }
+  }
+}
+
+/** Per-row weights of a term over a batch with these completion lengths (see the file comment). */
+export function termRowWeights(term: LossTerm, lengths: number[]): Float32Array {
+  if (!(term.weight >= 0) || !Number.isFinite(term.weight)) fail(`term ${term.kind}`, `weight must be finite and >= 0, got ${term.weight}`);
+  if (term.tokenWeights) checkPerToken(term.kind, 'tokenWeights', term.tokenWeights, lengths);
+  const mode = term.kind === 'policyGradient' ? term.aggregation : 'token_mean';
+  const w = aggregationWeights(lengths, mode, term.tokenWeights);
+  for (let i = 0; i < w.length; i++) w[i] *= term.weight;
+  return w;
+}
+
+/** One term's loss and dLogits for a block whose rows are the batch's completion tokens. */
+export function termLoss(
+  term: LossTerm,
+  block: LogitsBlock,
+  completions: ArrayLike<ArrayLike<number>>,
+  rowWeights?: ArrayLike<number>,
+): LossResult {
+  const lengths = lengthsOf(completions);
+  const N = lengths.reduce((a, b) => a + b, 0);
+  if (block.N !== N) fail(`term ${term.kind}`, `logits block has N = ${block.N} rows, the completions have ${N} tokens`);
+  const w = rowWeights ?? termRowWeights(term, lengths);
+  const tokens = flattenPerToken(completions);
+  const targetsOf = (t: { k: number; targetIds: ArrayLike<number>[]; targetProbs: ArrayLike<number>[] }): TopKTargets => {
+    checkPerToken(term.kind, 'targetIds', t.targetIds, lengths, t.k);
+    checkPerToken(term.kind, 'targetProbs', t.targetProbs, lengths, t.k);
+    return { k: t.k, ids: Int32Array.from(flattenPerToken(t.targetIds)), probs: flattenPerToken(t.targetProbs) };
+  };
+  switch (term.kind) {
+    case 'softCrossEntropy':
+      return softCrossEntropy(block, targetsOf(term), w, term.support);
+    case 'divergence': {
+      let importance;
+      if (term.isClip !== undefined) {
+        checkPerToken(term.kind, 'logpOld', term.logpOld, lengths);
+        importance = { tokens, logpOld: flattenPerToken(term.logpOld!), clip: term.isClip };
+      }
+      return generalizedJsd(block, targetsOf(term), w, term.beta, { support: term.support, importance });
+    }
+    case 'policyGradient': {
+      checkPerToken(term.kind, 'advantages', term.advantages, lengths);
+      checkPerToken(term.kind, 'logpOld', term.logpOld, lengths);
+      if (term.logpRef) checkPerToken(term.kind, 'logpRef', term.logpRef, lengths);
+      return clippedPolicyGradient(block, tokens, flattenPerToken(term.advantages), flattenPerToken(term.logpOld), w, {
+        epsLow: term.clipLow,
+        epsHigh: term.clipHigh,
+        betaKl: term.klBeta,
+        logpRef: term.logpRef ? flattenPerToken(term.logpRef) : undefined,
+      });
+    }
+    case 'crossEntropy':
+      return tokenCrossEntropy(block, tokens, w);
+    default:
+      return fail('termLoss', `unknown term kind ${String((term as { kind: unknown }).kind)}`);
+  }
+}
+
+/** Sum of a LossSpec's terms. Metrics are prefixed `<index>.<kind>.` plus `<index>.<kind>.loss`. */
+export function lossSpecLoss(spec: LossSpec, block: LogitsBlock, completions: ArrayLike<ArrayLike<number>>): LossResult {
+  if (!spec?.terms?.length) fail('lossSpecLoss', 'spec.terms is empty');
+  const grad = new Float32Array(block.N * block.V);
+  const metrics: Record<string, number> = {};
+  let loss = 0;
+  spec.terms.forEach((term, i) => {
+    const r = termLoss(term, block, completions);
+    loss += r.loss;
+    for (let j = 0; j < grad.length; j++) grad[j] += r.grad[j];
+    const p = `${i}.${term.kind}.`;
+    metrics[`${p}loss`] = r.loss;
+    for (const [k, v] of Object.entries(r.metrics)) metrics[p + k] = v;
+  });
+  return { loss, grad, metrics };
+}
