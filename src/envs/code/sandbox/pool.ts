@@ -80,6 +80,24 @@ interface Slot {
 
 const MAX_CODE = 200_000;
 
+/**
+ * Node flags of a worker: the permission model lets it read its own two files and nothing
+ * else (no writes, no child processes, no worker threads, no native addons), the heap is
+ * capped, and code generation from strings is off in its own realm too, so that a host
+ * Function reached through some unknown hole still could not compile anything.
+ */
+export function workerFlags(memoryMb: number): string[] {
+  return [
+    '--experimental-permission',
+    // Node 20.20 takes one path per flag (a comma list is read as one path).
+    `--allow-fs-read=${WORKER}`,
+    `--allow-fs-read=${HARNESS}`,
+    `--max-old-space-size=${memoryMb}`,
+    '--disallow-code-generation-from-strings',
+    '--no-warnings',
+  ];
+}
+
 export class Sandbox {
   readonly workers: number;
   readonly memoryMb: number;
@@ -164,15 +182,7 @@ export class Sandbox {
 
   private spawn(): void {
     const child = fork(WORKER, [], {
-      execArgv: [
-        '--experimental-permission',
-        // Node 20.20 takes one path per flag (a comma list is read as one path).
-        `--allow-fs-read=${WORKER}`,
-        `--allow-fs-read=${HARNESS}`,
-        `--max-old-space-size=${this.memoryMb}`,
-        '--disallow-code-generation-from-strings',
-        '--no-warnings',
-      ],
+      execArgv: workerFlags(this.memoryMb),
       env: {},
       cwd: tmpdir(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -130,6 +130,11 @@ process.on('message', (msg) => {
   }
   process.send(reply);
 });
+// A candidate's promise that rejects with nobody listening (`Promise.reject(1)`, a refused
+// `import()`) is reported on this process's event loop after its job ended; Node's default
+// would crash the worker then and blame whichever job runs next. The reason is a value from a
+// context, so it is not even looked at.
+process.on('unhandledRejection', () => {});
 // The parent went away: nothing else will ever come, so stop.
 process.on('disconnect', () => process.exit(0));
 process.send({ ready: true });
