@@ -22,21 +22,25 @@ export function compositionMatrix(reactants: Formula[], products: Formula[]): { 
   return { rows, m };
 }
 
-/** Basis of the null space of an integer matrix, as rational vectors. */
+/**
+ * Basis of the null space of an integer matrix, as rational vectors. Rows stay integer
+ * (fraction-free elimination, each row divided by its gcd), which is exact and much cheaper
+ * than rational arithmetic at every step.
+ */
 export function nullSpace(m: number[][], cols: number): Q[][] {
-  const a = m.map((row) => row.map(Q.of));
+  const a = m.map((row) => row.map(BigInt));
   const pivots: number[] = [];
   let r = 0;
   for (let c = 0; c < cols && r < a.length; c++) {
-    const p = a.findIndex((row, i) => i >= r && !row[c].isZero());
+    const p = a.findIndex((row, i) => i >= r && row[c] !== 0n);
     if (p < 0) continue;
     [a[r], a[p]] = [a[p], a[r]];
-    const pv = a[r][c];
-    a[r] = a[r].map((x) => x.div(pv));
     for (let i = 0; i < a.length; i++) {
-      if (i === r || a[i][c].isZero()) continue;
-      const f = a[i][c];
-      a[i] = a[i].map((x, j) => x.sub(f.mul(a[r][j])));
+      if (i === r || a[i][c] === 0n) continue;
+      const [x, y] = [a[r][c], a[i][c]];
+      const row = a[i].map((v, j) => v * x - a[r][j] * y);
+      const g = row.reduce((acc, v) => gcd(acc, v), 0n);
+      a[i] = g > 1n ? row.map((v) => v / g) : row;
     }
     pivots.push(c);
     r++;
@@ -45,7 +49,8 @@ export function nullSpace(m: number[][], cols: number): Q[][] {
   return free.map((f) => {
     const v = Array.from({ length: cols }, () => Q.of(0));
     v[f] = Q.of(1);
-    pivots.forEach((pc, i) => (v[pc] = a[i][f].neg()));
+    // Row i reads a[i][pc] x_pc + a[i][f] x_f = 0 (other pivot columns are zero in it).
+    pivots.forEach((pc, i) => (v[pc] = new Q(-a[i][f], a[i][pc])));
     return v;
   });
 }

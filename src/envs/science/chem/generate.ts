@@ -129,6 +129,23 @@ function draw(level: number, rng: Rng): { left: string[]; right: string[]; shuff
   return { left: eq.reactants.map((s) => s.text), right: eq.products.map((s) => s.text), shuffle: false };
 }
 
+/** Balancing is exact but not cheap; the task spaces are small, so remember each answer. */
+const solved = new Map<string, number[] | null>();
+function solve(equation: string): number[] | null {
+  if (!solved.has(equation)) {
+    const eq = parseEquation(equation);
+    let coefs: number[] | null = null;
+    try {
+      coefs = balance(eq.reactants.map((s) => s.formula), eq.products.map((s) => s.formula));
+    } catch {
+      coefs = null;
+    }
+    solved.set(equation, coefs);
+  }
+  const c = solved.get(equation);
+  return c ? [...c] : null;
+}
+
 export function chemTestFraction(level: number): number {
   return level >= 4 ? 0.25 : level === 1 ? 0.2 : 0.125;
 }
@@ -142,13 +159,8 @@ export function generateChem(level: number, rng: Rng): Generated {
       rng.shuffle(right);
     }
     const spaced = level === 5;
-    const eq = parseEquation(renderEquation(left, right, [...left, ...right].map(() => 1), spaced));
-    let coefs: number[];
-    try {
-      coefs = balance(eq.reactants.map((s) => s.formula), eq.products.map((s) => s.formula));
-    } catch {
-      continue; // a generated combination that has no unique balancing: draw again
-    }
+    const coefs = solve(renderEquation(left, right, [...left, ...right].map(() => 1), spaced));
+    if (!coefs) continue; // a generated combination with no unique balancing: draw again
     // All-ones answers only ask the student to copy the prompt (fine in the curated lists).
     if (level <= 3 && coefs.every((c) => c === 1)) continue;
     const prompt = renderEquation(left, right, coefs.map(() => 1), spaced);
