@@ -89,7 +89,34 @@ export class ClosedRow {
     const { logits: z, V } = this.block;
     const { k, ids, probs } = this.targets;
     const off = r * V, kOff = r * k;
-    const lse = rowLse(z, off, V);
+    const withTail = this.support === 'tail' && k < V;
+    // Log-sum-exps. With a tail, one max pass and one exp pass give both LSE over the row and
+    // LSE over the complement of K: each non-K logit is exponentiated once, relative to the
+    // complement's own max (so its sum never underflows), and rescaled into the row's sum.
+    let lse: number;
+    if (withTail) {
+      for (let j = 0; j < k; j++) this.mark[ids[kOff + j]] = 1;
+      let mx = -Infinity, mxN = -Infinity;
+      for (let v = 0; v < V; v++) {
+        const x = z[off + v];
+        if (x > mx) mx = x;
+        if (!this.mark[v] && x > mxN) mxN = x;
+      }
+      if (!Number.isFinite(mx)) {
+        lse = mx === -Infinity ? -Infinity : mx; // all -Inf, or +Inf/NaN: let the loss show it
+        this.lseNotK = mxN;
+      } else {
+        let sK = 0, sN = 0;
+        for (let j = 0; j < k; j++) sK += Math.exp(z[off + ids[kOff + j]] - mx);
+        if (mxN !== -Infinity) for (let v = 0; v < V; v++) if (!this.mark[v]) sN += Math.exp(z[off + v] - mxN);
+        this.lseNotK = mxN === -Infinity ? -Infinity : mxN + Math.log(sN);
+        lse = mx + Math.log(sK + (mxN === -Infinity ? 0 : sN * Math.exp(mxN - mx)));
+      }
+      for (let j = 0; j < k; j++) this.mark[ids[kOff + j]] = 0;
+    } else {
+      lse = rowLse(z, off, V);
+      this.lseNotK = -Infinity;
+    }
     this.lse = lse;
     let tMass = 0, sMass = 0, overlap = 0, mxK = -Infinity;
     for (let j = 0; j < k; j++) {
@@ -123,14 +150,7 @@ export class ClosedRow {
       }
       return;
     }
-    if (this.support === 'tail' && k < V) {
-      for (let j = 0; j < k; j++) this.mark[ids[kOff + j]] = 1;
-      let mx = -Infinity;
-      for (let v = 0; v < V; v++) if (!this.mark[v] && z[off + v] > mx) mx = z[off + v];
-      let s = 0;
-      if (Number.isFinite(mx)) for (let v = 0; v < V; v++) if (!this.mark[v]) s += Math.exp(z[off + v] - mx);
-      this.lseNotK = mx === -Infinity ? -Infinity : Number.isFinite(mx) ? mx + Math.log(s) : mx;
-      for (let j = 0; j < k; j++) this.mark[ids[kOff + j]] = 0;
+    if (withTail) {
       this.q[k] = Math.max(0, 1 - tMass);
       this.logp[k] = this.lseNotK - lse;
       this.m = k + 1;
@@ -158,12 +178,19 @@ export class ClosedRow {
     for (let j = 0; j < k; j++) this.mark[ids[kOff + j]] = 1;
     const gTail = this.hasTail ? g[k] : 0;
     const lseNotK = this.lseNotK;
+    // d log P_tail / dz_v = p_v / P_tail = exp(z_v - LSE_notK). While 1/P_tail < e^300 it is
+    // p_v * (1/P_tail) (one exp per logit, and any p_v / P_tail above float32's range has
+    // p_v > e^-390, far from underflow); beyond that, exponentiate directly.
+    const logInvTail = lse - lseNotK;
+    const useProduct = gTail !== 0 && logInvTail < 300;
+    const invTail = useProduct ? Math.exp(logInvTail) : 0;
     for (let v = 0; v < V; v++) {
       if (this.mark[v]) continue;
       const zv = z[off + v];
-      let d = -Math.exp(zv - lse) * G;
-      // d log P_tail / dz_v = p_v / P_tail = exp(z_v - LSE_notK), exact even when P_tail underflows.
-      if (gTail !== 0) d += gTail * Math.exp(zv - lseNotK);
+      const pv = Math.exp(zv - lse);
+      let d = -pv * G;
+      if (useProduct) d += gTail * pv * invTail;
+      else if (gTail !== 0) d += gTail * Math.exp(zv - lseNotK);
       grad[off + v] += scale * d;
     }
     for (let j = 0; j < k; j++) {

@@ -77,6 +77,19 @@ test('tail log-mass is exact when the student puts nearly all mass on K (no log(
   near(r.grad[2], -0.1, 1e-6);
 });
 
+test('tail far below K (P_tail ~ e^-350): loss and the gradient split over the tail stay exact', () => {
+  // logits [0, 0, -350, -360], K = {0, 1}, teacher tail 0.2: the tail gradient is
+  // -0.2 * softmax(-350, -360) = -0.2 * [1, e^-10] / (1 + e^-10) (student tail mass ~ 0).
+  const b = { logits: Float32Array.from([0, 0, -350, -360]), N: 1, V: 4 };
+  const t: TopKTargets = { k: 2, ids: Int32Array.from([0, 1]), probs: Float32Array.from([0.5, 0.3]) };
+  const r = softCrossEntropy(b, t, w1, 'tail');
+  const lse = Math.log(2), lseTail = -350 + ln(1 + Math.exp(-10));
+  const q1 = Math.fround(0.3), qT = 1 - 0.5 - q1;
+  near(r.loss, -(0.5 * (0 - lse) + q1 * (0 - lse) + qT * (lseTail - lse)), 1e-12);
+  nearArray(r.grad, [0.5 - 0.5, 0.5 - q1, -qT / (1 + Math.exp(-10)), -qT * Math.exp(-10) / (1 + Math.exp(-10))], 1e-7);
+  checkGrad((z) => softCrossEntropy({ logits: z, N: 1, V: 4 }, t, w1, 'tail'), b.logits, 1e-5, 1e-2);
+});
+
 test('row weights: loss = sum w_r H_r; zero-weight rows get no gradient and are left out of the metrics', () => {
   const b = { logits: logitsOf([P.map(ln), P.map(ln), [0, 0, 0]]), N: 3, V: 3 };
   const t: TopKTargets = { k: 2, ids: Int32Array.from([2, 1, 2, 1, 0, 1]), probs: Float32Array.from([0.6, 0.3, 0.6, 0.3, 1, 0]) };
