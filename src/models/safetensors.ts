@@ -3,16 +3,17 @@
  * ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, offsets
  * relative to the end of the header), then the raw little-endian tensor bytes.
  *
- * Reading is built for speed on big checkpoints: the file is read once into one Buffer and
- * an F32 tensor whose bytes are 4-aligned becomes a Float32Array *view* of that Buffer (no
- * copy). Everything else is converted into a fresh Float32Array: F16 and BF16 exactly, F64 by
- * rounding to float32 (distil computes in float32, so nothing is lost that would be used).
+ * Reading is built for speed on big checkpoints (see readSafetensors): each byte of the file is
+ * read once, F32 tensors straight into their Float32Array; parseSafetensors, for a file already
+ * in memory, makes 4-aligned F32 tensors *views* of that buffer. Other dtypes are converted into
+ * a fresh Float32Array: F16 and BF16 exactly, F64 by rounding to float32 (distil computes in
+ * float32, so nothing is lost that would be used).
  * Integer, bool and 8-bit float dtypes are rejected: they hold quantised or non-weight data
  * that a float32 engine cannot use as is.
  *
  * Every malformed input gives an error that names the file and, where there is one, the tensor.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { decodeBf16, decodeF16, encodeBf16, encodeF16 } from './dtypes.ts';
@@ -52,13 +53,21 @@ function assertLittleEndianHost(): void {
   if (endianness() !== 'LE') throw new Error('distil reads safetensors with typed-array views, which needs a little-endian machine');
 }
 
-/** Parse and validate the header of a safetensors file already in memory. */
-export function parseSafetensorsHeader(buf: Uint8Array, file: string): SafetensorsHeader {
-  if (buf.length < 8) fail(file, `is ${buf.length} bytes, shorter than the 8-byte header length; the file is truncated or not safetensors`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = Number(view.getBigUint64(0, true));
+/** The header length field, validated against the file size. */
+function headerLength(first8: Uint8Array, fileSize: number, file: string): number {
+  if (fileSize < 8) fail(file, `is ${fileSize} bytes, shorter than the 8-byte header length; the file is truncated or not safetensors`);
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER_BYTES) fail(file, `header length field says ${n} bytes (limit ${MAX_HEADER_BYTES}); the file is corrupt or not safetensors`);
-  if (8 + n > buf.length) fail(file, `header length field says ${n} bytes but the file has only ${buf.length - 8} after it; the file is truncated`);
+  if (8 + n > fileSize) fail(file, `header length field says ${n} bytes but the file has only ${fileSize - 8} after it; the file is truncated`);
+  return n;
+}
+
+/**
+ * Parse and validate the header. `buf` holds at least the first 8 + N bytes of the file
+ * (all of it, for a file in memory); `fileSize` is the size of the whole file.
+ */
+export function parseSafetensorsHeader(buf: Uint8Array, file: string, fileSize = buf.length): SafetensorsHeader {
+  const n = headerLength(buf, fileSize, file);
   const text = Buffer.from(buf.buffer, buf.byteOffset + 8, n).toString('utf8');
   let json: unknown;
   try {
@@ -68,7 +77,7 @@ export function parseSafetensorsHeader(buf: Uint8Array, file: string): Safetenso
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, 'header JSON is not an object');
   const dataStart = 8 + n;
-  const dataLength = buf.length - dataStart;
+  const dataLength = fileSize - dataStart;
   const entries: SafetensorsEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
@@ -164,19 +173,68 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
   return { tensors, metadata: header.metadata, dtypes };
 }
 
-/** Read a safetensors file (one read into one Buffer; F32 tensors are views of it). */
+/**
+ * Read a safetensors file. Every byte is read once, straight to where it is used: an F32 tensor
+ * into its own Float32Array (no intermediate buffer, no copy), a 16-bit tensor into a reused
+ * scratch buffer that is converted from. Compared with reading the whole file into one Buffer,
+ * this touches a third less fresh memory for BF16 checkpoints (page faults dominate the load
+ * time of a 135M-parameter model), has no 2-4 GiB single-Buffer limit, and lets a kept tensor
+ * not pin the whole file in memory.
+ */
 export function readSafetensors(path: string): SafetensorsContents {
-  let size: number;
+  assertLittleEndianHost();
+  let fd: number;
   try {
-    size = statSync(path).size;
+    fd = openSync(path, 'r');
   } catch {
     throw new Error(`safetensors file ${path} does not exist or cannot be read`);
   }
-  if (size > 2 ** 31 - 1) {
-    // Node Buffers top out around 2-4 GiB; larger checkpoints need sharding anyway.
-    throw new Error(`safetensors file ${path} is ${size} bytes; distil reads files up to 2 GiB — save the checkpoint sharded (max_shard_size) instead`);
+  try {
+    const size = fstatSync(fd).size;
+    const first8 = new Uint8Array(8);
+    readExactly(fd, first8, 0, path);
+    const n = headerLength(first8, size, path);
+    const head = new Uint8Array(8 + n);
+    readExactly(fd, head, 0, path);
+    const header = parseSafetensorsHeader(head, path, size);
+    for (const e of header.entries) {
+      if (!READABLE.has(e.dtype)) tensorFromEntry(head, e, path); // throws the unsupported-dtype error
+    }
+    const tensors: WeightMap = new Map();
+    const dtypes = new Map<string, string>();
+    let scratch = new Uint8Array(0);
+    for (const e of [...header.entries].sort((a, b) => a.begin - b.begin)) {
+      const bytes = e.end - e.begin;
+      let t: WeightTensor;
+      if (e.dtype === 'F32') {
+        const data = new Float32Array(bytes / 4);
+        readExactly(fd, new Uint8Array(data.buffer), e.begin, path, e.name);
+        t = { shape: [...e.shape], data };
+      } else {
+        if (scratch.length < bytes) scratch = new Uint8Array(bytes);
+        const view = scratch.subarray(0, bytes);
+        readExactly(fd, view, e.begin, path, e.name);
+        t = tensorFromEntry(view, { ...e, begin: 0, end: bytes }, path);
+      }
+      tensors.set(e.name, t);
+      dtypes.set(e.name, e.dtype);
+    }
+    // Keep the header's order (what the writer chose), not the byte order used for reading.
+    const ordered: WeightMap = new Map(header.entries.map((e) => [e.name, tensors.get(e.name)!]));
+    return { tensors: ordered, metadata: header.metadata, dtypes };
+  } finally {
+    closeSync(fd);
   }
-  return parseSafetensors(readFileSync(path), path);
+}
+
+/** Fill `into` from the file at `position` (readSync may return less than asked, and caps at 2 GiB). */
+function readExactly(fd: number, into: Uint8Array, position: number, path: string, tensor?: string): void {
+  let off = 0;
+  while (off < into.length) {
+    const n = readSync(fd, into, off, Math.min(into.length - off, 1 << 30), position + off);
+    if (n === 0) fail(path, `ended early${tensor ? ` inside tensor "${tensor}"` : ''}; the file is truncated or was changed while being read`);
+    off += n;
+  }
 }
 
 export interface WriteSafetensorsOptions {
