@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { disambiguateLabels, expandRunDirs, groupRuns, loadRuns, readRun, RunFormatError } from '../../src/report/runs.ts';
+import { readJsonl } from '../../src/report/jsonl.ts';
+import { makeRuns } from './synthetic.ts';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'distil-runs-'));
+}
+
+test('readRun reads every file, keeps extra keys, tolerates missing files', () => {
+  const root = tmp();
+  try {
+    const { dirs } = makeRuns(root);
+    const r = readRun(dirs[0]);
+    assert.equal(r.algorithm, 'distil');
+    assert.equal(r.env, 'math');
+    assert.equal(r.seed, 1);
+    assert.equal(r.metrics.length, 21);
+    assert.equal(r.evals.length, 5);
+    assert.equal(r.metrics[0].unknown_key, 'kept');
+    const bare = join(root, 'bare');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'metrics.jsonl'), '{"step":0,"accuracy":0.5}\n');
+    const b = readRun(bare);
+    assert.equal(b.algorithm, 'unknown');
+    assert.equal(b.evals.length, 0);
+    assert.match(b.warnings[0], /no config\.json/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a malformed line is an error naming the file and line; a torn last line is a warning', () => {
+  const root = tmp();
+  try {
+    const f = join(root, 'metrics.jsonl');
+    writeFileSync(f, '{"step":0}\n{"step":1,\n{"step":2}\n');
+    assert.throws(() => readJsonl(f), (e: Error) => e instanceof RunFormatError && e.message.includes(`${f}:2:`));
+    writeFileSync(f, '{"step":0}\n[1,2]\n');
+    assert.throws(() => readJsonl(f), /metrics\.jsonl:2: expected a JSON object/);
+    writeFileSync(f, '{"step":0}\n{"step":1}\n{"step":2,"acc');
+    const warnings: string[] = [];
+    assert.equal(readJsonl(f, warnings).length, 2);
+    assert.match(warnings[0], /:3: skipped an incomplete last line/);
+    writeFileSync(join(root, 'config.json'), '{oops');
+    assert.throws(() => readRun(root), /config\.json: not valid JSON/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('groups: 3 algorithms x 2 envs, 2 seeds each; a folder of runs expands; gate-only runs are not grouped', () => {
+  const root = tmp();
+  try {
+    makeRuns(root);
+    const { runs, groups } = loadRuns([root]);
+    assert.equal(runs.length, 13);
+    assert.equal(groups.length, 6);
+    for (const g of groups) assert.equal(g.runs.length, 2, `${g.label}/${g.env}`);
+    assert.deepEqual([...new Set(groups.map((g) => g.env))], ['code', 'math']);
+    assert.throws(() => expandRunDirs([join(root, 'nope')]), /no such folder/);
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    assert.throws(() => expandRunDirs([empty]), /not a run folder/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('runs that differ in a setting get it in their label instead of being averaged together', () => {
+  const mk = (seed: number, fc: boolean) => ({
+    dir: `/r${seed}${fc}`, name: `r${seed}`, algorithm: 'distil', label: 'distil', env: 'math', seed,
+    config: { algorithm: { name: 'distil', future_credit: fc }, env: 'math', seed, name: `r${seed}`, out_dir: `/x/${seed}` },
+    metrics: [{ step: 0 }], evals: [], samples: [], warnings: [],
+  });
+  const runs = [mk(1, true), mk(2, true), mk(1, false), mk(2, false)];
+  disambiguateLabels(runs);
+  assert.deepEqual(runs.map((r) => r.label), [
+    'distil (future_credit=true)', 'distil (future_credit=true)', 'distil (future_credit=false)', 'distil (future_credit=false)',
+  ]);
+  assert.equal(groupRuns(runs).length, 2);
+  // Seeds alone (and output folders) do not split a method.
+  const seedsOnly = [mk(1, true), mk(2, true)];
+  disambiguateLabels(seedsOnly);
+  assert.deepEqual(seedsOnly.map((r) => r.label), ['distil', 'distil']);
+});
