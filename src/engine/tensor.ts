@@ -60,6 +60,7 @@ export class Tensor {
   /** Data came from the pool and goes back to it on release (views and leaves do not). */
   private readonly _pooled: boolean;
   private _released = false;
+  private _isView = false;
 
   // The tape node (null for leaves and for tensors made without grad).
   _parents: Tensor[] | null = null;
@@ -91,15 +92,22 @@ export class Tensor {
   static param(data: Float32Array, shape: Shape, name?: string): Tensor {
     return new Tensor(data, shape, { requiresGrad: true, name });
   }
-  /** An uninitialised op output from the pool (ops only). */
+  /**
+   * An uninitialised op output from the pool (ops only). Scalars are not pooled, so a loss
+   * stays readable after backward(): `loss.backward(); log(loss.item())` works.
+   */
   static empty(shape: Shape): Tensor {
-    const t = new Tensor(acquire(sizeOf(shape)), shape, { pooled: true });
+    const n = sizeOf(shape);
+    if (n === 1) return new Tensor(new Float32Array(1), shape);
+    const t = new Tensor(acquire(n), shape, { pooled: true });
     if (scopes.length) scopes[scopes.length - 1].push(t);
     return t;
   }
   /** A tensor sharing `base`'s buffer with another shape (ops only). */
   static view(base: Tensor, shape: Shape): Tensor {
-    return new Tensor(base.data, shape);
+    const t = new Tensor(base.data, shape);
+    t._isView = true;
+    return t;
   }
 
   // --- data and gradient -----------------------------------------------------------------
@@ -218,7 +226,9 @@ export class Tensor {
     this._saved = null;
     this._parents = null;
     this._backward = null;
-    if (this._pooled || ownsGrad) {
+    // Pooled data goes back to the pool and a view's base may have: both become unreadable.
+    // Other outputs (scalars) keep their data.
+    if (this._pooled || this._isView) {
       this._data = null;
       this._released = true;
     }

@@ -1,0 +1,114 @@
+/**
+ * One training step (forward, cross-entropy, backward, AdamW) of REFERENCE_MODEL at batch 8 x
+ * seq 128: median ms after warm-up, and peak RSS. Ours runs in a child process (this file with
+ * --child) so that other sections' memory does not pollute its peak RSS; PyTorch runs the same
+ * model (bench/torch/train_step.py) with 1 and with 2 torch threads, and the faster counts.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REFERENCE_MODEL } from '../../src/nn/config.ts';
+import type { BenchContext, BenchSection } from '../section.ts';
+import { runPythonJson } from '../torch.ts';
+
+const here = fileURLToPath(import.meta.url);
+const root = join(dirname(here), '..', '..');
+const B = 8, T = 128;
+
+interface StepResult {
+  median_ms: number;
+  best_ms: number;
+  peak_rss_mb: number;
+  engine?: string;
+  threads?: number;
+  loss: number;
+}
+
+/** The measured loop, run in the child process. */
+async function child(warmup: number, steps: number): Promise<StepResult> {
+  const { crossEntropy, kernelsName } = await import('../../src/engine/index.ts');
+  const { AdamW } = await import('../../src/nn/optim.ts');
+  const { Transformer } = await import('../../src/nn/transformer.ts');
+  const { Rng } = await import('../../src/util/rng.ts');
+  const model = new Transformer(REFERENCE_MODEL, new Rng(0));
+  const opt = new AdamW(model.params, { lr: 1e-3, weightDecay: 0.01 });
+  const rng = new Rng(1);
+  const V = REFERENCE_MODEL.vocabSize;
+  const ids = new Int32Array(B * T).map(() => rng.int(V));
+  const targets = new Int32Array(B * T).map(() => rng.int(V));
+  let loss = 0;
+  const step = () => {
+    opt.zeroGrad();
+    const l = crossEntropy(model.forward(ids, B, T), targets);
+    l.backward();
+    opt.step();
+    loss = l.item();
+  };
+  for (let i = 0; i < warmup; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    median_ms: times[Math.floor(times.length / 2)],
+    best_ms: times[0],
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    engine: kernelsName(),
+    loss,
+  };
+}
+
+function runChild(warmup: number, steps: number): StepResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', String(warmup), String(steps)], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = (r.stdout ?? '').split('\n').filter((l) => l.trim());
+  if (r.status !== 0 || !lines.length) throw new Error(`train_step child failed (${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-2000)}`);
+  return JSON.parse(lines[lines.length - 1]) as StepResult;
+}
+
+const round = (x: number, d = 1) => Number(x.toFixed(d));
+
+const section: BenchSection = {
+  name: 'train_step',
+  order: 30,
+  async run(ctx: BenchContext) {
+    const [warmup, steps] = ctx.quick ? [1, 2] : [2, 10];
+    ctx.note(`train_step: REFERENCE_MODEL, batch ${B} x ${T}, ${steps} steps after ${warmup} warm-up`);
+    const ours = runChild(warmup, steps);
+    ctx.record({ impl: `distil (${ours.engine})`, threads: null, median_ms: round(ours.median_ms), best_ms: round(ours.best_ms), peak_rss_mb: round(ours.peak_rss_mb), loss: round(ours.loss, 4) });
+    let torch: StepResult | null = null;
+    if (ctx.torchPython) {
+      // torch.set_num_threads(1) leaves OpenBLAS its own threads; 2 torch threads can oversubscribe. Keep the faster.
+      for (const threads of [1, 2]) {
+        try {
+          const t = runPythonJson<StepResult>(ctx.torchPython, join(root, 'bench', 'torch', 'train_step.py'), { threads, B, T, warmup, steps, config: REFERENCE_MODEL });
+          ctx.record({ impl: 'pytorch', threads, median_ms: round(t.median_ms), best_ms: round(t.best_ms), peak_rss_mb: round(t.peak_rss_mb), loss: round(t.loss, 4) });
+          if (!torch || t.median_ms < torch.median_ms) torch = t;
+        } catch (e) {
+          ctx.note(`train_step: pytorch with ${threads} thread(s) failed: ${(e as Error).message}`);
+        }
+      }
+    } else ctx.note('train_step: no PyTorch, only our numbers');
+    return {
+      train_step_ms: round(ours.median_ms),
+      torch_train_step_ms: torch ? round(torch.median_ms) : null,
+      train_step_ratio: torch ? round(ours.median_ms / torch.median_ms, 3) : null,
+      peak_rss_mb: round(ours.peak_rss_mb),
+      torch_peak_rss_mb: torch ? round(torch.peak_rss_mb) : null,
+    };
+  },
+};
+
+export default section;
+
+if (process.argv[2] === '--child') {
+  const r = await child(Number(process.argv[3] ?? 2), Number(process.argv[4] ?? 10));
+  process.stdout.write(JSON.stringify(r) + '\n');
+}

@@ -1,0 +1,109 @@
+"""One AdamW training step of the engine issue's reference model in PyTorch: the side-by-side
+reference for bench/sections/train_step.ts. Same architecture (Llama: RMSNorm, RoPE rotate_half,
+causal multi-head attention, SwiGLU, untied lm_head), same shapes, same init scale (normal 0.02,
+o_proj/down_proj scaled by 1/sqrt(2*layers)), AdamW lr 1e-3 wd 0.01 on the matrices.
+
+Job (JSON on stdin): {"threads": 1, "B": 8, "T": 128, "warmup": 2, "steps": 10,
+  "config": {"vocabSize":512,"hiddenSize":256,"intermediateSize":688,"numLayers":4,"numHeads":4,
+             "numKvHeads":4,"headDim":64,"ropeTheta":10000,"rmsNormEps":1e-5}}
+Prints one JSON line: median and best ms per step, peak RSS (MB) of this process, loss.
+Written plainly (no fused kernels beyond what torch itself offers), as a user would."""
+import json, math, resource, sys, time
+import torch
+import torch.nn.functional as F
+
+job = json.load(sys.stdin)
+torch.set_num_threads(int(job.get("threads", 1)))
+torch.manual_seed(0)
+c = job["config"]
+B, T = int(job.get("B", 8)), int(job.get("T", 128))
+d, I, L = c["hiddenSize"], c["intermediateSize"], c["numLayers"]
+Hq, Hkv, Dh, V = c["numHeads"], c["numKvHeads"], c["headDim"], c["vocabSize"]
+eps, theta = c["rmsNormEps"], c["ropeTheta"]
+
+
+def normal(*shape, std=0.02):
+    return torch.nn.Parameter(torch.randn(*shape) * std)
+
+
+params = {"embed": normal(V, d), "norm": torch.nn.Parameter(torch.ones(d)), "lm_head": normal(V, d)}
+res = 0.02 / math.sqrt(2 * L)
+for i in range(L):
+    params.update({
+        f"{i}.in": torch.nn.Parameter(torch.ones(d)), f"{i}.post": torch.nn.Parameter(torch.ones(d)),
+        f"{i}.q": normal(Hq * Dh, d), f"{i}.k": normal(Hkv * Dh, d), f"{i}.v": normal(Hkv * Dh, d),
+        f"{i}.o": normal(d, Hq * Dh, std=res),
+        f"{i}.gate": normal(I, d), f"{i}.up": normal(I, d), f"{i}.down": normal(d, I, std=res),
+    })
+
+inv_freq = 1.0 / (theta ** (torch.arange(0, Dh, 2).float() / Dh))
+ang = torch.outer(torch.arange(T).float(), inv_freq)
+cos = torch.cat([ang.cos(), ang.cos()], -1)[None, :, None, :]  # [1, T, 1, Dh]
+sin = torch.cat([ang.sin(), ang.sin()], -1)[None, :, None, :]
+mask = torch.full((T, T), float("-inf")).triu(1)
+sdpa = getattr(F, "scaled_dot_product_attention", None)
+
+
+def rmsnorm(x, w):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rope(x):  # x [B, T, H, Dh]
+    x1, x2 = x[..., : Dh // 2], x[..., Dh // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
+
+def attention(q, k, v):  # [B, T, H, Dh] -> [B, T, H*Dh]
+    q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+    if Hkv != Hq:
+        k = k.repeat_interleave(Hq // Hkv, 1)
+        v = v.repeat_interleave(Hq // Hkv, 1)
+    if sdpa is not None:
+        o = sdpa(q, k, v, is_causal=True)
+    else:  # torch < 2.0
+        o = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(Dh) + mask, -1) @ v
+    return o.transpose(1, 2).reshape(B, T, Hq * Dh)
+
+
+def forward(ids):
+    p = params
+    x = F.embedding(ids, p["embed"])
+    for i in range(L):
+        h = rmsnorm(x, p[f"{i}.in"])
+        q = rope(F.linear(h, p[f"{i}.q"]).view(B, T, Hq, Dh))
+        k = rope(F.linear(h, p[f"{i}.k"]).view(B, T, Hkv, Dh))
+        v = F.linear(h, p[f"{i}.v"]).view(B, T, Hkv, Dh)
+        x = x + F.linear(attention(q, k, v), p[f"{i}.o"])
+        h = rmsnorm(x, p[f"{i}.post"])
+        x = x + F.linear(F.silu(F.linear(h, p[f"{i}.gate"])) * F.linear(h, p[f"{i}.up"]), p[f"{i}.down"])
+    return F.linear(rmsnorm(x, p["norm"]), p["lm_head"])
+
+
+decay = [v for k, v in params.items() if v.dim() >= 2 and k != "embed"]
+no_decay = [v for k, v in params.items() if not (v.dim() >= 2 and k != "embed")]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
+ids = torch.randint(0, V, (B, T))
+targets = torch.randint(0, V, (B * T,))
+
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(forward(ids).view(B * T, V), targets)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+for _ in range(int(job.get("warmup", 2))):
+    step()
+times = []
+for _ in range(int(job.get("steps", 10))):
+    t0 = time.perf_counter()
+    loss = step()
+    times.append((time.perf_counter() - t0) * 1e3)
+times.sort()
+print(json.dumps({
+    "median_ms": times[len(times) // 2], "best_ms": times[0], "threads": torch.get_num_threads(),
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "loss": loss,
+    "torch": torch.__version__, "sdpa": sdpa is not None,
+}))
