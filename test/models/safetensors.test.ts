@@ -128,3 +128,29 @@ test('writing refuses a tensor whose data does not match its shape', () => {
   const w: WeightMap = new Map([['x', { shape: [2, 3], data: new Float32Array(5) }]]);
   assert.throws(() => serializeSafetensors(w), /"x".*\[2,3\].*6 elements.*5/);
 });
+
+test('reading from a file and parsing from memory agree on mixed dtypes stored out of header order', () => {
+  const dir = tempDir();
+  const f32 = new Float32Array([1.5, -2, 3.25]);
+  const bf = new Uint16Array([0x3f80, 0xc000, 0x7f80, 0x0001]); // 1, -2, inf, a subnormal
+  const f16 = new Uint16Array([0x3c00, 0x0001]); // 1, 2^-24
+  const f64 = new Float64Array([0.1]);
+  const data = Buffer.concat([Buffer.from(f64.buffer), Buffer.from(bf.buffer), Buffer.from(f32.buffer), Buffer.from(f16.buffer)]);
+  const header = {
+    z_f32: { dtype: 'F32', shape: [3], data_offsets: [16, 28] },
+    a_bf16: { dtype: 'BF16', shape: [2, 2], data_offsets: [8, 16] },
+    m_f16: { dtype: 'F16', shape: [2], data_offsets: [28, 32] },
+    b_f64: { dtype: 'F64', shape: [1], data_offsets: [0, 8] },
+  };
+  const path = join(dir, 'mixed.safetensors');
+  writeFileSync(path, rawSafetensors(header, data));
+  const fromFile = readSafetensors(path);
+  const fromMem = parseSafetensors(readFileSync(path), path);
+  assert.deepEqual([...fromFile.tensors.keys()], ['z_f32', 'a_bf16', 'm_f16', 'b_f64'], 'header order is kept');
+  for (const [name, t] of fromMem.tensors) assert.deepEqual(fromFile.tensors.get(name), t, name);
+  assert.deepEqual([...fromFile.tensors.get('a_bf16')!.data], [1, -2, Infinity, 2 ** -133]);
+  assert.deepEqual([...fromFile.tensors.get('m_f16')!.data], [1, 2 ** -24]);
+  assert.deepEqual([...fromFile.tensors.get('z_f32')!.data], [1.5, -2, 3.25]);
+  assert.deepEqual([...fromFile.tensors.get('b_f64')!.data], [Math.fround(0.1)]);
+  assert.deepEqual(fromFile.tensors.get('a_bf16')!.shape, [2, 2]);
+});
