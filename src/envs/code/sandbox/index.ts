@@ -1,3 +1,4 @@
 /** The code sandbox: run untrusted JavaScript against tests in isolated worker processes. */
-export { Sandbox, showValue, type SandboxOptions } from './pool.ts';
+export { Sandbox, type SandboxOptions } from './pool.ts';
+export { showValue } from './show.ts';
 export type * from './types.ts';

@@ -7,35 +7,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromDeath, fromReply, type WorkerReply } from './result.ts';
+import { hostShow } from './show.ts';
 import type { JobLimits, SandboxJob, SandboxResult } from './types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'worker.cjs');
 const HARNESS = join(here, 'harness.cjs');
-
-type Show = (value: unknown, limit: number, loose: boolean) => string;
-const { makeShow } = createRequire(import.meta.url)('./harness.cjs') as {
-  makeShow: (intrinsics: Record<string, unknown>) => Show;
-};
-/** The same renderer the harness uses inside contexts, over this realm's intrinsics. */
-const hostShow: Show = makeShow({
-  apply: Reflect.apply,
-  stringify: JSON.stringify,
-  isArray: Array.isArray,
-  keys: Object.keys,
-  strSlice: String.prototype.slice,
-  create: Object.create,
-});
-
-/** Renders plain data exactly as the sandbox renders a candidate's value (for prompts, feedback). */
-export function showValue(value: unknown, limit = 100_000): string {
-  return hostShow(value, limit, false);
-}
 
 export interface SandboxOptions {
   /** Worker processes (default: min(2, cores)). */

@@ -1,0 +1,109 @@
+/**
+ * The `code` env: write a JavaScript function from a few examples (levels 1-6, generated),
+ * or complete a HumanEval-style task (loaded, see ../loaders/humaneval.ts). Hidden tests
+ * run in the sandbox; reward = fraction passed, correct = all passed; feedback names the
+ * first failing test with its input, expected and actual values, or the exception and its
+ * line, the syntax error and its line, the time-out or the memory limit.
+ */
+import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
+import { drawTasks, resolveLevels } from '../loaders/split.ts';
+import { CODE_LEVELS } from './families.ts';
+import { generateCode } from './generate.ts';
+import { buildProgram, countChecks, extractCode } from './extract.ts';
+import { callsOutcome, scriptOutcome, type OutcomeContext } from './outcome.ts';
+import { Sandbox, type SandboxOptions } from './sandbox/index.ts';
+import type { CallTest } from './sandbox/types.ts';
+
+export interface CodeEnvOptions {
+  /** Levels used when tasks() is not given any (default 1-2, the tiny model's). */
+  defaultLevels?: number[];
+  /** Hidden tests per generated task, examples included (default 10). */
+  tests?: number;
+  /** CPU time per evaluation, ms (default 1000). */
+  timeoutMs?: number;
+  /** Heap limit of each sandbox worker, MB (default 256). */
+  memoryMb?: number;
+  /** Sandbox worker processes (default min(2, cores)). */
+  workers?: number;
+  /** Characters kept of console output and rendered values (default 4096). */
+  outputLimit?: number;
+  /** Share an existing sandbox (then close() leaves it open). */
+  sandbox?: Sandbox;
+}
+
+export const CODE_DEFAULT_LEVELS = [1, 2];
+
+/** The code tasks a test file or a loader produces must carry this meta. */
+export type CodeTaskMeta =
+  | { mode: 'calls'; entry: string; tests: CallTest[] }
+  | { mode: 'script'; entry: string; testCode: string; checks?: number };
+
+export function createCodeEnv(options: CodeEnvOptions = {}): Env {
+  const name = 'code';
+  const defaults = resolveLevels(name, CODE_LEVELS, CODE_DEFAULT_LEVELS, options.defaultLevels);
+  const nTests = options.tests ?? 10;
+  let sandbox = options.sandbox;
+  const owned = !sandbox;
+  const sandboxOptions: SandboxOptions = {
+    timeoutMs: options.timeoutMs,
+    memoryMb: options.memoryMb,
+    workers: options.workers,
+    outputLimit: options.outputLimit,
+  };
+  const getSandbox = () => (sandbox ??= new Sandbox(sandboxOptions));
+  return {
+    name,
+    description:
+      'Write a JavaScript function f from examples (`f(1)=4 f(5)=8 f(2)=5` -> `function f(x){return x+3}`). ' +
+      'Levels 1-2: one or two operations on digits; 3: a loop over an array; 4: arrays to arrays; 5: strings; ' +
+      '6: two ideas at once, with a one-line description. Levels 3+ start with a `// description` line. ' +
+      'HumanEval-style JavaScript tasks load through the humaneval loader.',
+    levels: CODE_LEVELS,
+    tasks(split: Split, n: number, seed: number, opts?: TaskOptions): Task[] {
+      const levels = resolveLevels(name, CODE_LEVELS, defaults, opts?.levels);
+      return drawTasks({ env: name, split, n, seed, levels, generate: (level, rng) => generateCode(level, rng, nTests) });
+    },
+    evaluate(task: Task, completion: string): Promise<Outcome> {
+      return evaluateCode(getSandbox(), task, completion);
+    },
+    async close() {
+      if (owned && sandbox) await sandbox.close();
+      sandbox = owned ? undefined : sandbox;
+    },
+  };
+}
+
+/** Runs a completion of a code task in the sandbox and judges it (what evaluate does). */
+export async function evaluateCode(sandbox: Sandbox, task: Task, completion: string): Promise<Outcome> {
+  const meta = task.meta as CodeTaskMeta;
+  const ctx: OutcomeContext = {
+    timeoutMs: sandbox.timeoutMs,
+    memoryMb: sandbox.memoryMb,
+    outputLimit: sandbox.outputLimit,
+    entry: meta.entry,
+  };
+  if (meta.mode === 'calls') {
+    const code = extractCode(completion);
+    if (!code.trim()) return emptyOutcome(meta.tests.length);
+    const r = await sandbox.run({ mode: 'calls', code, entry: meta.entry, tests: meta.tests });
+    return callsOutcome(r, { ...ctx, tests: meta.tests });
+  }
+  if (meta.mode === 'script') {
+    const { program, prefixLines } = buildProgram(task.prompt, completion, meta.entry);
+    const checks = meta.checks ?? countChecks(meta.testCode);
+    const r = await sandbox.run({ mode: 'script', code: program, testCode: meta.testCode });
+    return scriptOutcome(r, { ...ctx, checks, prefixLines });
+  }
+  throw new Error(`code: task ${task.id} has no runnable tests (meta.mode is ${JSON.stringify((meta as { mode?: unknown }).mode)})`);
+}
+
+function emptyOutcome(total: number): Outcome {
+  return {
+    reward: 0,
+    correct: false,
+    feedback: { summary: `no code: 0/${total} tests passed`, items: [{ kind: 'format', text: 'the answer contains no code' }] },
+  };
+}
+
+export { Sandbox } from './sandbox/index.ts';
+export { CODE_LEVELS } from './families.ts';
