@@ -1,0 +1,27 @@
+/**
+ * Between model folders and the engine's Transformer: build a model from loaded weights, and
+ * take a model's parameters back out as a WeightMap for saving.
+ */
+import { Transformer } from '../nn/transformer.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import { checkWeights } from './expected-weights.ts';
+import type { WeightMap } from './types.ts';
+
+/**
+ * A Transformer holding `weights` (copied in; the map is checked against the config first, so
+ * a missing or misshapen tensor is an error naming it rather than a half-loaded model).
+ */
+export function transformerFromWeights(config: ModelConfig, weights: WeightMap, origin = 'the weights'): Transformer {
+  const w: WeightMap = new Map(weights);
+  checkWeights(config, w, { configFile: 'the config', weightsFile: origin }); // extras are dropped from w
+  const model = new Transformer(config);
+  for (const [name, t] of w) model.load(name, t.data);
+  return model;
+}
+
+/** The model's parameters by Hugging Face name, as views of its buffers (save them before training on). */
+export function weightsOfTransformer(model: Transformer): WeightMap {
+  const out: WeightMap = new Map();
+  for (const [name, p] of model.params) out.set(name, { shape: [...p.shape], data: p.data });
+  return out;
+}
