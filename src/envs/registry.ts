@@ -27,12 +27,7 @@ export async function getEnv(name: string, options: EnvOptions = {}): Promise<En
 
 registerEnv('math', async (o) => (await import('./math/index.ts')).createMathEnv(o));
 registerEnv('science', async (o) => (await import('./science/index.ts')).createScienceEnv(o));
-// The code env lives in its own module tree with a sandbox; load it only when used (and
-// by URL, so that this file type-checks and loads even where that module is absent).
-registerEnv('code', async (o) => {
-  const url = new URL('./code/index.ts', import.meta.url).href;
-  const mod = (await import(url)) as { createCodeEnv: (options?: EnvOptions) => Env };
-  return mod.createCodeEnv(o);
-});
+// The code env brings a sandbox with worker processes: import it only when asked for.
+registerEnv('code', async (o) => (await import('./code/index.ts')).createCodeEnv(o));
 registerEnv('math-jsonl', async (o) => (await import('./loaders/mathJsonlEnv.ts')).createMathJsonlEnv(o ?? {}));
 registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcqEnv.ts')).createMcqJsonlEnv(o ?? {}));

@@ -10,6 +10,10 @@ test('built-in envs are registered and constructed by name with options', async 
   assert.ok(units.tasks('train', 3, 0).every((t) => t.meta.kind === 'units'));
   const mcq = await getEnv('mcq-jsonl', { path: new URL('../fixtures/data/mcq-sample.jsonl', import.meta.url).pathname });
   assert.equal(mcq.tasks('test', 100, 0).length, 5);
+  // The code env is imported lazily; creating it starts no sandbox until evaluate().
+  const code = await getEnv('code');
+  assert.equal(code.name, 'code');
+  await code.close?.();
 });
 
 test('unknown names list the known ones; duplicate or bad names are refused', async () => {

@@ -35,6 +35,9 @@ export function pickRows<R extends { level: number }>(env: string, files: SplitF
   const rows = split === 'test' ? files.test : files.train;
   if (!rows) throw new DataError(`${env}: no train file given; pass {train: FILE} to draw training tasks`);
   const pool = levels?.length ? rows.filter((r) => levels.includes(r.level)) : rows;
+  if (pool.length === 0 && n > 0) {
+    throw new DataError(`${env}: no ${split} rows at level(s) ${levels!.join(', ')}; the file has levels ${levelsOf(rows).join(', ')}`);
+  }
   if (n >= pool.length) return pool;
   const idx = new Rng(seed).shuffle(pool.map((_, i) => i)).slice(0, n).sort((a, b) => a - b);
   return idx.map((i) => pool[i]);

@@ -82,6 +82,7 @@ test('math-jsonl env: tasks from a file, numeric answer check', async () => {
   const [half] = math.tasks('test', 10, 0, { levels: [1] });
   assert.equal((await math.evaluate(half, 'so it is $\\boxed{0.75}$')).correct, true);
   assert.throws(() => createMathJsonlEnv({}), /needs a JSONL file/);
+  assert.throws(() => math.tasks('test', 1, 0, { levels: [5] }), /no test rows at level\(s\) 5; the file has levels 1, 2/);
 });
 
 test('mcq-jsonl env: train rows that repeat a test question are dropped', async () => {
