@@ -12,3 +12,4 @@ export * from './compare-tokenizers.ts';
 export * from './chat-template.ts';
 export * from './generation-config.ts';
 export * from './folder.ts';
+export * from './transformer-io.ts';
