@@ -112,7 +112,7 @@ export function generalizedJsd(
   const { N, V, logits } = block;
   const grad = new Float32Array(N * V);
   const perRow = new Float32Array(N);
-  const row = new ClosedRow(block, targets, support);
+  const row = new ClosedRow(block, targets, support, FN);
   const g = new Float64Array(targets.k + 1);
   const mm = new MetricMeans();
   let loss = 0;

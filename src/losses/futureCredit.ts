@@ -139,7 +139,9 @@ export interface SurrogateOptions {
  *   f_r = rho_r * d_r, rho = p/p_old  (with logpOld; same gradient at rho = 1)
  *   f_r = -min(rho A, clip(rho) A) / lambdaFc with A = -lambdaFc d_r   (with logpOld and clip)
  * d_r is a constant (stop-gradient). With `credit`, d is computed here by futureCredit from the
- * block's own H_t (rows laid out sequence after sequence per credit.lengths), under stop-gradient.
+ * block's own H_t (rows laid out sequence after sequence per credit.lengths), under stop-gradient,
+ * over EVERY row: a token-selection mask (a zero row weight) removes a token's own terms, not
+ * its disagreement from the credit of the tokens before it.
  * Metrics: ce_* (softCrossEntropy's), fc (mean f over weighted rows), and the credit metrics.
  */
 export function distilSurrogate(

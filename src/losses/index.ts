@@ -15,6 +15,6 @@ export {
   type SurrogateOptions,
 } from './futureCredit.ts';
 export { confidenceMask, disagreementMask, klMask, feedbackMask } from './masks.ts';
-export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates } from './metrics.ts';
+export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates, tokenLogprobs } from './metrics.ts';
 export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';
 export { checkTargets } from './support.ts';

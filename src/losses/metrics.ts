@@ -104,3 +104,12 @@ export function klEstimates(logp: ArrayLike<number>, logpRef: ArrayLike<number>,
   }
   return W > 0 ? { k1: k1 / W, k2: k2 / W, k3: k3 / W } : { k1: 0, k2: 0, k3: 0 };
 }
+
+/** log p_r(y_r) per row under the full softmax, [N] (sampled-token log-probs, e.g. for OPD or ratios). */
+export function tokenLogprobs(block: LogitsBlock, tokens: ArrayLike<number>): Float32Array {
+  checkBlock('tokenLogprobs', block);
+  checkLength('tokenLogprobs', 'tokens', tokens, block.N);
+  checkIds('tokenLogprobs', 'tokens', tokens, block.V);
+  const { N, V, logits: z } = block;
+  return Float32Array.from({ length: N }, (_, r) => z[r * V + tokens[r]] - rowLse(z, r * V, V));
+}

@@ -32,7 +32,7 @@ export function softCrossEntropy(
   const { N, V } = block;
   const grad = new Float32Array(N * V);
   const perRow = new Float32Array(N);
-  const row = new ClosedRow(block, targets, support);
+  const row = new ClosedRow(block, targets, support, FN);
   const g = new Float64Array(targets.k + 1);
   const mm = new MetricMeans();
   let loss = 0;
@@ -72,7 +72,7 @@ export function rowCrossEntropies(block: LogitsBlock, targets: TopKTargets, supp
   checkBlock('rowCrossEntropies', block);
   checkTargets('rowCrossEntropies', block, targets, support);
   const ce = new Float64Array(block.N), kl = new Float64Array(block.N);
-  const row = new ClosedRow(block, targets, support);
+  const row = new ClosedRow(block, targets, support, 'rowCrossEntropies');
   for (let r = 0; r < block.N; r++) {
     row.close(r);
     let H = 0, Hq = 0;

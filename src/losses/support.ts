@@ -79,6 +79,8 @@ export class ClosedRow {
     private readonly block: LogitsBlock,
     private readonly targets: TopKTargets,
     readonly support: Support,
+    /** Name of the calling loss, for error messages. */
+    private readonly fn = 'closeSupport',
   ) {
     this.q = new Float64Array(targets.k + 1);
     this.logp = new Float64Array(targets.k + 1);
@@ -138,7 +140,7 @@ export class ClosedRow {
     this.hasTail = false;
 
     if (this.support === 'renorm') {
-      if (!(tMass > 0)) fail('closeSupport', `targets.probs row ${r} has zero mass; support 'renorm' cannot renormalise it`);
+      if (!(tMass > 0)) fail(this.fn, `targets.probs row ${r} has zero mass; support 'renorm' cannot renormalise it`);
       // Student renormalised over K: log p~_j = z_j - LSE_K z (exact, not log(p_j / sum p)).
       let s = 0;
       for (let j = 0; j < k; j++) s += Math.exp(z[off + ids[kOff + j]] - mxK);

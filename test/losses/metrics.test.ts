@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { klEstimates, massOn, rowArgmax, rowEntropy, rowMaxProb, topKMass } from '../../src/losses/metrics.ts';
+import { klEstimates, massOn, rowArgmax, rowEntropy, rowMaxProb, tokenLogprobs, topKMass } from '../../src/losses/metrics.ts';
 import { logitsOf, near, nearArray } from './helpers.ts';
 
 const ln = Math.log;
@@ -20,6 +20,8 @@ test('top-k mass, max prob, argmax, mass on given ids', () => {
   nearArray(rowMaxProb(block), [1 / 2, 1 / 3]);
   assert.deepEqual(Array.from(rowArgmax(block)), [2, 0]);
   nearArray(massOn(block, [0, 1, 2, 1], 2), [1 / 2, 2 / 3]);
+  nearArray(tokenLogprobs(block, [0, 2]), [ln(1 / 6), ln(1 / 3)]);
+  assert.throws(() => tokenLogprobs(block, [0, 3]), /tokens\[1\] = 3/);
   assert.throws(() => topKMass(block, 4), /k must be an integer in \[1, V = 3\]/);
 });
 

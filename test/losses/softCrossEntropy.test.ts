@@ -142,5 +142,5 @@ test('validation errors name the argument', () => {
   assert.throws(bad({}, 'tail', [-1]), /rowWeights\[0\] = -1/);
   assert.throws(bad({}, 'bogus' as Support), /support must be one of/);
   assert.throws(() => softCrossEntropy({ logits: Z, N: 2, V: 3 }, T2, w1), /logits.logits has length 3/);
-  assert.throws(bad({ probs: Float32Array.from([0, 0]) }, 'renorm'), /zero mass/);
+  assert.throws(bad({ probs: Float32Array.from([0, 0]) }, 'renorm'), /softCrossEntropy: targets.probs row 0 has zero mass/);
 });
