@@ -43,7 +43,7 @@ const kmh: Task = {
 const ref = '5 km/h * 1000 m/km = 5000 m/h\n5000 m/h * 1 h/3600 s = 1.3889 m/s\nA: 1.3889 m/s';
 
 test('a correct chain passes, in the reference order or another valid one, within tolerance', () => {
-  for (const c of [ref, '5 km/h * 1 h/3600 s = 0.0013889 km/s\n0.0013889 km/s * 1000 m/km = 1.3889 m/s\nA: 1.389 m/s', 'A: 1.3889 m/s']) {
+  for (const c of [ref, '5 km/h * 1 h/3600 s = 0.0013889 km/s\n0.0013889 km/s * 1000 m/km = 1.3889 m/s\nA: 1.389 m/s', 'A: 1.3889 m/s', '5 km/h * 1000 m/km * 1 h/3600 s = 1.3889 m/s\nA: 1.3889 m/s.']) {
     const o = verifyUnits(kmh, c);
     assert.deepEqual([o.correct, o.feedback.items], [true, []], c);
   }
@@ -58,6 +58,8 @@ test('a wrong factor is reported with the right one', () => {
   assert.equal(o.correct, true, 'the answer line is still right');
   const it = o.feedback.items[0];
   assert.deepEqual([it.kind, it.where?.step, it.where?.line, it.where?.element, it.expected, it.actual], ['wrong_factor', 0, 1, 'km', '1000 m/km', '100 m/km']);
+  const second = verifyUnits(kmh, '5 km/h * 1000 m/km * 1 h/360 s = 13.889 m/s\nA: 13.889 m/s').feedback.items[0];
+  assert.deepEqual([second.kind, second.expected, second.actual], ['wrong_factor', '1 h/3600 s', '1 h/360 s']);
   const dims = verifyUnits(kmh, '5 km/h * 1000 m/s = 5000 m/h\nA: 1 m/s').feedback.items[0];
   assert.equal(dims.kind, 'wrong_factor');
   assert.match(dims.text, /measure different things/);

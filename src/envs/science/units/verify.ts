@@ -31,7 +31,7 @@ interface Quantity {
 }
 
 function parseQuantity(text: string): Quantity {
-  const m = QTY_RE.exec(text.trim());
+  const m = QTY_RE.exec(text.trim().replace(/\.$/, ''));
   if (!m) throw new UnitError(`'${text.trim()}' is not a number with a unit`);
   return { v: Number(m[1]), u: parseUnit(m[2]), unitText: m[2].trim() };
 }
@@ -80,31 +80,36 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
       // The whole line is expected/actual, so a critique can show the fixed line.
       return { kind: 'wrong_step', text: `line ${l.line} should start from ${start}`, where: at(l, i), expected: ref ?? start, actual: l.text };
     }
-    const f = FACTOR_RE.exec(m[2].trim());
-    if (!f) return format(`write the factor as '<n> <unit>/<unit>' or '<n> <unit>/<n> <unit>'`);
-    const [n, mm] = [Number(f[1]), f[3] === undefined ? 1 : Number(f[3])];
-    let a: Unit, b: Unit;
-    try {
-      [a, b] = [parseUnit(f[2]), parseUnit(f[4])];
-    } catch (err) {
-      if (err instanceof UnitError) return format(err.message);
-      throw err;
+    // One or more factors, each `N A/B` or `N A/M B`; all of them must be true identities.
+    let unit = prev.u;
+    let v = prev.v;
+    for (const factorText of m[2].split('*').map((t) => t.trim())) {
+      const f = FACTOR_RE.exec(factorText);
+      if (!f) return format(`write each factor as '<n> <unit>/<unit>' or '<n> <unit>/<n> <unit>'`);
+      const [n, mm] = [Number(f[1]), f[3] === undefined ? 1 : Number(f[3])];
+      let a: Unit, b: Unit;
+      try {
+        [a, b] = [parseUnit(f[2]), parseUnit(f[4])];
+      } catch (err) {
+        if (err instanceof UnitError) return format(err.message);
+        throw err;
+      }
+      if (!sameDimension(a, b) || !close(n * scale(a), mm * scale(b), tolerance)) {
+        const expected = sameDimension(a, b) ? fixedFactor(f[2], f[4]) : ref?.split('*')[1]?.split('=')[0]?.trim();
+        return {
+          kind: 'wrong_factor',
+          text: sameDimension(a, b) ? `line ${l.line} factor should be ${expected}` : `line ${l.line}: ${f[2]} and ${f[4]} measure different things`,
+          where: at(l, i, f[4]),
+          expected,
+          actual: factorText,
+        };
+      }
+      unit = multiply(unit, multiply(a, b, -1));
+      v = (v * n) / mm;
     }
-    if (!sameDimension(a, b) || !close(n * scale(a), mm * scale(b), tolerance)) {
-      const expected = sameDimension(a, b) ? fixedFactor(f[2], f[4]) : ref?.split('*')[1]?.split('=')[0]?.trim();
-      return {
-        kind: 'wrong_factor',
-        text: sameDimension(a, b) ? `line ${l.line} factor should be ${expected}` : `line ${l.line}: ${f[2]} and ${f[4]} measure different things`,
-        where: at(l, i, f[4]),
-        expected,
-        actual: m[2].trim(),
-      };
-    }
-    const unit = multiply(prev.u, multiply(a, b, -1));
     if (!sameUnit(right.u, unit)) {
       return { kind: 'wrong_unit', text: `line ${l.line} unit should be ${formatUnit(unit)}`, where: at(l, i, right.unitText), expected: formatUnit(unit), actual: right.unitText };
     }
-    const v = (prev.v * n) / mm;
     if (!close(right.v, v, tolerance)) {
       const fixed = `${start} * ${m[2].trim()} = ${formatNumber(v)} ${formatUnit(unit)}`;
       return { kind: 'wrong_step', text: `line ${l.line} should be ${fixed}`, where: at(l, i), expected: fixed, actual: l.text };
