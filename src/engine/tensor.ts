@@ -155,6 +155,25 @@ export class Tensor {
     if (!this.beginGrad()) this._grad!.fill(0);
     return this._grad!;
   }
+  /**
+   * For backward closures: make `buf` (a pooled buffer nobody else will touch) this tensor's
+   * gradient, when this is an intermediate that has none yet. Saves a copy; false: use the buffer
+   * the normal way (and keep ownership of it).
+   */
+  adoptGrad(buf: Float32Array): boolean {
+    if (this._hasGrad || !(this._pooled || this._backward) || buf.length !== this.size) return false;
+    if (this._grad) release(this._grad);
+    this._grad = buf;
+    this._hasGrad = true;
+    return true;
+  }
+  /** adoptGrad of `from`'s gradient (its last use: `from`'s own backward is running). */
+  takeGradOf(from: Tensor): boolean {
+    if (!from._grad || !this.adoptGrad(from._grad)) return false;
+    from._grad = null;
+    from._hasGrad = false;
+    return true;
+  }
   /** Forget the gradient (the buffer is kept and overwritten by the next backward). */
   zeroGrad(): void {
     this._hasGrad = false;

@@ -43,10 +43,11 @@ test('noGrad records nothing; tidy returns intermediates to the pool', () => {
   const y = noGrad(() => linear(x, W));
   assert.equal(y.requiresGrad, false);
   assert.throws(() => y.backward(), /does not require grad/);
+  const x2 = Tensor.from([3, 4, 1, 0], [2, 2]);
   const before = poolStats.releases;
-  const kept = tidy(() => noGrad(() => add(linear(x, W), linear(x, W))));
+  const kept = tidy(() => noGrad(() => add(linear(x2, W), linear(x2, W))));
   assert.equal(poolStats.releases - before, 2, 'the two linear outputs were released');
-  assertClose(kept.data, [22]);
+  assertClose(kept.data, [22, 2]);
 });
 
 test('memory: 1,000 tiny training steps allocate nothing after warm-up', () => {

@@ -44,8 +44,9 @@ function addOrSub(op: 'add' | 'sub', a: Tensor, b: Tensor): Tensor {
   if (sign === 1) k.add(a.data, b.data, out.data);
   else k.sub(a.data, b.data, out.data);
   return record(out, [a, b], (g) => {
-    if (a.requiresGrad) gradAdd(a, g);
     if (b.requiresGrad) gradAddScaled(b, sign, g);
+    // out's gradient is not needed after this: a (e.g. the residual stream) can take it over.
+    if (a.requiresGrad && !a.takeGradOf(out)) gradAdd(a, g);
   });
 }
 

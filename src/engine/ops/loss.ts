@@ -40,7 +40,16 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
     release(dLogits);
     return out;
   }
-  return record(out, [logits], (g) => gradAddScaled(logits, g[0], dLogits), [dLogits]);
+  const saved = [dLogits];
+  return record(
+    out,
+    [logits],
+    (g) => {
+      if (g[0] === 1 && logits.adoptGrad(dLogits)) saved.length = 0; // the usual case: no copy
+      else gradAddScaled(logits, g[0], dLogits);
+    },
+    saved,
+  );
 }
 
 /** out[n] = x[n, idx[n]] for x [N, V]: e.g. log p(taken token) from logSoftmax(logits). */

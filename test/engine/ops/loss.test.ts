@@ -42,3 +42,18 @@ test('crossEntropy and pick backward vs finite differences', () => {
   assertGrad((x) => pick(logSoftmax(x), idx), [x]);
   assertClose(pick(x, idx).data, Array.from(idx).map((j, n) => x.data[n * 6 + j]));
 });
+
+test('crossEntropy hands its gradient buffer to intermediate logits (the no-copy path) correctly', async () => {
+  const { scale } = await import('../../../src/engine/index.ts');
+  const rng = new Rng(3);
+  const x = randn(rng, [3, 5]);
+  const t = Int32Array.from([0, 4, 2]);
+  crossEntropy(x, t).backward();
+  const direct = Float32Array.from(x.grad!);
+  x.zeroGrad();
+  crossEntropy(scale(x, 1), t).backward(); // logits are an intermediate here: adopted, not copied
+  assertClose(x.grad!, direct, 1e-6, 1e-7);
+  x.zeroGrad();
+  crossEntropy(scale(x, 1), t).backward(2); // upstream 2: the copying path
+  assertClose(x.grad!, Array.from(direct).map((v) => 2 * v), 1e-6, 1e-7);
+});
