@@ -163,6 +163,9 @@ export function saveModelFolder(dir: string, input: SaveModelFolderInput): strin
     const extra = [...input.weights.keys()].filter((n) => !expected.has(n));
     throw new Error(`saveModelFolder(${target}): tensors ${extra.slice(0, 5).map((n) => `"${n}"`).join(', ')}${extra.length > 5 ? ', ...' : ''} are not parameters of this config; remove them before saving`);
   }
+  if (input.tokenizer && input.tokenizer.vocabSize > input.config.vocabSize) {
+    throw new Error(`saveModelFolder(${target}): the tokenizer has ${input.tokenizer.vocabSize} ids but the config's vocabSize is ${input.config.vocabSize}; the folder would not load`);
+  }
   const fresh = !existsSync(target);
   const workDir = fresh ? join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${tmpCounter++}`) : target;
   try {

@@ -221,3 +221,18 @@ test('an HF tokenizer saved by saveModelFolder keeps its files verbatim', () => 
   saveModelFolder(out, { config: src.config, weights: src.weights, tokenizer: src.tokenizer });
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')), (src.tokenizer as HfTokenizer).tokenizerJson);
 });
+
+test('chat_template.jinja takes precedence over tokenizer_config.json; a folder saved without tokenizer keeps its template there', () => {
+  const dir = copyFixture('tiny-qwen3');
+  writeFileSync(join(dir, 'chat_template.jinja'), '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}');
+  assert.equal(loadModelFolder(dir, { weights: false }).chatTemplate!.apply([{ role: 'user', content: 'hi' }]), '[user]hi');
+  const src = loadModelFolder(fixture('tiny-llama'));
+  const out = join(tempDir(), 'no-tok');
+  const written = saveModelFolder(out, { config: src.config, weights: src.weights, chatTemplate: '{{ messages[0].content }}!' });
+  assert.ok(written.includes('chat_template.jinja'));
+  const back = loadModelFolder(out, { requireTokenizer: false });
+  assert.equal(back.tokenizer, undefined);
+  assert.equal(back.chatTemplate!.apply([{ role: 'user', content: 'hey' }]), 'hey!');
+  const tooBig = loadModelFolder(fixture('tiny-qwen3')).tokenizer!;
+  assert.throws(() => saveModelFolder(join(tempDir(), 'x'), { config: src.config, weights: src.weights, tokenizer: tooBig }), /tokenizer has 283 ids but the config's vocabSize is 96/);
+});
