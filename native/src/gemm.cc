@@ -22,7 +22,7 @@ namespace distil {
 namespace gemm {
 
 // Multiply-adds below which waking a second thread costs more than it saves (a few microseconds).
-constexpr double kParallelWork = 1 << 17;
+constexpr double kParallelWork = 1 << 18;
 
 // C = beta * C for one item (alpha == 0 or K == 0: op(A) @ op(B) contributes nothing).
 static void ScaleC(float* c, int64_t ldc, int64_t M, int64_t N, float beta) {

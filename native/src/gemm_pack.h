@@ -61,9 +61,15 @@ static inline void PackA(const View& A, int64_t m0, int64_t mc, int64_t k0, int6
       for (; k < kc; ++k)
         for (int q = 0; q < MR; ++q) out[k * MR + q] = src[q * A.rs + k];
     } else if (mr == MR && A.rs == 1) {
-      // Transposed A: the MR values of one k are already adjacent.
+      // Transposed A: the MR values of one k are already adjacent. A masked load reads exactly
+      // those 6 (never past the matrix); the 8-lane store spills into the next slot as above.
+#ifdef __AVX2__
+      const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+      for (int64_t k = 0; k < kc; ++k) _mm256_storeu_ps(out + k * MR, _mm256_maskload_ps(src + k * A.cs, six));
+#else
       for (int64_t k = 0; k < kc; ++k)
         for (int q = 0; q < MR; ++q) out[k * MR + q] = src[k * A.cs + q];
+#endif
     } else {
       for (int64_t k = 0; k < kc; ++k)
         for (int q = 0; q < MR; ++q) out[k * MR + q] = q < mr ? src[q * A.rs + k * A.cs] : 0.f;
