@@ -15,9 +15,11 @@ export function extractCode(completion: string): string {
  */
 export function buildProgram(prompt: string, completion: string, entry: string): { program: string; prefixLines: number } {
   const code = extractCode(completion);
-  const decl = new RegExp(`function\\s+${entry}\\s*\\(`);
-  if (decl.test(code)) {
-    const at = prompt.search(new RegExp(`(?:^|\\n)[^\\n]*function\\s+${entry}\\s*\\(`));
+  const name = entry.replace(/\$/g, '\\$');
+  // `function name(` or `const name = (` / `= function`: both styles occur in JS ports.
+  const declares = `(?:function\\s+${name}\\s*\\(|(?:const|let|var)\\s+${name}\\s*=)`;
+  if (new RegExp(declares).test(code)) {
+    const at = prompt.search(new RegExp(`(?:^|\\n)[^\\n]*${declares}`));
     const head = at >= 0 ? prompt.slice(0, at === 0 ? 0 : at + 1) : '';
     // Keep any helpers the completion did not restate; drop the unfinished entry point.
     return { program: head + code, prefixLines: head.split('\n').length - 1 };
