@@ -1,0 +1,224 @@
+/**
+ * PolicyBackend for a model held in this process: sampling and scoring run on the inference
+ * decoder (KV cache, no tape) over the very buffers the optimiser updates, and
+ * forwardBackward runs the autograd transformer, evaluates the LossSpec's terms with the pure
+ * functions of src/losses on the completion rows of the logits, and back-propagates their
+ * gradient. A non-finite loss or gradient poisons the step: optimStep then skips it, so it
+ * never reaches the weights.
+ */
+import { kernels } from '../engine/kernels/index.ts';
+import { Decoder } from '../inference/decoder.ts';
+import { sample } from '../inference/sampler.ts';
+import { score } from '../inference/scorer.ts';
+import { termLoss, termRowWeights } from '../losses/terms.ts';
+import type { Tokenizer } from '../models/tokenizer.ts';
+import { saveModelFolder } from '../models/folder.ts';
+import { weightsOfTransformer } from '../models/transformer-io.ts';
+import { AdamW, type AdamWState } from '../nn/optim.ts';
+import { clipGradNorm } from '../nn/params.ts';
+import { Transformer } from '../nn/transformer.ts';
+import { Rng } from '../util/rng.ts';
+import type {
+  Completion, LossReport, LossSpec, LossTerm, OptimOptions, PolicyBackend, SampleRequest,
+  ScoreRequest, ScoredTokens, StepReport, TrainBatch,
+} from './types.ts';
+
+export interface LocalBackendOptions {
+  tokenizer: Tokenizer;
+  /** Draws for sample requests that carry no seed. */
+  rng?: Rng;
+  /** Padded tokens per forward/backward pass; larger batches are split (default 8192). */
+  maxTokensPerPass?: number;
+  /** Called with a message when a step is skipped (default: console.warn). */
+  warn?: (msg: string) => void;
+}
+
+export class LocalBackend implements PolicyBackend {
+  readonly vocabSize: number;
+  private decoder: Decoder;
+  private optimizer: AdamW | null = null;
+  private poisoned: string | null = null;
+  private rng: Rng;
+
+  constructor(
+    readonly model: Transformer,
+    readonly opts: LocalBackendOptions,
+  ) {
+    this.vocabSize = model.config.vocabSize;
+    if (opts.tokenizer.vocabSize > model.config.vocabSize) {
+      throw new Error(`LocalBackend: the tokenizer has ${opts.tokenizer.vocabSize} ids but the model's vocabulary is ${model.config.vocabSize}`);
+    }
+    // The decoder reads the parameters' own buffers, so it always samples the current weights.
+    this.decoder = new Decoder(model.config, new Map([...model.params].map(([n, p]) => [n, p.data])), kernels());
+    this.rng = opts.rng ?? new Rng(0);
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.opts.tokenizer;
+  }
+
+  async sample(reqs: SampleRequest[]): Promise<Completion[]> {
+    const t = this.opts.tokenizer;
+    return sample(this.decoder, reqs, {
+      decode: (ids) => t.decode(ids),
+      eosIds: [t.eosId],
+      padId: t.padId,
+      rng: this.rng,
+    });
+  }
+
+  async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {
+    return score(this.decoder, reqs, { padId: this.opts.tokenizer.padId });
+  }
+
+  async forwardBackward(batch: TrainBatch, loss: LossSpec): Promise<LossReport> {
+    const seqs = batch.sequences;
+    seqs.forEach((s, i) => {
+      if (!s.prompt.length) throw new Error(`forwardBackward: sequence ${i} has an empty prompt (the first completion token needs a context)`);
+    });
+    if (!loss.terms.length) throw new Error('forwardBackward: the LossSpec has no terms');
+    const lengths = seqs.map((s) => s.completion.length);
+    // Row weights over the whole batch (token_mean must not become a per-pass mean).
+    const weights = loss.terms.map((term) => termRowWeights(term, lengths));
+    const V = this.vocabSize;
+    const metrics: Record<string, number> = {};
+    const addMetric = (k: string, v: number, n: number) => {
+      if (Number.isFinite(v)) metrics[k] = (metrics[k] ?? 0) + v * n;
+    };
+    let total = 0, tokens = 0, rowOffset = 0;
+
+    for (const [start, end] of this.passes(seqs.map((s) => s.prompt.length + Math.max(0, s.completion.length - 1)))) {
+      const mb = seqs.slice(start, end);
+      const B = mb.length;
+      const T = Math.max(...mb.map((s) => s.prompt.length + Math.max(0, s.completion.length - 1)));
+      const ids = new Int32Array(B * T).fill(this.opts.tokenizer.padId);
+      const rows: number[] = [];
+      mb.forEach((s, b) => {
+        const seq = [...s.prompt, ...s.completion.slice(0, -1)];
+        ids.set(seq, b * T);
+        for (let t = 0; t < s.completion.length; t++) rows.push(b * T + s.prompt.length - 1 + t);
+      });
+      const N = rows.length;
+      if (N === 0) continue;
+      const logits = this.model.forward(ids, B, T);
+      const block = new Float32Array(N * V);
+      const ld = logits.data;
+      rows.forEach((r, i) => block.set(ld.subarray(r * V, (r + 1) * V), i * V));
+      const grad = new Float32Array(N * V);
+      let passLoss = 0;
+      loss.terms.forEach((term, j) => {
+        const res = termLoss(sliceTerm(term, start, end, seqs.length), { logits: block, N, V }, mb.map((s) => s.completion), weights[j].subarray(rowOffset, rowOffset + N));
+        passLoss += res.loss;
+        addMetric(`loss/${j}:${term.kind}`, res.loss, 1);
+        for (const [k, v] of Object.entries(res.metrics)) addMetric(`${term.kind}/${k}`, v, N);
+        const g = res.grad;
+        for (let i = 0; i < g.length; i++) grad[i] += g[i];
+      });
+      const dLogits = new Float32Array(B * T * V);
+      rows.forEach((r, i) => dLogits.set(grad.subarray(i * V, (i + 1) * V), r * V));
+      if (!Number.isFinite(passLoss) || !allFinite(grad)) {
+        this.poisoned = `non-finite loss (${passLoss}) in sequences ${start}..${end - 1}`;
+        dLogits.fill(0); // still run backward so the graph's memory goes back to the pool
+      }
+      logits.backward(dLogits);
+      total += passLoss;
+      tokens += N;
+      rowOffset += N;
+    }
+    for (const k of Object.keys(metrics)) if (!k.startsWith('loss/')) metrics[k] /= Math.max(tokens, 1);
+    return { loss: total, metrics, tokens };
+  }
+
+  async optimStep(o: OptimOptions): Promise<StepReport> {
+    if (!(o.lr >= 0) || !Number.isFinite(o.lr)) throw new Error(`optimStep: lr must be a finite number >= 0, got ${o.lr}`);
+    if (!this.optimizer) {
+      this.optimizer = new AdamW(this.model.params, {
+        lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay ?? 0,
+      });
+    }
+    const clip = clipGradNorm(this.model.params.values(), o.maxGradNorm && o.maxGradNorm > 0 ? o.maxGradNorm : Infinity);
+    if (this.poisoned || !clip.finite) {
+      const why = this.poisoned ?? `non-finite gradient norm (${clip.norm})`;
+      (this.opts.warn ?? console.warn)(`[distil] step skipped: ${why}; the weights are unchanged`);
+      this.poisoned = null;
+      this.model.zeroGrad();
+      return { gradNorm: clip.norm, skipped: true, lr: o.lr };
+    }
+    this.optimizer.step(o.lr);
+    this.model.zeroGrad();
+    return { gradNorm: clip.norm, skipped: false, lr: o.lr };
+  }
+
+  /** A copy of the current weights as an inference-only backend (frozen and EMA teachers). */
+  async snapshot(_kind: 'frozen' | 'ema'): Promise<LocalBackend> {
+    const copy = new Transformer(this.model.config);
+    for (const [name, p] of this.model.params) copy.load(name, p.data);
+    for (const p of copy.params.values()) p.requiresGrad = false;
+    return new LocalBackend(copy, { ...this.opts, rng: this.rng.fork() });
+  }
+
+  /** this <- (1 - rate) * this + rate * source, parameter by parameter (EMA teachers). */
+  emaUpdateFrom(source: LocalBackend, rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new Error(`EMA rate must be in [0, 1], got ${rate}`);
+    const k = kernels();
+    for (const [name, p] of this.model.params) {
+      const s = source.model.params.get(name);
+      if (!s || s.size !== p.size) throw new Error(`EMA: the source model has no parameter ${name} of ${p.size} values`);
+      k.scale(p.data, 1 - rate, p.data);
+      k.axpy(rate, s.data, p.data);
+    }
+  }
+
+  async save(dir: string): Promise<void> {
+    saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer });
+  }
+
+  optimizerState(): AdamWState | null {
+    return this.optimizer ? this.optimizer.stateDict() : null;
+  }
+
+  /** Restores the optimiser (resume). Its hyper-parameters come from the next optimStep's options. */
+  loadOptimizerState(state: AdamWState, o: OptimOptions): void {
+    this.optimizer = new AdamW(this.model.params, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay ?? 0 });
+    this.optimizer.loadStateDict(state);
+  }
+
+  rngState() {
+    return this.rng.getState();
+  }
+
+  setRngState(s: ReturnType<Rng['getState']>): void {
+    this.rng.setState(s);
+  }
+
+  /** Contiguous ranges of sequences whose padded size stays within the token budget. */
+  private passes(lens: number[]): [number, number][] {
+    const budget = this.opts.maxTokensPerPass ?? 8192;
+    const out: [number, number][] = [];
+    let start = 0, maxLen = 0;
+    for (let i = 0; i < lens.length; i++) {
+      const m = Math.max(maxLen, lens[i]);
+      if (i > start && m * (i - start + 1) > budget) {
+        out.push([start, i]);
+        start = i;
+        maxLen = lens[i];
+      } else maxLen = m;
+    }
+    if (lens.length) out.push([start, lens.length]);
+    return out;
+  }
+}
+
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+/** The part of a term that concerns sequences [start, end): every per-sequence array is sliced. */
+function sliceTerm(term: LossTerm, start: number, end: number, nSeq: number): LossTerm {
+  if (start === 0 && end === nSeq) return term;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(term)) out[k] = Array.isArray(v) && v.length === nSeq ? v.slice(start, end) : v;
+  return out as unknown as LossTerm;
+}
+
