@@ -93,9 +93,10 @@ export function loadModelFolder(path: string, opts: LoadOptions = {}): ModelFold
   if (existsSync(charPath)) {
     tokenizer = CharTokenizer.fromJSON(readJson(charPath, 'char tokenizer'), charPath);
   } else if (existsSync(hfPath)) {
+    // bos comes only from tokenizer_config.json, as in transformers: Qwen configs name a
+    // bos_token_id that the tokenizer never prepends.
     tokenizer = new HfTokenizer(readJson(hfPath, 'tokenizer'), tokConfig, dir, {
       eosId: generation.eosIds[0],
-      bosId: config.bosTokenId ?? generation.bosId,
       padId: config.padTokenId ?? generation.padId,
     });
   } else if (opts.requireTokenizer ?? true) {

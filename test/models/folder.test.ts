@@ -44,6 +44,7 @@ test('tiny-qwen3 and tiny-qwen2 folders: HF tokenizer, several eos ids and sampl
   const q3 = loadModelFolder(fixture('tiny-qwen3'));
   assert.equal(q3.tokenizer!.kind, 'hf');
   assert.equal(q3.tokenizer!.eosId, 282);
+  assert.equal(q3.tokenizer!.bosId, undefined, 'config.json names bos_token_id 280, but the tokenizer has no bos_token');
   assert.deepEqual(q3.generation, { eosIds: [282, 280], bosId: 280, padId: 280, doSample: true, temperature: 0.7, topP: 0.8, topK: 20 });
   assert.ok(q3.weights.has('model.layers.0.self_attn.q_norm.weight'));
   assert.ok(!q3.weights.has('lm_head.weight'), 'tied: no lm_head');
