@@ -32,3 +32,4 @@ export function createMathEnv(options: MathEnvOptions = {}): Env {
 }
 
 export { describeMathLevel } from './levels.ts';
+export { slipAttempt } from './slips.ts';
