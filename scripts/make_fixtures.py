@@ -14,7 +14,8 @@ Output, under test/fixtures/models/:
   tiny-llama-bf16/     the same weights stored as BF16
   tiny-llama-sharded/  the same weights in 3 shards + model.safetensors.index.json
   tiny-qwen3/          Qwen3: explicit head_dim 16 (!= hidden/heads), q/k norms, tied embeddings,
-                       byte-level BPE tokenizer with a ChatML chat template
+                       byte-level BPE tokenizer laid out like Qwen's (NFC, regex Split, ByteLevel)
+                       with a ChatML chat template
   tiny-qwen2/          Qwen2: q/k/v biases, untied, same byte-level BPE tokenizer
   <name>.logits.json / <name>.logits.bin   input ids and float32 logits [batch, seq, vocab]
   dtypes/{f32,f16,bf16}.safetensors       edge-case values converted by torch (bit patterns to match)
@@ -128,8 +129,12 @@ def bytes_to_unicode():
 
 
 B2U = bytes_to_unicode()
-# GPT-2's pre-tokenizer regex, restricted to ASCII letters/digits (enough for the probe texts).
-PRETOK = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+""")
+# Qwen2's pre-tokenizer regex, as in its tokenizer.json (Split, Isolated), and the same regex
+# restricted to ASCII letters and digits for Python's re (enough for the ASCII probe texts).
+QWEN_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+              r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+PRETOK = re.compile(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\nA-Za-z0-9]?[A-Za-z]+|[0-9]| ?[^\sA-Za-z0-9]+[\r\n]*"
+                    r"|\s*[\r\n]+|\s+(?!\S)|\s+")
 
 
 def byte_words(text):
@@ -211,10 +216,13 @@ def byte_level_tokenizer():
     tok = {
         'version': '1.0', 'truncation': None, 'padding': None,
         'added_tokens': [added_token(i, t) for t, i in specials.items()],
-        'normalizer': None,
-        'pre_tokenizer': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True},
-        'post_processor': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': False, 'use_regex': True},
-        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
+        # The layout of Qwen2/Qwen3's tokenizer.json: NFC, regex Split, then ByteLevel without its own regex.
+        'normalizer': {'type': 'NFC'},
+        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+            {'type': 'Split', 'pattern': {'Regex': QWEN_SPLIT}, 'behavior': 'Isolated', 'invert': False},
+            {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False}]},
+        'post_processor': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False},
+        'decoder': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False},
         'model': {'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': '',
                   'end_of_word_suffix': '', 'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False,
                   'vocab': vocab, 'merges': [[a, b] for a, b in merges]},
@@ -227,7 +235,8 @@ def byte_level_tokenizer():
         'chat_template': CHATML_TEMPLATE,
     }
     ranks = {p: i for i, p in enumerate(merges)}
-    probes = ['Hello world', 'the cat sat on the mat.', 'then they think 12 + 34 = 46!', '  two  spaces\nand a newline']
+    probes = ['Hello world', 'the cat sat on the mat.', 'then they think 12 + 34 = 46!', '  two  spaces\nand a newline',
+              "It's the CAT's (hat)...\n\n  end"]
     probe_ids = [[vocab[s] for w in byte_words(t) for s in apply_bpe(w, ranks)] for t in probes]
     return tok, cfg, specials, {'probes': probes, 'ids': probe_ids}
 
