@@ -30,8 +30,8 @@ export interface GeneratedCodeMeta {
 
 const same = (a: Value, b: Value) => JSON.stringify(a) === JSON.stringify(b);
 
-export function callText(args: readonly unknown[]): string {
-  return `f(${args.map((a) => showValue(a)).join(',')})`;
+export function callText(args: readonly unknown[], entry = 'f'): string {
+  return `${entry}(${args.map((a) => showValue(a)).join(',')})`;
 }
 
 export function generateCode(level: number, rng: Rng, nTests = 10): Generated {

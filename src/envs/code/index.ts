@@ -12,7 +12,7 @@ import { generateCode } from './generate.ts';
 import { buildProgram, countChecks, extractCode } from './extract.ts';
 import { callsOutcome, scriptOutcome, type OutcomeContext } from './outcome.ts';
 import { Sandbox, type SandboxOptions } from './sandbox/index.ts';
-import type { CallTest } from './sandbox/types.ts';
+import type { CallTest, SandboxResult } from './sandbox/types.ts';
 
 export interface CodeEnvOptions {
   /** Levels used when tasks() is not given any (default 1-2, the tiny model's). */
@@ -75,6 +75,15 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
 
 /** Runs a completion of a code task in the sandbox and judges it (what evaluate does). */
 export async function evaluateCode(sandbox: Sandbox, task: Task, completion: string): Promise<Outcome> {
+  return (await judgeCode(sandbox, task, completion)).outcome;
+}
+
+/** evaluateCode, also returning the sandbox's per-test result (absent when there was no code). */
+export async function judgeCode(
+  sandbox: Sandbox,
+  task: Task,
+  completion: string,
+): Promise<{ outcome: Outcome; result?: SandboxResult }> {
   const meta = task.meta as CodeTaskMeta;
   const ctx: OutcomeContext = {
     timeoutMs: sandbox.timeoutMs,
@@ -84,15 +93,15 @@ export async function evaluateCode(sandbox: Sandbox, task: Task, completion: str
   };
   if (meta.mode === 'calls') {
     const code = extractCode(completion);
-    if (!code.trim()) return emptyOutcome(meta.tests.length);
-    const r = await sandbox.run({ mode: 'calls', code, entry: meta.entry, tests: meta.tests });
-    return callsOutcome(r, { ...ctx, tests: meta.tests });
+    if (!code.trim()) return { outcome: emptyOutcome(meta.tests.length) };
+    const result = await sandbox.run({ mode: 'calls', code, entry: meta.entry, tests: meta.tests });
+    return { outcome: callsOutcome(result, { ...ctx, tests: meta.tests }), result };
   }
   if (meta.mode === 'script') {
     const { program, prefixLines } = buildProgram(task.prompt, completion, meta.entry);
     const checks = meta.checks ?? countChecks(meta.testCode);
-    const r = await sandbox.run({ mode: 'script', code: program, testCode: meta.testCode });
-    return scriptOutcome(r, { ...ctx, checks, prefixLines });
+    const result = await sandbox.run({ mode: 'script', code: program, testCode: meta.testCode });
+    return { outcome: scriptOutcome(result, { ...ctx, checks, prefixLines }), result };
   }
   throw new Error(`code: task ${task.id} has no runnable tests (meta.mode is ${JSON.stringify((meta as { mode?: unknown }).mode)})`);
 }

@@ -66,7 +66,7 @@ function stopItem(r: SandboxResult, ctx: OutcomeContext): FeedbackItem | undefin
 
 /** Feedback for the first test of a calls job that did not pass. */
 function callItem(t: TestResult, i: number, ctx: OutcomeContext): FeedbackItem {
-  const call = ctx.tests ? callText(ctx.tests[i].args) : `test ${i + 1}`;
+  const call = ctx.tests ? callText(ctx.tests[i].args, ctx.entry) : `test ${i + 1}`;
   const base = { where: { testCase: i } };
   switch (t.status) {
     case 'fail':
