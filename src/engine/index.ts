@@ -10,6 +10,7 @@ export { embedding } from './ops/embedding.ts';
 export { rmsnorm } from './ops/norm.ts';
 export { rope } from './ops/rope.ts';
 export { silu, swiglu } from './ops/activation.ts';
+export { swigluMlp } from './ops/mlp.ts';
 export { softmax, logSoftmax } from './ops/softmax.ts';
 export { attention, type AttentionShape } from './ops/attention.ts';
 export { sum, mean } from './ops/reduce.ts';

@@ -68,7 +68,7 @@ export class Tensor {
   /** Pooled side buffers the backward needs (rstd, lse, ...), released with the node. */
   _saved: Float32Array[] | null = null;
 
-  constructor(data: Float32Array, shape: Shape, opts: { requiresGrad?: boolean; name?: string; pooled?: boolean } = {}) {
+  constructor(data: Float32Array, shape: Shape, opts: { requiresGrad?: boolean; name?: string; pooled?: boolean; gradStorage?: Float32Array } = {}) {
     const n = sizeOf(shape);
     if (data.length !== n) throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${n}`);
     this._data = data;
@@ -77,6 +77,10 @@ export class Tensor {
     this.requiresGrad = opts.requiresGrad ?? false;
     this.name = opts.name;
     this._pooled = opts.pooled ?? false;
+    if (opts.gradStorage) {
+      if (opts.gradStorage.length !== n) throw new Error(`Tensor: gradStorage has ${opts.gradStorage.length} elements but shape ${shapeStr(shape)} needs ${n}`);
+      this._grad = opts.gradStorage;
+    }
   }
 
   // --- construction ----------------------------------------------------------------------
@@ -88,9 +92,12 @@ export class Tensor {
   static zeros(shape: Shape, opts?: { requiresGrad?: boolean; name?: string }): Tensor {
     return new Tensor(new Float32Array(sizeOf(shape)), shape, opts);
   }
-  /** A trainable leaf. */
-  static param(data: Float32Array, shape: Shape, name?: string): Tensor {
-    return new Tensor(data, shape, { requiresGrad: true, name });
+  /**
+   * A trainable leaf. `gradStorage` (optional) is where its gradient will live, e.g. a slice
+   * of one buffer holding all of a model's gradients.
+   */
+  static param(data: Float32Array, shape: Shape, name?: string, gradStorage?: Float32Array): Tensor {
+    return new Tensor(data, shape, { requiresGrad: true, name, gradStorage });
   }
   /**
    * An uninitialised op output from the pool (ops only). Scalars are not pooled, so a loss

@@ -4,7 +4,7 @@
  * RMSNorm, and tied or untied embeddings. Pre-norm residual blocks:
  *
  *   x = embed(ids)
- *   for each layer:  x = x + o_proj(attention(rope(q), rope(k), v))   over rmsnorm(x)
+ *   for each layer:  x = x + o_proj(attention(rope(q), rope(k), v))   over h = rmsnorm(x)
  *                    x = x + down_proj(silu(gate_proj(h)) * up_proj(h)) with h = rmsnorm(x)
  *   logits = lm_head(rmsnorm(x))        (lm_head is embed_tokens when tied)
  *
@@ -17,6 +17,7 @@
  *   `model.embed`, `model.finalNorm`, `model.lmHead` (=== embed when tied).
  * - `model.params` — the same tensors keyed by Hugging Face name. To load weights, copy into
  *   them with `model.load(name, data)` (never replace the Map's entries: `layers` holds them too).
+ *   All values live in one buffer, `model.weights` (checkpoint order), each tensor a view of it.
  * - RoPE: kernels().rope(x, rows, H, Dh, positions, config.ropeTheta, false, out) on [rows, H*Dh];
  *   attention: kernels().attention with q [B, Tq, Hq, Dh], k/v [B, S, Hkv, Dh] (the cache), qOffset.
  */
@@ -26,7 +27,7 @@ import { embedding } from '../engine/ops/embedding.ts';
 import { linear } from '../engine/ops/matmul.ts';
 import { rmsnorm } from '../engine/ops/norm.ts';
 import { rope } from '../engine/ops/rope.ts';
-import { swiglu } from '../engine/ops/activation.ts';
+import { swigluMlp } from '../engine/ops/mlp.ts';
 import { checkIds } from '../engine/ops/util.ts';
 import { Tensor } from '../engine/tensor.ts';
 import type { Rng } from '../util/rng.ts';
@@ -81,6 +82,10 @@ export class Transformer {
   readonly layers: LayerParams[] = [];
   readonly finalNorm: Tensor;
   readonly lmHead: Tensor;
+  /** Every parameter's values, concatenated in checkpoint order (each tensor's `.data` is a view into it). */
+  readonly weights: Float32Array;
+  /** Their gradient storage, laid out the same way (read gradients through `tensor.grad`). */
+  readonly grads: Float32Array;
   private positionCache = new Map<string, Int32Array>();
 
   /**
@@ -92,14 +97,24 @@ export class Transformer {
     validate(config);
     this.config = config;
     const residualScale = 1 / Math.sqrt(2 * config.numLayers);
-    for (const [name, shape] of parameterShapes(config)) {
-      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    // All parameters live in one buffer, in checkpoint order, and so do their gradients: gate_proj
+    // and up_proj are then adjacent, which lets the MLP run them as one GEMM (ops/mlp.ts).
+    const shapes = parameterShapes(config);
+    const total = shapes.reduce((t, [, s]) => t + s.reduce((a, b) => a * b, 1), 0);
+    this.weights = new Float32Array(total);
+    this.grads = new Float32Array(total);
+    let offset = 0;
+    for (const [name, shape] of shapes) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = this.weights.subarray(offset, offset + n);
+      const grad = this.grads.subarray(offset, offset + n);
+      offset += n;
       if (/norm\.weight$/.test(name)) data.fill(1);
       else if (rng && !name.endsWith('.bias')) {
         const std = 0.02 * (/o_proj|down_proj/.test(name) ? residualScale : 1);
         for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
       }
-      this.params.set(name, Tensor.param(data, shape, name));
+      this.params.set(name, Tensor.param(data, shape, name, grad));
     }
     const P = (n: string) => this.params.get(n)!;
     const opt = (n: string) => this.params.get(n);
@@ -151,8 +166,8 @@ export class Transformer {
       k = rope(k, Hkv, Dh, pos, theta);
       x = add(x, linear(attention(q, k, v, { B, T, Hq, Hkv, Dh }), L.o));
       // MLP block.
-      const h2 = rmsnorm(x, L.postNorm, eps);
-      x = add(x, linear(swiglu(linear(h2, L.gate), linear(h2, L.up)), L.down));
+      // MLP block: down(silu(gate(h)) * up(h)), fused into one op (same maths).
+      x = add(x, swigluMlp(rmsnorm(x, L.postNorm, eps), L.gate, L.up, L.down));
     }
     return linear(rmsnorm(x, this.finalNorm, eps), this.lmHead);
   }
