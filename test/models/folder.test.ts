@@ -237,3 +237,12 @@ test('chat_template.jinja takes precedence over tokenizer_config.json; a folder 
   const tooBig = loadModelFolder(fixture('tiny-qwen3')).tokenizer!;
   assert.throws(() => saveModelFolder(join(tempDir(), 'x'), { config: src.config, weights: src.weights, tokenizer: tooBig }), /tokenizer has 283 ids but the config's vocabSize is 96/);
 });
+
+test('a folder without tokenizer_config.json takes the eos id from generation_config.json and has no chat template', () => {
+  const dir = copyFixture('tiny-qwen2');
+  rmSync(join(dir, 'tokenizer_config.json'));
+  const f = loadModelFolder(dir, { weights: false });
+  assert.equal(f.tokenizer!.eosId, 282);
+  assert.equal(f.tokenizer!.padId, 280, 'pad falls back to generation_config pad_token_id');
+  assert.equal(f.chatTemplate, undefined);
+});

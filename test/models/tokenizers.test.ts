@@ -141,3 +141,10 @@ test('chat templates render known strings (ChatML of tiny-qwen3, the char templa
   assert.equal(pickChatTemplate([{ name: 'tool_use', template: 'x' }, { name: 'default', template: 'y' }], 'c'), 'y');
   assert.throws(() => pickChatTemplate([{ name: 'a', template: 'x' }, { name: 'b', template: 'y' }], 'c.json'), /c\.json.*"default"/);
 });
+
+test('HF tokenizer: special tokens written as AddedToken dicts ({content}) in tokenizer_config.json are understood', () => {
+  const cfg = { ...readJson('tiny-qwen3', 'tokenizer_config.json'), eos_token: { __type: 'AddedToken', content: '<|endoftext|>', special: true }, pad_token: null };
+  const tok = new HfTokenizer(readJson('tiny-qwen3', 'tokenizer.json'), cfg, 'old-style');
+  assert.equal(tok.eosId, 280);
+  assert.equal(tok.padId, 280, 'no pad token: eos pads');
+});
