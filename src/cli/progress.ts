@@ -73,6 +73,7 @@ export function progress(opts: ProgressOptions): Progress {
   let lastDraw = -Infinity;
   let lastDecile = -1;
   let lastLen = 0;
+  let lastPrinted = -1;
 
   const line = (withBar: boolean): string => {
     const elapsed = (now() - start) / 1000;
@@ -104,7 +105,10 @@ export function progress(opts: ProgressOptions): Progress {
     } else {
       const decile = total > 0 ? Math.floor((10 * Math.min(count, total)) / total) : 10;
       if (!force && decile === lastDecile && t - lastDraw < everyMs) return;
+      // done() right after the last tick would repeat the same numbers in the log: skip it.
+      if (finished && lastPrinted === count && count >= total) return;
       lastDecile = decile;
+      lastPrinted = count;
       stream.write(line(false) + '\n');
     }
     lastDraw = t;

@@ -5,7 +5,7 @@
  */
 import { num, str, type Row } from './jsonl.ts';
 import type { Group, Run } from './runs.ts';
-import { aggregateCurves, tInterval, wilsonInterval, type AggregatedCurve, type Interval } from './stats.ts';
+import { aggregateCurves, binCurve, tInterval, wilsonInterval, type AggregatedCurve, type Interval } from './stats.ts';
 
 /** The x axes learning curves are drawn against. */
 export const X_AXES = [
@@ -124,7 +124,7 @@ export function accuracyCurve(group: Group, x: XKey, pct: number): AggregatedCur
 export function metricCurve(group: Group, key: string): AggregatedCurve {
   const curves = group.runs.map((r) => {
     const pts = r.metrics.filter((row) => num(row, 'step') !== undefined && metricValue(row, key) !== undefined);
-    return { x: pts.map((row) => num(row, 'step')!), y: pts.map((row) => metricValue(row, key)!) };
+    return binCurve({ x: pts.map((row) => num(row, 'step')!), y: pts.map((row) => metricValue(row, key)!) }, 300);
   });
   return aggregateCurves(curves.filter((c) => c.x.length > 0));
 }
@@ -158,4 +158,33 @@ export function gapKeys(groups: readonly Group[]): string[] {
 
 function rank(k: string): number {
   return /gap/i.test(k) ? 0 : /kl/i.test(k) ? 1 : /teacher/i.test(k) ? 2 : 3;
+}
+
+export interface Breakdown {
+  /** Mean over seeds of the final evaluation's pass@k (percent), by k. */
+  passAtK: Map<string, number>;
+  /** Mean over seeds of the final evaluation's accuracy per difficulty level (percent). */
+  byLevel: Map<string, number>;
+}
+
+/** pass@k and per-difficulty accuracy at the final evaluation, averaged over seeds. */
+export function finalBreakdown(group: Group, pct: number): Breakdown {
+  const pass = new Map<string, number[]>(), level = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, v: unknown) => {
+    if (typeof v === 'number' && Number.isFinite(v)) m.set(k, [...(m.get(k) ?? []), v * pct]);
+  };
+  for (const run of group.runs) {
+    const rows = evalRows(run, group.env);
+    const last = rows[rows.length - 1];
+    if (!last) continue;
+    const pk = last.pass_at_k;
+    if (pk && typeof pk === 'object') for (const [k, v] of Object.entries(pk)) add(pass, k, v);
+    const bl = last.by_level;
+    if (bl && typeof bl === 'object') {
+      for (const [k, v] of Object.entries(bl)) add(level, k, v && typeof v === 'object' ? (v as Row).accuracy : undefined);
+    }
+  }
+  const avg = (m: Map<string, number[]>) =>
+    new Map([...m].sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0])).map(([k, vs]) => [k, vs.reduce((s, v) => s + v, 0) / vs.length]));
+  return { passAtK: avg(pass), byLevel: avg(level) };
 }

@@ -53,7 +53,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     `<nav>${nav}</nav>`,
     runsList(runs),
     warningsHtml(runs),
-    resultsSection(resultsByEnv(groups, pctFactor), assets),
+    resultsSection(resultsByEnv(groups, pctFactor), assets, pctFactor),
     curvesSection(groups, pctFactor, assets),
     gateSection(runs),
     gapSection(groups, assets),

@@ -90,10 +90,9 @@ export function readRun(dirIn: string): Run {
     throw new RunFormatError(`${join(dir, 'config.json')}: expected a JSON object`);
   }
   const config = (cfg ?? {}) as Row;
-  if (cfg === undefined) warnings.push(`${dir}: no config.json; algorithm and seed unknown`);
   const algorithm = nameOf(config.algorithm) ?? 'unknown';
   const label = str(config, 'label') ?? algorithm;
-  return {
+  const run: Run = {
     dir,
     name: str(config, 'name') ?? basename(dir),
     algorithm,
@@ -108,6 +107,9 @@ export function readRun(dirIn: string): Run {
     summary: readJson(join(dir, 'summary.json')),
     warnings,
   };
+  // A pretraining folder with only gate.json needs no config to be shown; a training run does.
+  if (cfg === undefined && (run.metrics.length || run.evals.length)) warnings.push(`${dir}: no config.json; algorithm and seed unknown`);
+  return run;
 }
 
 /** Nested config flattened to dotted keys with JSON-encoded leaves, for comparing configs. */

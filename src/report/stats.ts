@@ -106,6 +106,29 @@ function cleanCurve(c: Curve): { x: number[]; y: number[] } {
   return { x, y: x.map((v) => byX.get(v)!) };
 }
 
+/**
+ * Shorten a long curve to at most maxPoints by averaging consecutive runs of points (x and y
+ * alike): a training metric logged at every one of 10,000 steps is noise at chart resolution,
+ * and averaging windows shows its trend. Curves of equal x values stay aligned after binning.
+ */
+export function binCurve(c: Curve, maxPoints: number): { x: number[]; y: number[] } {
+  const { x, y } = cleanCurve(c);
+  if (x.length <= maxPoints) return { x, y };
+  const per = Math.ceil(x.length / maxPoints);
+  const bx: number[] = [], by: number[] = [];
+  for (let i = 0; i < x.length; i += per) {
+    const end = Math.min(x.length, i + per);
+    let sx = 0, sy = 0;
+    for (let j = i; j < end; j++) {
+      sx += x[j];
+      sy += y[j];
+    }
+    bx.push(sx / (end - i));
+    by.push(sy / (end - i));
+  }
+  return { x: bx, y: by };
+}
+
 /** Linear interpolation of a sorted curve at x (undefined outside its range). */
 export function interpolate(cx: readonly number[], cy: readonly number[], x: number): number | undefined {
   if (cx.length === 0 || x < cx[0] || x > cx[cx.length - 1]) return undefined;

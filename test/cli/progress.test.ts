@@ -77,3 +77,13 @@ test('non-TTY: one plain line per 10% (not per tick), plus a heartbeat every N s
   slow.done();
   assert.match(g.out[3], /13\/1000 1% 12s total\n$/);
 });
+
+test('non-TTY: done() right after reaching the total does not print the same line twice', () => {
+  const f = fake(false);
+  const bar = progress({ total: 2, stream: f.stream, now: f.now });
+  bar.tick();
+  bar.tick();
+  bar.done();
+  assert.equal(f.out.length, 2, f.out.join(''));
+  assert.match(f.out[1], /^2\/2 100%/);
+});

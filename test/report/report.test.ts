@@ -66,6 +66,11 @@ test('the final table shows the right mean per algorithm and env, best in bold',
   }
 });
 
+test('pass@k and per-level breakdown tables', () => {
+  assert.match(html, /<th>method<\/th><th>pass@1<\/th><th>level 3<\/th><th>level 10<\/th>/);
+  assert.match(html, /<td><span class="num">90\.0<\/span><\/td><td><span class="num">10\.0<\/span><\/td>/);
+});
+
 test('summary sentence per env names the best method', () => {
   for (const env of ENVS) assert.match(html, new RegExp(`On <b>${env}</b>, <b>distil</b> ended highest`));
   assert.match(html, /The intervals (overlap|do not overlap)/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregateCurves, interpolate, mean, std, stderr, tCritical95, tInterval, wilsonInterval } from '../../src/report/stats.ts';
+import { aggregateCurves, binCurve, interpolate, mean, std, stderr, tCritical95, tInterval, wilsonInterval } from '../../src/report/stats.ts';
 
 const close = (a: number, b: number, eps = 1e-3) => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);
 
@@ -93,4 +93,13 @@ test('aggregateCurves: unsorted input, repeated x keeps the last value, NaN drop
     { x: Array.from({ length: 500 }, (_, i) => i + 0.5), y: Array.from({ length: 500 }, (_, i) => i) },
   ], 50);
   assert.equal(many.x.length, 50, 'thinned to maxPoints');
+});
+
+test('binCurve averages windows of a long curve and leaves short ones alone', () => {
+  const x = Array.from({ length: 1000 }, (_, i) => i);
+  const b = binCurve({ x, y: x.map((v) => (v % 2 ? 1 : 0)) }, 100);
+  assert.equal(b.x.length, 100);
+  assert.equal(b.x[0], 4.5);
+  assert.ok(b.y.every((v) => v === 0.5), 'alternating noise averages out');
+  assert.deepEqual(binCurve({ x: [2, 1], y: [20, 10] }, 100), { x: [1, 2], y: [10, 20] });
 });

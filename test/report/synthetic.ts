@@ -48,7 +48,10 @@ export function makeRuns(root: string, seed = 7): Synthetic {
           });
           if (step % 5 === 0) {
             const k = Math.round(acc * 200);
-            evals.push({ step, sampled_tokens: tokens, wall_s: wall, env, n: 200, accuracy: k / 200, pass_at_k: { '1': k / 200 } });
+            evals.push({
+              step, sampled_tokens: tokens, wall_s: wall, env, n: 200, accuracy: k / 200, pass_at_k: { '1': k / 200 },
+              by_level: { '3': { n: 100, accuracy: 0.9 }, '10': { n: 100, accuracy: 0.1 } },
+            });
             if (step === 20) final[env][algo].push(k / 200);
           }
         }

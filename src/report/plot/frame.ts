@@ -66,7 +66,7 @@ export function layoutFrame(o: FrameOptions): Frame {
   const left = 8 * s + (o.yLabel ? lineH : 0) + yTickW + 6 * s;
   const right = 12 * s;
   const top = 8 * s + (o.title ? lineH + 4 * s : 0);
-  const legend = legendRows(o.legend, o.width - 2 * left, s);
+  const legend = legendRows(o.legend, o.width - 16 * s, s);
   const bottom = o.xTickRoom + (o.xLabel ? lineH : 0) + legend.length * lineH + 8 * s;
   const plot: Rect = { x: left, y: top, w: Math.max(10, o.width - left - right), h: Math.max(10, o.height - top - bottom) };
   const y = (v: number) => plot.y + plot.h - axisFraction(o.yAxis, v) * plot.h;

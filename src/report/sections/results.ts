@@ -3,7 +3,7 @@
  * and whether the intervals overlap; then the final table and a bar chart of it.
  */
 import type { Assets } from '../assets.ts';
-import { finalResult, type FinalResult } from '../analyze.ts';
+import { finalBreakdown, finalResult, type FinalResult } from '../analyze.ts';
 import { esc, pct, section, table } from '../html.ts';
 import { barChart } from '../plot/index.ts';
 import type { Group } from '../runs.ts';
@@ -70,11 +70,26 @@ function finalTable(rs: FinalResult[]): string {
   return table(['method', 'final accuracy (%)', '95% interval', 'change since first eval (points)', 'seeds', 'last step', 'test prompts'], rows, 'final');
 }
 
-export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets): string {
+/** pass@k and per-difficulty accuracy at the end, when the evaluations recorded them. */
+function breakdownTable(rs: FinalResult[], pctFactor: number): string {
+  const bs = rs.map((r) => finalBreakdown(r.group, pctFactor));
+  const ks = [...new Set(bs.flatMap((b) => [...b.passAtK.keys()]))];
+  const levels = [...new Set(bs.flatMap((b) => [...b.byLevel.keys()]))].sort((a, b) => Number(a) - Number(b));
+  if (!ks.length && !levels.length) return '';
+  const head = ['method', ...ks.map((k) => `pass@${esc(k)}`), ...levels.map((l) => `level ${esc(l)}`)];
+  const rows = rs.map((r, i) => [
+    esc(r.group.label),
+    ...ks.map((k) => `<span class="num">${pct(bs[i].passAtK.get(k))}</span>`),
+    ...levels.map((l) => `<span class="num">${pct(bs[i].byLevel.get(l))}</span>`),
+  ]);
+  return `<details><summary>pass@k and accuracy by difficulty level at the last evaluation (%, mean over seeds)</summary>\n${table(head, rows, 'breakdown')}\n</details>`;
+}
+
+export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets, pctFactor = 100): string {
   if (byEnv.size === 0) return section('results', 'Results', '<p class="muted">No run had accuracy in eval.jsonl or metrics.jsonl.</p>');
   const sentences = [...byEnv].map(([env, rs]) => `<li>${summarySentence(env, rs)}</li>`).join('\n');
   const tables = [...byEnv]
-    .map(([env, rs]) => `<h3>${esc(env)}</h3>\n${finalTable(rs)}`)
+    .map(([env, rs]) => `<h3>${esc(env)}</h3>\n${finalTable(rs)}\n${breakdownTable(rs, pctFactor)}`)
     .join('\n');
   const envs = [...byEnv.keys()];
   const labels = [...new Set([...byEnv.values()].flat().map((r) => r.group.label))].sort();
