@@ -40,7 +40,7 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
   return {
     name,
     description:
-      'Chemical equations (`Q: H2+O2=H2O` -> `2H2+O2=2H2O`; levels 1-5, 5 = ions with charges) and unit ' +
+      'Chemical equations (`Q: H2+O2=H2O` -> `A: 2H2+O2=2H2O`; levels 1-5, 5 = ions with charges) and unit ' +
       'conversion (`Q: 5 km/h to m/s`, one factor per line `5 km/h * 1000 m/km = 5000 m/h`, then `A: 1.3889 m/s`; levels 1-4). ' +
       `Sub-task: ${task}.`,
     levels,

@@ -169,7 +169,8 @@ export function generateChem(level: number, rng: Rng): Generated {
       prompt: `Q: ${prompt}\n`,
       // Species order is spelling, not substance: partition on the sorted species.
       key: `chem:${[...left].sort().join('+')}=${[...right].sort().join('+')}`,
-      reference,
+      // Every science/math completion ends with an `A:` line, so one stop rule fits all.
+      reference: `A: ${reference}`,
       meta: { kind: 'chem', equation: prompt, coefficients: coefs },
     };
   }
