@@ -287,6 +287,17 @@ test('script jobs: assertions record pass and fail with lines; exceptions stop t
   assert.equal(r.error?.message, 'big');
   assert.equal(r.error?.line, 2);
   assert.equal(r.error?.testLine, 4);
+  // A flood of assertions is capped: the first 100 in detail, at most 10000 in all.
+  const flood = await sb.run({
+    mode: 'script',
+    code: 'function id(x){ return x }',
+    testCode: "const assert = require('assert');\nfor (let i = 0; i < 20000; i++) assert.equal(id(i), i % 2 ? i : -1);",
+  }, { timeoutMs: 5000 });
+  assert.equal(flood.status, 'ok');
+  assert.equal(flood.tests.length, 10000);
+  assert.equal(flood.passed, 5000);
+  assert.equal(flood.tests[0].actual, '0');
+  assert.equal(flood.tests[200].actual, undefined);
 });
 
 test('the parent kills a worker past the wall-clock limit and replaces it', async () => {
