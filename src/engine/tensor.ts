@@ -117,6 +117,13 @@ export class Tensor {
     return t;
   }
 
+  /** The same data without a tape (no gradient flows back through it). Valid while this tensor's data is. */
+  detach(): Tensor {
+    const t = new Tensor(this.data, this.shape);
+    t._isView = true;
+    return t;
+  }
+
   // --- data and gradient -----------------------------------------------------------------
   get data(): Float32Array {
     if (!this._data) throw new Error(`tensor ${this.describe()} was released (by backward() or tidy()); read its data before that`);

@@ -72,3 +72,10 @@ test('memory: 1,000 tiny training steps allocate nothing after warm-up', () => {
   assert.equal(poolStats.acquires - poolStats.releases, acquired, 'every buffer taken is given back');
   assert.ok(poolStats.acquires > 1000 * 50, 'the steps did use the pool');
 });
+
+test('detach stops the gradient', () => {
+  const w = Tensor.param(Float32Array.from([1, 2]), [2], 'w');
+  const y = mul(w, w.detach()); // d/dw = w (not 2w)
+  sum(y).backward();
+  assertClose(w.grad!, [1, 2]);
+});
