@@ -31,3 +31,4 @@ registerEnv('science', async (o) => (await import('./science/index.ts')).createS
 registerEnv('code', async (o) => (await import('./code/index.ts')).createCodeEnv(o));
 registerEnv('math-jsonl', async (o) => (await import('./loaders/mathJsonlEnv.ts')).createMathJsonlEnv(o ?? {}));
 registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcqEnv.ts')).createMcqJsonlEnv(o ?? {}));
+registerEnv('humaneval-js', async (o) => (await import('./loaders/humaneval.ts')).createHumanEvalJsEnv(o ?? {}));

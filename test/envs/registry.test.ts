@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { envNames, getEnv, registerEnv } from '../../src/envs/registry.ts';
 
 test('built-in envs are registered and constructed by name with options', async () => {
-  for (const n of ['math', 'science', 'code', 'math-jsonl', 'mcq-jsonl']) assert.ok(envNames().includes(n), n);
+  for (const n of ['math', 'science', 'code', 'math-jsonl', 'mcq-jsonl', 'humaneval-js']) assert.ok(envNames().includes(n), n);
   const math = await getEnv('math');
   assert.equal(math.name, 'math');
   const units = await getEnv('science', { task: 'units' });
@@ -14,10 +14,13 @@ test('built-in envs are registered and constructed by name with options', async 
   const code = await getEnv('code');
   assert.equal(code.name, 'code');
   await code.close?.();
+  const he = await getEnv('humaneval-js', { path: new URL('../fixtures/data/humaneval-js-sample.jsonl', import.meta.url).pathname });
+  assert.ok(he.tasks('test', 100, 0).length > 0);
+  await he.close?.();
 });
 
 test('unknown names list the known ones; duplicate or bad names are refused', async () => {
-  await assert.rejects(getEnv('nope'), /unknown env 'nope'; known envs: code, math, math-jsonl, mcq-jsonl, science/);
+  await assert.rejects(getEnv('nope'), /unknown env 'nope'; known envs: code, humaneval-js, math, math-jsonl, mcq-jsonl, science/);
   assert.throws(() => registerEnv('math', () => { throw new Error('unused'); }), /already registered/);
   assert.throws(() => registerEnv('Bad Name', () => { throw new Error('unused'); }), /lowercase/);
 });
