@@ -129,6 +129,35 @@ export function metricCurve(group: Group, key: string): AggregatedCurve {
   return aggregateCurves(curves.filter((c) => c.x.length > 0));
 }
 
+/** Pseudo-key for the mean per-token disagreement of the rollouts in samples.jsonl, by step. */
+export const SAMPLE_DISAGREEMENT = 'mean token disagreement (samples)';
+
+/**
+ * When metrics.jsonl has no teacher-student metric, the samples still show the gap: the mean
+ * of their per-token disagreement at each step (few rollouts per step, so a noisy estimate).
+ */
+export function sampleDisagreementCurve(group: Group): AggregatedCurve {
+  const curves = group.runs.map((r) => {
+    const byStep = new Map<number, { s: number; n: number }>();
+    for (const row of r.samples) {
+      if ((str(row, 'env') ?? r.env ?? 'default') !== group.env) continue;
+      const step = num(row, 'step');
+      if (step === undefined || !Array.isArray(row.disagreement)) continue;
+      const acc = byStep.get(step) ?? { s: 0, n: 0 };
+      for (const d of row.disagreement) {
+        if (typeof d === 'number' && Number.isFinite(d)) {
+          acc.s += d;
+          acc.n++;
+        }
+      }
+      byStep.set(step, acc);
+    }
+    const pts = [...byStep].filter(([, a]) => a.n > 0).sort((a, b) => a[0] - b[0]);
+    return binCurve({ x: pts.map(([s]) => s), y: pts.map(([, a]) => a.s / a.n) }, 300);
+  });
+  return aggregateCurves(curves.filter((c) => c.x.length > 0));
+}
+
 /** The derived key for runs that log both masses but no explicit gap. */
 export const MASS_GAP = 'teacher_mass - student_mass';
 

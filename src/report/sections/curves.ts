@@ -4,7 +4,7 @@
  * including how far the teacher is from the student.
  */
 import type { Assets } from '../assets.ts';
-import { accuracyCurve, gapKeys, MASS_GAP, metricCurve, X_AXES } from '../analyze.ts';
+import { accuracyCurve, gapKeys, MASS_GAP, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
 import { esc, section } from '../html.ts';
 import { lineChart, type LineSeries } from '../plot/index.ts';
 import type { Group } from '../runs.ts';
@@ -71,15 +71,19 @@ const DESCRIBE: Record<string, string> = {
   [MASS_GAP]: 'teacher mass minus student mass on the sampled tokens',
   gap: 'teacher-student gap',
   teacher_mass: 'probability the teacher gives the sampled tokens',
+  [SAMPLE_DISAGREEMENT]: 'average over the tokens of the few rollouts logged at each step',
 };
 
 export function gapSection(groups: readonly Group[], assets: Assets): string {
-  const keys = gapKeys(groups);
+  const metricKeys = gapKeys(groups);
+  // Without a logged metric, fall back to the disagreement recorded on the sampled rollouts.
+  const keys = metricKeys.length ? metricKeys : [SAMPLE_DISAGREEMENT];
+  const curveOf = (g: Group, key: string) => (key === SAMPLE_DISAGREEMENT ? sampleDisagreementCurve(g) : metricCurve(g, key));
   const parts: string[] = [];
   for (const [env, gs] of byEnv(groups)) {
     const figs: string[] = [];
     for (const key of keys) {
-      const curves = gs.map((g) => ({ label: g.label, c: metricCurve(g, key) })).filter((x) => x.c.x.length > 0);
+      const curves = gs.map((g) => ({ label: g.label, c: curveOf(g, key) })).filter((x) => x.c.x.length > 0);
       if (curves.length === 0) continue;
       figs.push(
         assets.figure(
@@ -92,7 +96,8 @@ export function gapSection(groups: readonly Group[], assets: Assets): string {
               series: curves.map(({ label, c }) => toSeries(label, c)),
             }),
           `${env}: ${key} over training`,
-          `${esc(env)}: <code>${esc(key)}</code>${DESCRIBE[key] ? ` (${esc(DESCRIBE[key])})` : ''} from metrics.jsonl, mean over seeds with 95% band.`,
+          `${esc(env)}: <code>${esc(key)}</code>${DESCRIBE[key] ? ` (${esc(DESCRIBE[key])})` : ''} from ` +
+            `${key === SAMPLE_DISAGREEMENT ? 'the logged rollouts' : 'metrics.jsonl'}, mean over seeds with 95% band.`,
         ),
       );
     }
