@@ -5,7 +5,7 @@ import { allProblems } from '../../../src/envs/code/families.ts';
 import { extractCode } from '../../../src/envs/code/extract.ts';
 import type { Task } from '../../../src/envs/types.ts';
 
-const env = createCodeEnv({ timeoutMs: 200, memoryMb: 64 });
+const env = createCodeEnv({ timeoutMs: 200 });
 after(async () => {
   await env.close?.();
 });
@@ -92,14 +92,30 @@ test('exceptions, syntax errors, time-outs, memory and a missing function are re
   const slow = await env.evaluate(t, 'function f(x){for(;;){}}');
   assert.equal(slow.feedback.items[0].kind, 'timeout');
   assert.equal(slow.reward, 0);
-  const mem = await env.evaluate(t, 'function f(x){const a=[];for(;;)a.push(new Array(1e6).fill(x))}');
-  assert.equal(mem.feedback.items[0].kind, 'memory_limit');
+  // A generous time limit, so that the heap runs out first even on a busy machine.
+  const roomy = createCodeEnv({ timeoutMs: 30_000, memoryMb: 64, workers: 1 });
+  try {
+    const mem = await roomy.evaluate(t, 'function f(x){const a=[];for(;;)a.push(new Array(1e6).fill(x))}');
+    assert.equal(mem.feedback.items[0].kind, 'memory_limit');
+    assert.equal(mem.feedback.items[0].text, 'the code ran out of memory (limit 64 MB)');
+  } finally {
+    await roomy.close?.();
+  }
   const missing = await env.evaluate(t, 'function g(x){return x}');
   assert.equal(missing.feedback.items[0].kind, 'missing_function');
   const empty = await env.evaluate(t, '   ');
   assert.equal(empty.feedback.items[0].kind, 'format');
   // The env still works after all that.
   assert.equal((await env.evaluate(t, t.reference!)).correct, true);
+});
+
+test('output floods are reported as output_limit feedback', async () => {
+  const t = level1Task();
+  const big = await env.evaluate(t, 'function f(x){ return "x".repeat(1e6) }');
+  assert.equal(big.feedback.items[0].kind, 'output_limit');
+  assert.equal(big.reward, 0);
+  const spam = await env.evaluate(t, 'function f(x){ for (let i = 0; i < 1e4; i++) console.log(i); return -1 }');
+  assert.deepEqual(spam.feedback.items.map((i) => i.kind), ['test_failed', 'output_limit']);
 });
 
 test('code in a Markdown fence is taken from the fence', async () => {
