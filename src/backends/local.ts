@@ -11,6 +11,10 @@ import { Decoder } from '../inference/decoder.ts';
 import { sample } from '../inference/sampler.ts';
 import { score } from '../inference/scorer.ts';
 import { termLoss, termRowWeights } from '../losses/terms.ts';
+import { flattenPerToken } from '../losses/aggregation.ts';
+import { futureCredit } from '../losses/futureCredit.ts';
+import { rowCrossEntropies } from '../losses/softCrossEntropy.ts';
+import { noGrad, tidy } from '../engine/tensor.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { saveModelFolder } from '../models/folder.ts';
 import { weightsOfTransformer } from '../models/transformer-io.ts';
@@ -20,7 +24,7 @@ import { Transformer } from '../nn/transformer.ts';
 import { Rng } from '../util/rng.ts';
 import type {
   Completion, LossReport, LossSpec, LossTerm, OptimOptions, PolicyBackend, SampleRequest,
-  ScoreRequest, ScoredTokens, StepReport, TrainBatch,
+  ScoreRequest, ScoredTokens, StepReport, TrainBatch, TrainSequence,
 } from './types.ts';
 
 export interface LocalBackendOptions {
@@ -71,12 +75,16 @@ export class LocalBackend implements PolicyBackend {
     return score(this.decoder, reqs, { padId: this.opts.tokenizer.padId });
   }
 
-  async forwardBackward(batch: TrainBatch, loss: LossSpec): Promise<LossReport> {
+  async forwardBackward(batch: TrainBatch, spec: LossSpec): Promise<LossReport> {
     const seqs = batch.sequences;
     seqs.forEach((s, i) => {
       if (!s.prompt.length) throw new Error(`forwardBackward: sequence ${i} has an empty prompt (the first completion token needs a context)`);
     });
-    if (!loss.terms.length) throw new Error('forwardBackward: the LossSpec has no terms');
+    if (!spec.terms.length) throw new Error('forwardBackward: the LossSpec has no terms');
+    const passes = this.passes(seqs.map(fedLength));
+    // Future credit sums cross-entropies over whole sequences and baselines over groups, so
+    // when the batch is split it is computed for the whole batch first.
+    const loss = passes.length > 1 ? this.withCredits(seqs, spec, passes) : spec;
     const lengths = seqs.map((s) => s.completion.length);
     // Row weights over the whole batch (token_mean must not become a per-pass mean).
     const weights = loss.terms.map((term) => termRowWeights(term, lengths));
@@ -87,23 +95,13 @@ export class LocalBackend implements PolicyBackend {
     };
     let total = 0, tokens = 0, rowOffset = 0;
 
-    for (const [start, end] of this.passes(seqs.map((s) => s.prompt.length + Math.max(0, s.completion.length - 1)))) {
+    for (const [start, end] of passes) {
       const mb = seqs.slice(start, end);
-      const B = mb.length;
-      const T = Math.max(...mb.map((s) => s.prompt.length + Math.max(0, s.completion.length - 1)));
-      const ids = new Int32Array(B * T).fill(this.opts.tokenizer.padId);
-      const rows: number[] = [];
-      mb.forEach((s, b) => {
-        const seq = [...s.prompt, ...s.completion.slice(0, -1)];
-        ids.set(seq, b * T);
-        for (let t = 0; t < s.completion.length; t++) rows.push(b * T + s.prompt.length - 1 + t);
-      });
-      const N = rows.length;
-      if (N === 0) continue;
-      const logits = this.model.forward(ids, B, T);
-      const block = new Float32Array(N * V);
-      const ld = logits.data;
-      rows.forEach((r, i) => block.set(ld.subarray(r * V, (r + 1) * V), i * V));
+      const { logits, block, rows, N, B, T } = this.completionLogits(mb);
+      if (N === 0) {
+        logits.backward(new Float32Array(logits.size)); // releases the graph
+        continue;
+      }
       const grad = new Float32Array(N * V);
       let passLoss = 0;
       loss.terms.forEach((term, j) => {
@@ -127,6 +125,59 @@ export class LocalBackend implements PolicyBackend {
     }
     for (const k of Object.keys(metrics)) if (!k.startsWith('loss/')) metrics[k] /= Math.max(tokens, 1);
     return { loss: total, metrics, tokens };
+  }
+
+  /** Logits of a group of sequences (right-padded), and a copy of their completion rows. */
+  private completionLogits(mb: TrainSequence[]) {
+    const V = this.vocabSize;
+    const B = mb.length;
+    const T = Math.max(...mb.map(fedLength));
+    const ids = new Int32Array(B * T).fill(this.opts.tokenizer.padId);
+    const rows: number[] = [];
+    mb.forEach((s, b) => {
+      ids.set([...s.prompt, ...s.completion.slice(0, -1)], b * T);
+      for (let t = 0; t < s.completion.length; t++) rows.push(b * T + s.prompt.length - 1 + t);
+    });
+    const logits = this.model.forward(ids, B, T);
+    const N = rows.length;
+    const block = new Float32Array(N * V);
+    const ld = logits.data;
+    rows.forEach((r, i) => block.set(ld.subarray(r * V, (r + 1) * V), i * V));
+    return { logits, block, rows, N, B, T };
+  }
+
+  /** The spec with every future-credit term's d_t = C_t - b_t precomputed over the whole batch. */
+  private withCredits(seqs: TrainSequence[], spec: LossSpec, passes: [number, number][]): LossSpec {
+    const fcTerms = spec.terms.filter((t) => t.kind === 'softCrossEntropy' && t.futureCredit && !t.futureCredit.credits);
+    if (!fcTerms.length) return spec;
+    const V = this.vocabSize;
+    const H = new Map<LossTerm, Float64Array[]>(fcTerms.map((t) => [t, []]));
+    for (const [start, end] of passes) {
+      // tidy: a no-grad forward's intermediates have no graph to release them.
+      tidy(() => noGrad(() => {
+        const mb = seqs.slice(start, end);
+        const { block, N } = this.completionLogits(mb);
+        for (const term of fcTerms) {
+          if (term.kind !== 'softCrossEntropy') continue;
+          const part = sliceTerm(term, start, end, seqs.length) as typeof term;
+          const targets = { k: part.k, ids: Int32Array.from(flattenPerToken(part.targetIds)), probs: flattenPerToken(part.targetProbs) };
+          const { ce } = rowCrossEntropies({ logits: block, N, V }, targets, part.support);
+          let o = 0;
+          for (const s of mb) {
+            H.get(term)!.push(ce.subarray(o, o + s.completion.length));
+            o += s.completion.length;
+          }
+        }
+      }));
+    }
+    return {
+      terms: spec.terms.map((term) => {
+        if (term.kind !== 'softCrossEntropy' || !H.has(term)) return term;
+        const fc = term.futureCredit!;
+        const { centered } = futureCredit(H.get(term)!, { gamma: fc.gamma, baseline: fc.baseline, groups: fc.groups, standardize: fc.standardize });
+        return { ...term, futureCredit: { ...fc, credits: centered.map((c) => Float32Array.from(c)) } };
+      }),
+    };
   }
 
   async optimStep(o: OptimOptions): Promise<StepReport> {
@@ -209,16 +260,28 @@ export class LocalBackend implements PolicyBackend {
   }
 }
 
+/** Tokens fed to the model for a sequence: the prompt and every completion token but the last. */
+function fedLength(s: TrainSequence): number {
+  return s.prompt.length + Math.max(0, s.completion.length - 1);
+}
+
 function allFinite(a: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 }
 
-/** The part of a term that concerns sequences [start, end): every per-sequence array is sliced. */
+/** The part of a term that concerns sequences [start, end): every per-sequence array is sliced (one level of nesting too, for futureCredit). */
 function sliceTerm(term: LossTerm, start: number, end: number, nSeq: number): LossTerm {
   if (start === 0 && end === nSeq) return term;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(term)) out[k] = Array.isArray(v) && v.length === nSeq ? v.slice(start, end) : v;
-  return out as unknown as LossTerm;
+  const slice = (obj: object): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (Array.isArray(v) && v.length === nSeq) out[k] = v.slice(start, end);
+      else if (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)) out[k] = slice(v);
+      else out[k] = v;
+    }
+    return out;
+  };
+  return slice(term) as unknown as LossTerm;
 }
 

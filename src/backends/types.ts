@@ -73,6 +73,8 @@ export type LossTerm =
       targetIds: PerToken<Int32Array>; // [T_i * k]
       targetProbs: PerToken<Float32Array>; // [T_i * k]
       tokenWeights: PerToken; // [T_i]; 0 masks a token
+      /** DistIL's future-credit term, computed from this term's own per-token cross-entropies. */
+      futureCredit?: FutureCreditSpec;
     }
   | {
       /** Clipped importance-sampled policy gradient with optional k3 KL penalty (GRPO, OPD, future credit). */
@@ -107,6 +109,24 @@ export type LossTerm =
       weight: number;
       tokenWeights: PerToken;
     };
+
+/**
+ * DistIL's future credit (METHODS.md): C_t = sum_{i>t} gamma^(i-t-1) H_i from the current
+ * student's cross-entropies toward the teacher, minus a baseline, optionally standardised,
+ * trained as lambdaFc * log p(y_t) * sg(C_t - b_t) (with ratio/clip when logpOld is given).
+ */
+export interface FutureCreditSpec {
+  lambdaFc: number;
+  gamma: number;
+  baseline: 'none' | 'group_position' | 'batch';
+  standardize: boolean;
+  /** Group label of each sequence (the G samples of one prompt share a label). */
+  groups: number[];
+  logpOld?: PerToken;
+  clip?: { epsLow: number; epsHigh: number };
+  /** Precomputed d_t = C_t - b_t per token (backends fill this when they split a batch). */
+  credits?: PerToken;
+}
 
 export interface LossSpec {
   terms: LossTerm[];

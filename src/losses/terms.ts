@@ -21,6 +21,7 @@ import { tokenCrossEntropy } from './crossEntropy.ts';
 import { generalizedJsd } from './divergence.ts';
 import { clippedPolicyGradient } from './policyGradient.ts';
 import { softCrossEntropy } from './softCrossEntropy.ts';
+import { distilSurrogate } from './futureCredit.ts';
 
 function lengthsOf(completions: ArrayLike<ArrayLike<number>>): number[] {
   return Array.from({ length: completions.length }, (_, i) => completions[i].length);
@@ -64,8 +65,21 @@ export function termLoss(
     return { k: t.k, ids: Int32Array.from(flattenPerToken(t.targetIds)), probs: flattenPerToken(t.targetProbs) };
   };
   switch (term.kind) {
-    case 'softCrossEntropy':
-      return softCrossEntropy(block, targetsOf(term), w, term.support);
+    case 'softCrossEntropy': {
+      const fc = term.futureCredit;
+      if (!fc) return softCrossEntropy(block, targetsOf(term), w, term.support);
+      if (fc.logpOld) checkPerToken(term.kind, 'futureCredit.logpOld', fc.logpOld, lengths);
+      if (fc.credits) checkPerToken(term.kind, 'futureCredit.credits', fc.credits, lengths);
+      if (fc.groups.length !== lengths.length) fail(`term ${term.kind}`, `futureCredit.groups has ${fc.groups.length} labels, the batch has ${lengths.length} sequences`);
+      return distilSurrogate(block, targetsOf(term), tokens, w, {
+        support: term.support,
+        lambdaFc: fc.lambdaFc,
+        credits: fc.credits ? flattenPerToken(fc.credits) : undefined,
+        credit: fc.credits ? undefined : { lengths, gamma: fc.gamma, baseline: fc.baseline, groups: fc.groups, standardize: fc.standardize },
+        logpOld: fc.logpOld ? flattenPerToken(fc.logpOld) : undefined,
+        clip: fc.clip,
+      });
+    }
     case 'divergence': {
       let importance;
       if (term.isClip !== undefined) {
