@@ -66,3 +66,11 @@ test('corrupt changes exactly one character of a reference (a digit when there i
   assert.equal(corrupt('Answer: B', new Rng(1)), 'Answer: C');
   assert.equal(formatLevels([1, 2, 3, 5, 7, 8]), '1-3, 5, 7-8');
 });
+
+test('wrongAttempt uses the env slip models where they exist', async () => {
+  const { wrongAttempt } = await import('../../src/cli/commands/env.ts');
+  const chem = { id: 'c', env: 'science', level: 1, prompt: 'Q: H2+O2=H2O\n', reference: 'A: 2H2+O2=2H2O', meta: { kind: 'chem', equation: 'H2+O2=H2O', coefficients: [2, 1, 2] } };
+  assert.match(wrongAttempt(chem, new Rng(1)), /^A: \d*H2\+\d*O2=\d*H2O$/);
+  const other = { id: 'o', env: 'x', level: 1, prompt: 'p', reference: 'Answer: A', meta: {} };
+  assert.equal(wrongAttempt(other, new Rng(1)), 'Answer: B');
+});

@@ -4,9 +4,11 @@
  */
 import { UsageError, type Command } from '../command.ts';
 import { envNames, getEnv, type EnvOptions } from '../../envs/registry.ts';
-import type { Env, FeedbackItem, Split } from '../../envs/types.ts';
+import type { Env, FeedbackItem, Split, Task } from '../../envs/types.ts';
 import { buildTeacherContext, teacherContextKinds } from '../../feedback/index.ts';
 import { Rng } from '../../util/rng.ts';
+import { slipAttempt } from '../../envs/math/index.ts';
+import { slipScience } from '../../envs/science/index.ts';
 
 interface Args {
   flags: Map<string, string[]>;
@@ -72,6 +74,14 @@ export function corrupt(reference: string, rng: Rng): string {
   return reference.slice(0, Math.floor(reference.length / 2));
 }
 
+/** A realistic wrong attempt where the env has a slip model, else a corrupted reference. */
+export function wrongAttempt(task: Task, rng: Rng): string {
+  const kind = task.meta.kind;
+  if (kind === 'chain' || kind === 'arith') return slipAttempt(task, rng).completion;
+  if (kind === 'chem' || kind === 'units') return slipScience(task, rng);
+  return corrupt(task.reference ?? '', rng);
+}
+
 const indent = (s: string) => s.split('\n').map((l) => `  ${l}`).join('\n');
 
 function describeItem(i: FeedbackItem): string {
@@ -96,8 +106,9 @@ const sample: Command = {
     'Usage: distil env sample --env NAME [--n 3] [--level L[,L...]] [--seed S] [--split train|test]',
     '                         [--path FILE] [--train FILE] [--opt key=value ...] [--context KIND]',
     '',
-    'For each task: the prompt, the reference solution and its check, then a wrong answer (the',
-    'reference with one character changed) and the structured feedback it gets. --context also',
+    'For each task: the prompt, the reference solution and its check, then a wrong answer (a',
+    'slipped attempt, or the reference with one character changed) and the structured feedback it',
+    'gets. --context also',
     `prints the teacher context for that wrong answer (${teacherContextKinds().join(', ')}).`,
     'File envs (math-jsonl, mcq-jsonl) need --path FILE. Envs: see `distil env list`.',
   ].join('\n'),
@@ -131,7 +142,7 @@ const sample: Command = {
         console.log(`reference:\n${indent(task.reference)}`);
         console.log(`reference check: ${ok.feedback.summary} (reward ${ok.reward})`);
         // A few tries for a corruption the env flags as wrong work (not only as malformed).
-        let wrong = corrupt(task.reference, rng);
+        let wrong = wrongAttempt(task, rng);
         let out = await env.evaluate(task, wrong);
         for (let k = 0; k < 8 && (out.feedback.items.length === 0 || out.feedback.items[0].kind === 'format'); k++) {
           const w = corrupt(task.reference, rng);

@@ -55,3 +55,5 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
     },
   };
 }
+
+export { slipScience } from './slips.ts';
