@@ -35,7 +35,9 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
     const units = task === 'units' || (task === 'mixed' && UNIT_LEVELS.includes(level) && rng.int(2) === 1);
     return units ? generateUnits(level, rng) : generateChem(level, rng);
   };
-  const testFraction = (level: number) => (task === 'units' ? (level === 1 ? 0.2 : 0.125) : chemTestFraction(level));
+  // One partition per level whatever the sub-task option, so that a prompt is test-only in
+  // every configuration of this env (mixed and units-only must not disagree).
+  const testFraction = chemTestFraction;
 
   return {
     name,

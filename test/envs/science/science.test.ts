@@ -44,3 +44,16 @@ test('train and test never share a reaction (any species order) or a conversion'
     }
   }
 });
+
+test('the split of a prompt does not depend on the sub-task option', () => {
+  const mixed = createScienceEnv();
+  const one = { units: createScienceEnv({ task: 'units' }), chem: createScienceEnv({ task: 'chem' }) };
+  for (const level of [1, 4]) {
+    const prompts = (env: typeof mixed, split: 'train' | 'test', n: number) => new Set(env.tasks(split, n, 2, { levels: [level] }).map((t) => t.prompt));
+    const [mixedTrain, mixedTest] = [prompts(mixed, 'train', 300), prompts(mixed, 'test', 120)];
+    for (const env of [one.units, one.chem]) {
+      for (const p of prompts(env, 'test', 60)) assert.ok(!mixedTrain.has(p), `level ${level}: ${p}`);
+      for (const p of prompts(env, 'train', 200)) assert.ok(!mixedTest.has(p), `level ${level}: ${p}`);
+    }
+  }
+});
