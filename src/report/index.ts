@@ -17,6 +17,16 @@ import { runsList, warningsHtml } from './sections/runs-list.ts';
 
 export { loadRuns, readRun, groupRuns, RunFormatError } from './runs.ts';
 
+const HOW_TO_READ = `<details><summary>How to read this report</summary>
+<p>Each <b>method</b> (an algorithm, plus any setting in which its runs differ) was trained with one or more
+<b>seeds</b> on each <b>env</b>. Numbers are accuracies on held-out test prompts, in percent, averaged over seeds.
+A <b>95% interval</b> says how sure that average is: with few seeds it is wide, and when two methods' intervals
+overlap, the data do not show which is better. Shaded areas around curves are the same interval at each point.</p>
+<p>The <b>teacher</b> is a model that sees the environment's feedback on the student's attempt; the student is
+trained toward what the teacher would have written. The teacher gate shows whether that teacher is good enough to
+learn from; the gap charts show how far teacher and student are apart during training; the example rollouts show
+what the teacher saw and, token by token, where it disagreed with the student.</p></details>`;
+
 export interface ReportOptions {
   title?: string;
   /** Called after each chart is rendered (rasterising is the slow part). */
@@ -51,6 +61,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     `<p class="muted">Generated ${esc((opts.now ?? new Date()).toISOString())} from ${runs.length} run folder(s): ` +
       `${new Set(groups.map((g) => g.label)).size} method(s) on ${new Set(groups.map((g) => g.env)).size} env(s).</p>`,
     `<nav>${nav}</nav>`,
+    HOW_TO_READ,
     runsList(runs),
     warningsHtml(runs),
     resultsSection(resultsByEnv(groups, pctFactor), assets, pctFactor),

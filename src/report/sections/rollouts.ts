@@ -96,6 +96,7 @@ export function rolloutsSection(groups: readonly Group[]): string {
       `<span class="muted">0</span> <span class="legend-bar"></span> <span class="muted">≥ ${esc(max.toPrecision(3))}</span>. Hover a token for its value.</p>`
     : '<p class="muted">No per-token disagreement recorded, so tokens are not shaded.</p>';
   const envs = [...new Set(picked.map((x) => x.g.env))];
+  const which = '<p class="muted small">For each method: rollouts from the latest step that logged any, a wrong one first (it has feedback), then a right one.</p>';
   const body = envs.map((env) => {
     const cards = picked.filter((x) => x.g.env === env).flatMap(({ g, samples }) =>
       samples.map(({ row, run }) => {
@@ -112,5 +113,5 @@ export function rolloutsSection(groups: readonly Group[]): string {
     );
     return `<h3>${esc(env)}</h3>\n${cards.join('\n')}`;
   });
-  return section('rollouts', 'Example rollouts', legend + body.join('\n'));
+  return section('rollouts', 'Example rollouts', legend + which + body.join('\n'));
 }
