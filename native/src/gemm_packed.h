@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include "gemm_pack.h"
 #include "gemm_problem.h"
@@ -110,7 +111,10 @@ static inline int64_t EvenBlock(int64_t len, int64_t cap, int64_t unit) {
 static void PackedBlock(const View& A, const View& B, float* C, int64_t ldc, int64_t K,
                         int64_t m0, int64_t m1, int64_t n0, int64_t n1, float alpha, float beta) {
   PackBuffers& buf = ThreadBuffers();
-  if (!buf.a || !buf.b) return;  // out of memory: cannot happen for these few MiB in practice
+  if (!buf.a || !buf.b) {  // a few MiB per thread; without them the result would be silently wrong
+    std::fprintf(stderr, "distil sgemm: cannot allocate packing buffers\n");
+    std::abort();
+  }
   const int64_t kcMax = EvenBlock(K, KC, 1);
   const int64_t mcMax = EvenBlock(m1 - m0, MC, MR);
   alignas(32) float tile[MR * NR];
