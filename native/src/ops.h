@@ -1,6 +1,12 @@
 // Shared pieces of the non-GEMM kernels: argument parsing with size checks, the threading
 // threshold, and a vectorisable exp. Each ops_*.cc file registers one family of kernels.
 #pragma once
+// Float exceptions and errno are never inspected here, and with them on GCC refuses to
+// if-convert (and so to vectorise) loops holding min/max, a select or a sqrt.
+// This must precede every other include of the file, so each ops_*.cc includes ops.h first.
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#include <omp.h>
+
 #include "napi_util.h"
 #include <algorithm>
 #include <cmath>
@@ -16,6 +22,37 @@ namespace ops {
 // more than it saves, so loops run on the calling thread.
 constexpr int64_t kParallelMin = 1 << 15;
 
+// Runs fn(begin, end) over [0, n), split into one contiguous chunk per thread when `work`
+// (elements touched) is large enough. Kernels put their vector loops inside fn on local
+// copies of their pointers: loops written directly under "omp parallel for" reload those
+// pointers from OpenMP's shared-data block (their stores might alias it) and do not vectorise.
+template <class F>
+inline void ParallelRange(int64_t n, int64_t work, const F& fn) {
+  if (work < kParallelMin || n < 2) {
+    if (n > 0) fn(int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t b = n * t / nt, e = n * (t + 1) / nt;
+    if (b < e) fn(b, e);
+  }
+}
+
+// dst[i] = v(i), or dst[i] += v(i) when accumulating: written as two loops because GCC does
+// not vectorise a loop whose store picks between a loaded and a fresh value.
+template <class F>
+inline void Put(float* dst, int64_t n, bool acc, const F& v) {
+  if (acc) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) dst[i] += v(i);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) dst[i] = v(i);
+  }
+}
+
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // Product of dimensions that saturates instead of overflowing: a saturated size is larger
@@ -30,15 +67,15 @@ inline int64_t Mul(int64_t a, int64_t b, int64_t c, int64_t d) { return Mul(Mul(
 
 // exp(x) for float, written with plain arithmetic so GCC vectorises loops that call it
 // (libm's expf does not vectorise without -ffast-math). Cephes-style: x = n ln2 + r,
-// |r| <= ln2/2, degree-6 polynomial; relative error about 2e-7. Returns 0 below -87.3
-// (where float exp goes denormal) and saturates near 2^127 above 88.3, so masked
-// scores of -inf give exactly 0 and nothing overflows into NaN when multiplied by 0.
+// |r| <= ln2/2, degree-6 polynomial; relative error below 1e-7. n is rounded by adding
+// 1.5 * 2^23, whose low mantissa bits then hold n itself. Returns exactly 0 below -87.3
+// (where float exp goes denormal, and for -inf) and saturates near 2^127 above 88.3, so
+// masked scores give 0 and nothing overflows into NaN when multiplied by 0.
 inline float ExpF(float x) {
-  const bool under = x < -87.3f;
-  x = x > 88.3f ? 88.3f : x;
-  x = x < -87.3f ? -87.3f : x;
-  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
-  float r = x - n * 0.693359375f;
+  const float xc = std::min(std::max(x, -87.3f), 88.3f);
+  const float t = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = t - 12582912.0f;
+  float r = xc - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -47,9 +84,9 @@ inline float ExpF(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const int32_t e = static_cast<int32_t>(n) + 127;
+  const int32_t e = __builtin_bit_cast(int32_t, t) - 0x4B400000 + 127;
   const float scale = __builtin_bit_cast(float, e << 23);
-  return under ? 0.0f : p * scale;
+  return x < -87.3f ? 0.0f : p * scale;
 }
 
 // Unpacks a binding's positional arguments. The first failure throws a TypeError that

@@ -10,14 +10,20 @@
 // kvStart[b] <= j < min(qOffset + i + 1, kvLen). A row that sees no key outputs zeros and
 // lse = -inf (its backward is zero).
 //
-// Scores of a query block against a key block use a transposed copy of the keys (Kt[d][j]),
-// so the inner loop runs along 8 keys at a time with one broadcast query element; products
-// with V accumulate a whole output row in registers when Dh is a compile-time size.
+// Scores use a transposed copy of the keys (Kt[d][j], in panels of kBK keys, packed once per
+// task and shared by the group's query heads), so the inner loop runs along 8 keys at a
+// time with one broadcast query element; products with V accumulate a whole output row in
+// registers when Dh is a compile-time size.
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
+
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
+
 #include <omp.h>
 
 #include <vector>
 
-#include "ops.h"
 
 namespace distil {
 namespace ops {
@@ -47,14 +53,62 @@ struct Dims {
   int64_t RowEnd(int64_t i) const { return std::min(qOffset + i + 1, kvLen); }
 };
 
+#ifdef __AVX__
+// dst[c * dstStride + r] = src[r][c] for an 8 x 8 tile (unpack, shuffle, swap 128-bit halves).
+inline void Transpose8(const float* const src[8], float* dst, int64_t dstStride) {
+  const __m256 r0 = _mm256_loadu_ps(src[0]), r1 = _mm256_loadu_ps(src[1]), r2 = _mm256_loadu_ps(src[2]);
+  const __m256 r3 = _mm256_loadu_ps(src[3]), r4 = _mm256_loadu_ps(src[4]), r5 = _mm256_loadu_ps(src[5]);
+  const __m256 r6 = _mm256_loadu_ps(src[6]), r7 = _mm256_loadu_ps(src[7]);
+  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * dstStride, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + 1 * dstStride, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * dstStride, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * dstStride, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * dstStride, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * dstStride, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * dstStride, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * dstStride, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
 // kt[d * kBK + jj] = rows[jj * stride + d] for jj < n; columns n..kBK are zero.
 inline void PackT(const float* rows, int64_t stride, int64_t n, int64_t Dh, float* kt) {
+#ifdef __AVX__
+  if (Dh % 8 == 0) {
+    static const float zeros[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t j0 = 0; j0 < kBK; j0 += 8) {
+      for (int64_t d0 = 0; d0 < Dh; d0 += 8) {
+        const float* src[8];
+        for (int r = 0; r < 8; r++) src[r] = j0 + r < n ? rows + (j0 + r) * stride + d0 : zeros;
+        Transpose8(src, kt + d0 * kBK + j0, kBK);
+      }
+    }
+    return;
+  }
+#endif
   for (int64_t d = 0; d < Dh; d++) {
     float* dst = kt + d * kBK;
     for (int64_t jj = 0; jj < n; jj++) dst[jj] = rows[jj * stride + d];
     for (int64_t jj = n; jj < kBK; jj++) dst[jj] = 0;
   }
 }
+
+// Packs keys [j0, jEnd) into consecutive panels of kBK keys (Dh * kBK floats each).
+inline void PackPanels(const float* base, int64_t stride, int64_t j0, int64_t jEnd, int64_t Dh, float* panels) {
+  for (int64_t jb = j0; jb < jEnd; jb += kBK) {
+    PackT(base + jb * stride, stride, std::min(kBK, jEnd - jb), Dh, panels + (jb - j0) / kBK * Dh * kBK);
+  }
+}
+
+// Number of floats the panels of n keys take.
+inline int64_t PanelFloats(int64_t n, int64_t Dh) { return (n + kBK - 1) / kBK * kBK * Dh; }
 
 // s[jj] = sum_d x[d] * kt[d][jj] for all kBK columns.
 template <int DH>
@@ -111,79 +165,96 @@ inline void AxpyRows(float* o, const float* rows, int64_t stride, const float* p
   }
 }
 
+// Scales the valid scores of a block and masks the rest: s[jj] = scale * s[jj] for jj < lim,
+// -inf beyond (so exp gives exactly 0 there). Returns the block's maximum.
+inline float ScaleMask(float* s, int64_t lim, float scale) {
+  float mx = kNegInf;
+#pragma omp simd reduction(max : mx)
+  for (int64_t jj = 0; jj < kBK; jj++) {
+    s[jj] = jj < lim ? s[jj] * scale : kNegInf;
+    mx = std::max(mx, s[jj]);
+  }
+  return mx;
+}
+
 // Per-thread scratch of the forward pass.
 struct FwdScratch {
   std::vector<float> kt, o, m, l;
-  FwdScratch(int64_t Dh) : kt(Dh * kBK), o(kBQ * Dh), m(kBQ), l(kBQ) {}
+  FwdScratch(int64_t Dh, int64_t panelFloats) : kt(panelFloats), o(kBQ * Dh), m(kBQ), l(kBQ) {}
 };
 
+// All query heads of one (sequence, kv head): the key panels are packed once for the group.
 template <int DH>
-void ForwardHead(const Dims& P, int64_t b, int64_t hq, float* out, float* lse, FwdScratch& w) {
-  const int64_t Dh = DH > 0 ? DH : P.Dh, hk = hq / P.group;
+void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse, FwdScratch& w) {
+  const int64_t Dh = DH > 0 ? DH : P.Dh;
   const int64_t qs = P.qStride(), ks = P.kStride();
-  const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
   const float* kBase = P.k + (b * P.S * P.Hkv + hk) * Dh;
   const float* vBase = P.v + (b * P.S * P.Hkv + hk) * Dh;
-  float* oBase = out + (b * P.Tq * P.Hq + hq) * Dh;
-  const int64_t j0 = P.KeyStart(b);
+  const int64_t j0 = P.KeyStart(b), jAll = P.RowEnd(P.Tq - 1);
+  // One-token decoding reads each key once: packing would cost as much as it saves.
+  const bool packed = P.Tq >= kPackMinRows;
+  if (packed && jAll > j0) PackPanels(kBase, ks, j0, jAll, Dh, w.kt.data());
   alignas(32) float s[kBK];
-  for (int64_t i0 = 0; i0 < P.Tq; i0 += kBQ) {
-    const int64_t nq = std::min(kBQ, P.Tq - i0);
-    const bool packed = nq >= kPackMinRows;
-    std::fill(w.o.begin(), w.o.begin() + nq * Dh, 0.0f);
-    std::fill(w.m.begin(), w.m.end(), kNegInf);
-    std::fill(w.l.begin(), w.l.end(), 0.0f);
-    const int64_t jEnd = P.RowEnd(i0 + nq - 1);
-    for (int64_t jb = j0; jb < jEnd; jb += kBK) {
-      const int64_t nk = std::min(kBK, jEnd - jb);
-      if (packed) PackT(kBase + jb * ks, ks, nk, Dh, w.kt.data());
-      for (int64_t r = 0; r < nq; r++) {
-        const int64_t lim = std::min(nk, P.RowEnd(i0 + r) - jb);
-        if (lim <= 0) continue;
-        const float* qr = qBase + (i0 + r) * qs;
-        if (packed) ScoresPacked<DH>(qr, w.kt.data(), Dh, s);
-        else ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
-        float mx = w.m[r];
-        for (int64_t jj = 0; jj < lim; jj++) {
-          s[jj] *= P.scale;
-          mx = std::max(mx, s[jj]);
-        }
-        if (mx == kNegInf) continue;
-        const float corr = ExpF(w.m[r] - mx);  // 0 on the row's first block
-        float sum = 0;
+  for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
+    const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
+    float* oBase = out + (b * P.Tq * P.Hq + hq) * Dh;
+    for (int64_t i0 = 0; i0 < P.Tq; i0 += kBQ) {
+      const int64_t nq = std::min(kBQ, P.Tq - i0);
+      std::fill(w.o.begin(), w.o.begin() + nq * Dh, 0.0f);
+      std::fill(w.m.begin(), w.m.end(), kNegInf);
+      std::fill(w.l.begin(), w.l.end(), 0.0f);
+      const int64_t jEnd = P.RowEnd(i0 + nq - 1);
+      for (int64_t jb = j0; jb < jEnd; jb += kBK) {
+        const int64_t nk = std::min(kBK, jEnd - jb);
+        const float* kt = w.kt.data() + (jb - j0) / kBK * Dh * kBK;
+        for (int64_t r = 0; r < nq; r++) {
+          const int64_t lim = std::min(nk, P.RowEnd(i0 + r) - jb);
+          if (lim <= 0) continue;
+          const float* qr = qBase + (i0 + r) * qs;
+          if (packed) ScoresPacked<DH>(qr, kt, Dh, s);
+          else ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
+          const float mx = std::max(w.m[r], ScaleMask(s, lim, P.scale));
+          if (mx == kNegInf) continue;
+          const float corr = ExpF(w.m[r] - mx);  // 0 on the row's first block
+          float sum = 0;
 #pragma omp simd reduction(+ : sum)
-        for (int64_t jj = 0; jj < lim; jj++) {
-          s[jj] = ExpF(s[jj] - mx);
-          sum += s[jj];
-        }
-        float* orow = w.o.data() + r * Dh;
-        if (corr != 1.0f) {
+          for (int64_t jj = 0; jj < kBK; jj++) {
+            s[jj] = ExpF(s[jj] - mx);
+            sum += s[jj];
+          }
+          float* orow = w.o.data() + r * Dh;
+          if (corr != 1.0f) {
 #pragma omp simd
-          for (int64_t d = 0; d < Dh; d++) orow[d] *= corr;
+            for (int64_t d = 0; d < Dh; d++) orow[d] *= corr;
+          }
+          w.l[r] = w.l[r] * corr + sum;
+          w.m[r] = mx;
+          AxpyRows<DH>(orow, vBase + jb * ks, ks, s, 1, lim, Dh);
         }
-        w.l[r] = w.l[r] * corr + sum;
-        w.m[r] = mx;
-        AxpyRows<DH>(orow, vBase + jb * ks, ks, s, 1, lim, Dh);
       }
-    }
-    for (int64_t r = 0; r < nq; r++) {
-      float* dst = oBase + (i0 + r) * qs;
-      const float l = w.l[r];
-      const float inv = l > 0 ? 1.0f / l : 0.0f;
-      const float* orow = w.o.data() + r * Dh;
-      for (int64_t d = 0; d < Dh; d++) dst[d] = orow[d] * inv;
-      if (lse) lse[(b * P.Hq + hq) * P.Tq + i0 + r] = l > 0 ? static_cast<float>(w.m[r] + std::log(static_cast<double>(l))) : -INFINITY;
+      for (int64_t r = 0; r < nq; r++) {
+        float* dst = oBase + (i0 + r) * qs;
+        const float l = w.l[r];
+        const float inv = l > 0 ? 1.0f / l : 0.0f;
+        const float* orow = w.o.data() + r * Dh;
+        for (int64_t d = 0; d < Dh; d++) dst[d] = orow[d] * inv;
+        if (lse) {
+          lse[(b * P.Hq + hq) * P.Tq + i0 + r] =
+              l > 0 ? static_cast<float>(w.m[r] + std::log(static_cast<double>(l))) : -INFINITY;
+        }
+      }
     }
   }
 }
 
-// Per-thread scratch of the backward pass: packed K and V blocks, and the probabilities P
-// and their gradients dP (then dS) of a block of query rows against all the keys they see.
+// Per-thread scratch of the backward pass: K and V panels of one task, and the
+// probabilities P and their gradients dP (then dS) of a block of query rows against all
+// the keys they see.
 struct BwdScratch {
   std::vector<float> kt, vt, p, dp;
-  int64_t rows, span;
-  BwdScratch(int64_t Dh, int64_t rows, int64_t span)
-      : kt(Dh * kBK), vt(Dh * kBK), p(rows * span), dp(rows * span), rows(rows), span(span) {}
+  int64_t rows;
+  BwdScratch(int64_t panelFloats, int64_t rows, int64_t span)
+      : kt(panelFloats), vt(panelFloats), p(rows * span), dp(rows * span), rows(rows) {}
 };
 
 template <int DH>
@@ -195,7 +266,13 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
   const float* vBase = P.v + (b * P.S * P.Hkv + hk) * Dh;
   float* dkBase = dk + (b * P.S * P.Hkv + hk) * Dh;
   float* dvBase = dv + (b * P.S * P.Hkv + hk) * Dh;
-  const int64_t j0 = P.KeyStart(b);
+  const int64_t j0 = P.KeyStart(b), jAll = P.RowEnd(P.Tq - 1);
+  if (jAll <= j0) return;  // no query sees a key: every gradient is zero
+  const bool packed = P.Tq >= kPackMinRows;
+  if (packed) {
+    PackPanels(kBase, ks, j0, jAll, Dh, w.kt.data());
+    PackPanels(vBase, ks, j0, jAll, Dh, w.vt.data());
+  }
   alignas(32) float s[kBK], dps[kBK];
   for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
     const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
@@ -206,14 +283,10 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
       const int64_t nq = std::min(w.rows, P.Tq - i0);
       const int64_t jEnd = P.RowEnd(i0 + nq - 1), span = jEnd - j0;
       if (span <= 0) continue;
-      const bool packed = nq >= kPackMinRows;
-      // 1. P = exp(scale * q.k - lse) and dP = dOut.v over the block's keys.
+      // 1. P = exp(scale * q.k - lse) and dP = dOut.v over the block's keys (0 where masked).
       for (int64_t jb = j0; jb < jEnd; jb += kBK) {
         const int64_t nk = std::min(kBK, jEnd - jb);
-        if (packed) {
-          PackT(kBase + jb * ks, ks, nk, Dh, w.kt.data());
-          PackT(vBase + jb * ks, ks, nk, Dh, w.vt.data());
-        }
+        const int64_t panel = (jb - j0) / kBK * Dh * kBK;
         for (int64_t r = 0; r < nq; r++) {
           float* pr = w.p.data() + r * span + (jb - j0);
           float* dpr = w.dp.data() + r * span + (jb - j0);
@@ -223,8 +296,8 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
             const float* qr = qBase + (i0 + r) * qs;
             const float* gr = gBase + (i0 + r) * qs;
             if (packed) {
-              ScoresPacked<DH>(qr, w.kt.data(), Dh, s);
-              ScoresPacked<DH>(gr, w.vt.data(), Dh, dps);
+              ScoresPacked<DH>(qr, w.kt.data() + panel, Dh, s);
+              ScoresPacked<DH>(gr, w.vt.data() + panel, Dh, dps);
             } else {
               ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
               ScoresDirect<DH>(gr, vBase + jb * ks, ks, lim, Dh, dps);
@@ -249,13 +322,19 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
 #pragma omp simd
         for (int64_t j = 0; j < span; j++) dsr[j] = pr[j] * (dsr[j] - Df) * P.scale;
       }
-      // 3. dq_i += sum_j dS_ij k_j;  dk_j += sum_i dS_ij q_i;  dv_j += sum_i P_ij dOut_i.
+      // 3. dq_i += sum_j dS_ij k_j;  dk_j += sum_i dS_ij q_i;  dv_j += sum_i P_ij dOut_i,
+      // each sum only over the (row, key) pairs the causal mask lets through.
       for (int64_t r = 0; r < nq; r++) {
-        AxpyRows<DH>(dqBase + (i0 + r) * qs, kBase + j0 * ks, ks, w.dp.data() + r * span, 1, span, Dh);
+        const int64_t n = std::min(span, P.RowEnd(i0 + r) - j0);
+        if (n > 0) AxpyRows<DH>(dqBase + (i0 + r) * qs, kBase + j0 * ks, ks, w.dp.data() + r * span, 1, n, Dh);
       }
       for (int64_t j = 0; j < span; j++) {
-        AxpyRows<DH>(dkBase + (j0 + j) * ks, qBase + i0 * qs, qs, w.dp.data() + j, span, nq, Dh);
-        AxpyRows<DH>(dvBase + (j0 + j) * ks, gBase + i0 * qs, qs, w.p.data() + j, span, nq, Dh);
+        // Rows before r0 sit at positions earlier than key j0 + j and give zeros.
+        const int64_t r0 = std::min(nq, std::max<int64_t>(0, j0 + j - P.qOffset - i0));
+        if (r0 == nq) continue;
+        const int64_t off = r0 * span + j;
+        AxpyRows<DH>(dkBase + (j0 + j) * ks, qBase + (i0 + r0) * qs, qs, w.dp.data() + off, span, nq - r0, Dh);
+        AxpyRows<DH>(dvBase + (j0 + j) * ks, gBase + (i0 + r0) * qs, qs, w.p.data() + off, span, nq - r0, Dh);
       }
     }
   }
@@ -299,15 +378,20 @@ bool ReadDims(Args& a, size_t at, const F32View& q, const F32View& k, const F32V
   return true;
 }
 
+// Keys a task packs: those of the longest row (panels are packed when Tq >= kPackMinRows).
+inline int64_t PanelKeys(const Dims& P) {
+  return P.Tq >= kPackMinRows ? std::max<int64_t>(0, std::min(P.qOffset + P.Tq, P.kvLen)) : 0;
+}
+
 template <int DH>
 void ForwardAll(const Dims& P, float* out, float* lse) {
-  const int64_t tasks = P.B * P.Hq;
-  const bool par = Mul(tasks, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
+  const int64_t tasks = P.B * P.Hkv;
+  const bool par = Mul(P.B * P.Hq, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
 #pragma omp parallel if (par)
   {
-    FwdScratch w(P.Dh);
+    FwdScratch w(P.Dh, PanelFloats(PanelKeys(P), P.Dh));
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t t = 0; t < tasks; t++) ForwardHead<DH>(P, t / P.Hq, t % P.Hq, out, lse, w);
+    for (int64_t t = 0; t < tasks; t++) ForwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, out, lse, w);
   }
 }
 
@@ -315,10 +399,12 @@ template <int DH>
 void BackwardAll(const Dims& P, const float* lse, const float* dOut, float* dq, float* dk, float* dv) {
   const int64_t tasks = P.B * P.Hkv;
   const bool par = Mul(P.B * P.Hq, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
+  // Query rows per block: as many as keep the P and dP rows of the block within ~128 KB.
   const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(kBQ, 16384 / std::max<int64_t>(P.kvLen, 1)));
 #pragma omp parallel if (par)
   {
-    BwdScratch w(P.Dh, rows, std::max<int64_t>(P.kvLen, 1));
+    const int64_t panel = PanelFloats(PanelKeys(P), P.Dh);
+    BwdScratch w(panel, rows, std::max<int64_t>(P.kvLen, 1));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; t++) BackwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, lse, dOut, dq, dk, dv, w);
   }

@@ -1,21 +1,22 @@
 // Elementwise kernels and broadcasts: memory-bound loops, vectorised, threaded when large.
-#include "ops.h"
+// Each kernel runs over out's length (inputs may be longer, as in the reference).
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
 
 namespace distil {
 namespace ops {
 namespace {
 
 inline float Sigmoid(float x) { return 1.0f / (1.0f + ExpF(-x)); }
+// d silu(x) / dx = s + x s (1 - s) with s = sigmoid(x)
+inline float SiluGrad(float x, float s) { return s * (1.0f + x * (1.0f - s)); }
 
 napi_value Fill(napi_env env, napi_callback_info info) {
   Args a(env, info, 2, "fill");
   F32View out = a.F32(0, "out");
   const float value = static_cast<float>(a.Num(1, "value"));
   if (!a.ok()) return nullptr;
-  const int64_t n = out.length;
-  float* o = out.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) o[i] = value;
+  float* const op = out.data;
+  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) { std::fill(op + b, op + e, value); });
   return nullptr;
 }
 
@@ -37,15 +38,12 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   a.Covers(x, out.length, "a", "out");
   a.Covers(y, out.length, "b", "out");
   if (!a.ok()) return nullptr;
-  const int64_t n = out.length;
-  const float *xp = x.data, *yp = y.data;
-  float* o = out.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    if (Op == 0) o[i] = xp[i] + yp[i];
-    else if (Op == 1) o[i] = xp[i] - yp[i];
-    else o[i] = xp[i] * yp[i];
-  }
+  const float *const xp = x.data, *const yp = y.data;
+  float* const op = out.data;
+  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) op[i] = Op == 0 ? xp[i] + yp[i] : Op == 1 ? xp[i] - yp[i] : xp[i] * yp[i];
+  });
   return nullptr;
 }
 
@@ -56,11 +54,12 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   F32View out = a.F32(2, "out");
   a.Covers(x, out.length, "a", "out");
   if (!a.ok()) return nullptr;
-  const int64_t n = out.length;
-  const float* xp = x.data;
-  float* o = out.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) o[i] = xp[i] * s;
+  const float* const xp = x.data;
+  float* const op = out.data;
+  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) op[i] = xp[i] * s;
+  });
   return nullptr;
 }
 
@@ -70,11 +69,12 @@ napi_value Axpy(napi_env env, napi_callback_info info) {
   F32View x = a.F32(1, "x"), y = a.F32(2, "y");
   a.Covers(x, y.length, "x", "y");
   if (!a.ok()) return nullptr;
-  const int64_t n = y.length;
-  const float* xp = x.data;
-  float* yp = y.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) yp[i] += alpha * xp[i];
+  const float* const xp = x.data;
+  float* const yp = y.data;
+  ParallelRange(y.length, y.length, [=](int64_t b, int64_t e) {
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) yp[i] += alpha * xp[i];
+  });
   return nullptr;
 }
 
@@ -87,15 +87,16 @@ napi_value AddRowVector(napi_env env, napi_callback_info info) {
   a.AtLeast(bias, C, "bias", "C");
   a.AtLeast(out, Mul(R, C), "out", "R * C");
   if (!a.ok()) return nullptr;
-  const float *xp = x.data, *bp = bias.data;
-  float* o = out.data;
-#pragma omp parallel for if (R * C >= kParallelMin) schedule(static)
-  for (int64_t r = 0; r < R; r++) {
-    const float* xr = xp + r * C;
-    float* orow = o + r * C;
+  const float *const xp = x.data, *const bp = bias.data;
+  float* const op = out.data;
+  ParallelRange(R, R * C, [=](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = xp + r * C;
+      float* orow = op + r * C;
 #pragma omp simd
-    for (int64_t c = 0; c < C; c++) orow[c] = xr[c] + bp[c];
-  }
+      for (int64_t c = 0; c < C; c++) orow[c] = xr[c] + bp[c];
+    }
+  });
   return nullptr;
 }
 
@@ -110,21 +111,21 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   a.AtLeast(out, C, "out", "C");
   if (!a.ok()) return nullptr;
   constexpr int64_t kBlock = 256;
-  const int64_t blocks = (C + kBlock - 1) / kBlock;
-  const float* xp = x.data;
-  float* o = out.data;
-#pragma omp parallel for if (R * C >= kParallelMin && blocks > 1) schedule(static)
-  for (int64_t blk = 0; blk < blocks; blk++) {
-    const int64_t c0 = blk * kBlock, c1 = std::min(C, c0 + kBlock), w = c1 - c0;
+  const float* const xp = x.data;
+  float* const op = out.data;
+  ParallelRange((C + kBlock - 1) / kBlock, R * C, [=](int64_t b0, int64_t b1) {
     double sum[kBlock];
-    for (int64_t c = 0; c < w; c++) sum[c] = 0;
-    for (int64_t r = 0; r < R; r++) {
-      const float* xr = xp + r * C + c0;
+    for (int64_t blk = b0; blk < b1; blk++) {
+      const int64_t c0 = blk * kBlock, w = std::min(C, c0 + kBlock) - c0;
+      std::fill(sum, sum + w, 0.0);
+      for (int64_t r = 0; r < R; r++) {
+        const float* xr = xp + r * C + c0;
 #pragma omp simd
-      for (int64_t c = 0; c < w; c++) sum[c] += xr[c];
+        for (int64_t c = 0; c < w; c++) sum[c] += xr[c];
+      }
+      for (int64_t c = 0; c < w; c++) op[c0 + c] = static_cast<float>(acc ? op[c0 + c] + sum[c] : sum[c]);
     }
-    for (int64_t c = 0; c < w; c++) o[c0 + c] = static_cast<float>(acc ? o[c0 + c] + sum[c] : sum[c]);
-  }
+  });
   return nullptr;
 }
 
@@ -133,7 +134,7 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   F32View x = a.F32(0, "a");
   if (!a.ok()) return nullptr;
   const int64_t n = x.length;
-  const float* xp = x.data;
+  const float* const xp = x.data;
   double s = 0;
 #pragma omp parallel for simd if (n >= kParallelMin) reduction(+ : s) schedule(static)
   for (int64_t i = 0; i < n; i++) s += static_cast<double>(xp[i]) * xp[i];
@@ -147,11 +148,12 @@ napi_value Silu(napi_env env, napi_callback_info info) {
   F32View x = a.F32(0, "x"), out = a.F32(1, "out");
   a.Covers(x, out.length, "x", "out");
   if (!a.ok()) return nullptr;
-  const int64_t n = out.length;
-  const float* xp = x.data;
-  float* o = out.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) o[i] = xp[i] * Sigmoid(xp[i]);
+  const float* const xp = x.data;
+  float* const op = out.data;
+  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) op[i] = xp[i] * Sigmoid(xp[i]);
+  });
   return nullptr;
 }
 
@@ -162,15 +164,17 @@ napi_value SiluBackward(napi_env env, napi_callback_info info) {
   a.Covers(x, dx.length, "x", "dx");
   a.Covers(dOut, dx.length, "dOut", "dx");
   if (!a.ok()) return nullptr;
-  const int64_t n = dx.length;
-  const float *xp = x.data, *g = dOut.data;
-  float* d = dx.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const float s = Sigmoid(xp[i]);
-    const float v = g[i] * (s + xp[i] * s * (1.0f - s));
-    d[i] = acc ? d[i] + v : v;
-  }
+  const float *const xp = x.data, *const gp = dOut.data;
+  float* const dp = dx.data;
+  ParallelRange(dx.length, dx.length, [=](int64_t b, int64_t e) {
+    if (acc) {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) dp[i] += gp[i] * SiluGrad(xp[i], Sigmoid(xp[i]));
+    } else {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) dp[i] = gp[i] * SiluGrad(xp[i], Sigmoid(xp[i]));
+    }
+  });
   return nullptr;
 }
 
@@ -180,11 +184,12 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
   a.Covers(gate, out.length, "gate", "out");
   a.Covers(up, out.length, "up", "out");
   if (!a.ok()) return nullptr;
-  const int64_t n = out.length;
-  const float *gp = gate.data, *u = up.data;
-  float* o = out.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) o[i] = gp[i] * Sigmoid(gp[i]) * u[i];
+  const float *const gp = gate.data, *const up_ = up.data;
+  float* const op = out.data;
+  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) op[i] = gp[i] * Sigmoid(gp[i]) * up_[i];
+  });
   return nullptr;
 }
 
@@ -199,16 +204,25 @@ napi_value SwigluBackward(napi_env env, napi_callback_info info) {
   a.Covers(dGate, n, "dGate", "dOut");
   a.Covers(dUp, n, "dUp", "dOut");
   if (!a.ok()) return nullptr;
-  const float *gp = gate.data, *u = up.data, *g = dOut.data;
-  float *dg = dGate.data, *du = dUp.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const float x = gp[i], s = Sigmoid(x), silu = x * s;
-    const float vg = g[i] * u[i] * (s + x * s * (1.0f - s));
-    const float vu = g[i] * silu;
-    dg[i] = acc ? dg[i] + vg : vg;
-    du[i] = acc ? du[i] + vu : vu;
-  }
+  const float *const gp = gate.data, *const upp = up.data, *const g = dOut.data;
+  float *const dg = dGate.data, *const du = dUp.data;
+  ParallelRange(n, n, [=](int64_t b, int64_t e) {
+    if (acc) {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) {
+        const float x = gp[i], s = Sigmoid(x);
+        dg[i] += g[i] * upp[i] * SiluGrad(x, s);
+        du[i] += g[i] * x * s;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) {
+        const float x = gp[i], s = Sigmoid(x);
+        dg[i] = g[i] * upp[i] * SiluGrad(x, s);
+        du[i] = g[i] * x * s;
+      }
+    }
+  });
   return nullptr;
 }
 

@@ -1,8 +1,9 @@
 // Embedding lookup and its scatter-add gradient. Ids are validated before any memory is
 // touched, so a bad id throws instead of reading or writing outside the table.
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
+
 #include <omp.h>
 
-#include "ops.h"
 
 namespace distil {
 namespace ops {

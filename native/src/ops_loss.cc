@@ -1,11 +1,12 @@
 // Losses over logits [N, V]: hard-target cross-entropy, soft cross-entropy toward a
 // teacher's top-k distribution (renorm | tail | full, METHODS.md), and top-k selection.
 // Each row is independent, so rows are spread over threads when the batch is large.
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
+
 #include <omp.h>
 
 #include <vector>
 
-#include "ops.h"
 
 namespace distil {
 namespace ops {
@@ -144,17 +145,9 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
   if (qTail > 0) {
     const float cTail = static_cast<float>(w * qTail), lc = static_cast<float>(lseC);
     const float* zz = scratch;  // -inf on K, so its term vanishes there
-#pragma omp simd
-    for (int64_t v = 0; v < V; v++) {
-      const float d = cAll * ExpF(z[v] - lf) - cTail * ExpF(zz[v] - lc);
-      g[v] = acc ? g[v] + d : d;
-    }
+    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - lf) - cTail * ExpF(zz[v] - lc); });
   } else {
-#pragma omp simd
-    for (int64_t v = 0; v < V; v++) {
-      const float d = cAll * ExpF(z[v] - lf);
-      g[v] = acc ? g[v] + d : d;
-    }
+    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - lf); });
   }
   for (int64_t i = 0; i < k; i++) g[ids[i]] -= w * q[i];
 }

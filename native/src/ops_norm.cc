@@ -1,10 +1,11 @@
 // Row-wise kernels over [R, D]: RMSNorm and (log-)softmax, forward and backward.
 // Row reductions accumulate in double so results agree with the float64 reference.
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
+
 #include <omp.h>
 
 #include <vector>
 
-#include "ops.h"
 
 namespace distil {
 namespace ops {
@@ -70,16 +71,11 @@ napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
       const float s = rs[r];
       double dot = 0;
 #pragma omp simd reduction(+ : dot)
-      for (int64_t i = 0; i < D; i++) {
-        dot += static_cast<double>(gr[i] * wp[i]) * (xr[i] * s);
-        mine[i] += static_cast<double>(gr[i]) * (xr[i] * s);
-      }
-      const float m = static_cast<float>(dot / static_cast<double>(D));
+      for (int64_t i = 0; i < D; i++) dot += static_cast<double>(gr[i] * wp[i]) * (xr[i] * s);
 #pragma omp simd
-      for (int64_t i = 0; i < D; i++) {
-        const float v = s * (gr[i] * wp[i] - xr[i] * s * m);
-        dr[i] = acc ? dr[i] + v : v;
-      }
+      for (int64_t i = 0; i < D; i++) mine[i] += static_cast<double>(gr[i]) * (xr[i] * s);
+      const float m = static_cast<float>(dot / static_cast<double>(D));
+      Put(dr, D, acc, [=](int64_t i) { return s * (gr[i] * wp[i] - xr[i] * s * m); });
     }
   }
   for (int64_t i = 0; i < D; i++) {
@@ -158,11 +154,8 @@ napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
       for (int64_t i = 0; i < D; i++) s += static_cast<double>(gr[i]) * yr[i];
     }
     const float sf = static_cast<float>(s);
-#pragma omp simd
-    for (int64_t i = 0; i < D; i++) {
-      const float v = Log ? gr[i] - ExpF(yr[i]) * sf : yr[i] * (gr[i] - sf);
-      dr[i] = acc ? dr[i] + v : v;
-    }
+    if (Log) Put(dr, D, acc, [=](int64_t i) { return gr[i] - ExpF(yr[i]) * sf; });
+    else Put(dr, D, acc, [=](int64_t i) { return yr[i] * (gr[i] - sf); });
   }
   return nullptr;
 }

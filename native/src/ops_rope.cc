@@ -2,9 +2,10 @@
 // paired with element i + Dh/2 and rotated by pos * theta^(-2i/Dh). Angles and their
 // cos/sin are computed in double (float angles drift by ~1e-4 rad at position 1000),
 // once per row and shared by its H heads.
+#include "ops.h"  // first: it sets the optimisation pragma for the whole file
+
 #include <vector>
 
-#include "ops.h"
 
 namespace distil {
 namespace ops {
