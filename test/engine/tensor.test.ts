@@ -79,3 +79,20 @@ test('detach stops the gradient', () => {
   sum(y).backward();
   assertClose(w.grad!, [1, 2]);
 });
+
+test('memory: sequence lengths that vary from step to step reuse the same buffers', () => {
+  const cfg = tinyConfig('llama');
+  const m = new Transformer(cfg, new Rng(3));
+  const opt = new AdamW(m.params, { lr: 1e-3 });
+  const rng = new Rng(4);
+  const step = (T: number) => {
+    opt.zeroGrad();
+    const loss = crossEntropy(m.forward(randIds(rng, 2 * T, cfg.vocabSize), 2, T), randIds(rng, 2 * T, cfg.vocabSize));
+    loss.backward();
+    opt.step();
+  };
+  for (let T = 1; T <= 12; T++) step(T);
+  const alloc = poolStats.allocations;
+  for (let i = 0; i < 300; i++) step(1 + rng.int(12));
+  assert.equal(poolStats.allocations, alloc);
+});
