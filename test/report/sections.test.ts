@@ -60,3 +60,9 @@ test('gate.json of any shape becomes tables, with pass/fail marked', () => {
   assert.match(flat, /<td>by\.&lt;lvl&gt;<\/td><td><span class="num">2<\/span><\/td>/);
   assert.match(flat, /class="fail">FAIL/);
 });
+
+test('gate.json with rows nested inside checkpoints renders nested tables', () => {
+  const h = gateHtml({ checkpoints: [{ step: 400, rows: [{ level: 5, fix: 0.4 }], pass: false }] });
+  assert.match(h, /<h4>checkpoints<\/h4>/);
+  assert.match(h, /<td><table class="gate"><thead><tr><th>level<\/th><th>fix<\/th>/);
+});

@@ -18,6 +18,8 @@ function cell(key: string, v: unknown): string {
   }
   if (typeof v === 'string' && /^(pass|passed|ok)$/i.test(v)) return `<span class="pass">${esc(v)}</span>`;
   if (typeof v === 'string' && /^(fail|failed)$/i.test(v)) return `<span class="fail">${esc(v)}</span>`;
+  // A list of records inside a record (e.g. per-level rows of one checkpoint): a nested table.
+  if (Array.isArray(v) && v.length && v.every(isObj)) return gateHtml(v);
   void key;
   return esc(typeof v === 'string' ? v : JSON.stringify(v));
 }
