@@ -1,0 +1,92 @@
+/**
+ * POST /v1/chat/completions: messages rendered with the model's chat template (with the
+ * generation prompt), then sampled like a completion; logprobs in the chat shape.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage } from '../models/chat-template.ts';
+import type { Engine } from './engine.ts';
+import { ApiError, badParam } from './errors.ts';
+import { chatLogprobs, entriesFromPositions } from './logprobs.ts';
+import { checkModel } from './models.ts';
+import { Body, show } from './params.ts';
+import { SAMPLING_FIELDS, checkContext, parseSampling, sampleRequests } from './sampling-params.ts';
+
+const FIELDS = [...SAMPLING_FIELDS, 'messages', 'max_completion_tokens', 'logprobs', 'top_logprobs', 'add_generation_prompt', 'chat_template_kwargs'];
+
+/** Content is a string or a list of {type: "text", text} parts (joined), as OpenAI accepts. */
+export function parseMessages(v: unknown): ChatMessage[] {
+  if (v === undefined || v === null) throw badParam('messages', "'messages' is required", 'missing_required_parameter');
+  if (!Array.isArray(v) || v.length === 0) throw badParam('messages', `'messages' must be a non-empty list of {role, content}, got ${show(v)}`, 'invalid_type');
+  return v.map((m, i) => {
+    const where = `messages[${i}]`;
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw badParam(where, `${where} must be an object {role, content}`, 'invalid_type');
+    const { role, content } = m as Record<string, unknown>;
+    if (typeof role !== 'string' || !role) throw badParam(`${where}.role`, `${where}.role must be a non-empty string`, 'invalid_type');
+    let text: string;
+    if (typeof content === 'string') text = content;
+    else if (content === null || content === undefined) text = '';
+    else if (Array.isArray(content)) {
+      text = content
+        .map((part, j) => {
+          const p = part as Record<string, unknown>;
+          if (!p || p.type !== 'text' || typeof p.text !== 'string') throw badParam(`${where}.content[${j}]`, `${where}.content[${j}] must be {"type": "text", "text": ...} (this server reads text only)`, 'invalid_type');
+          return p.text;
+        })
+        .join('');
+    } else throw badParam(`${where}.content`, `${where}.content must be a string or a list of text parts, got ${show(content)}`, 'invalid_type');
+    return { role, content: text };
+  });
+}
+
+export async function chatCompletions(engine: Engine, raw: unknown) {
+  const b = new Body(raw, FIELDS);
+  checkModel(engine, b);
+  const template = engine.model.chatTemplate;
+  if (!template) throw new ApiError(400, `the model ${engine.model.name} has no chat template (tokenizer_config.json "chat_template" or chat_template.jinja); use /v1/completions`, 'messages', 'no_chat_template');
+  const V = engine.vocabSize;
+  const messages = parseMessages(b.raw('messages'));
+  const s = parseSampling(b, engine.model.eosIds, V);
+  const maxCompletion = b.int('max_completion_tokens', { min: 1 });
+  const wantLogprobs = b.bool('logprobs') ?? false;
+  const topN = b.int('top_logprobs', { min: 0, max: V });
+  if (topN !== undefined && !wantLogprobs) throw badParam('top_logprobs', "'top_logprobs' needs 'logprobs': true", 'invalid_value');
+  const kwargs = b.raw('chat_template_kwargs');
+  if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== 'object' || Array.isArray(kwargs))) throw badParam('chat_template_kwargs', "'chat_template_kwargs' must be an object", 'invalid_type');
+
+  let text: string;
+  try {
+    text = template.apply(messages, { addGenerationPrompt: b.bool('add_generation_prompt') ?? true, extra: (kwargs ?? {}) as Record<string, unknown> });
+  } catch (e) {
+    throw badParam('messages', `the chat template failed on these messages: ${(e as Error).message}`, 'invalid_value');
+  }
+  let prompt: number[];
+  try {
+    prompt = engine.model.tokenizer.encode(text);
+  } catch (e) {
+    throw badParam('messages', `the rendered chat cannot be tokenized: ${(e as Error).message}`, 'invalid_value');
+  }
+  const maxTokens = s.maxTokens ?? maxCompletion ?? engine.maxPositions - prompt.length;
+  if (maxTokens < 1) throw badParam(s.maxTokens !== undefined ? 'max_tokens' : 'messages', `nothing to generate: max_tokens is ${maxTokens} (the prompt has ${prompt.length} of the model's ${engine.maxPositions} positions)`, 'invalid_value');
+  checkContext(prompt.length, maxTokens, engine.maxPositions, 'messages');
+
+  const outs = await engine.sample(sampleRequests(prompt, s, maxTokens));
+  const choices = outs.map((c, j) => {
+    let logprobs = null;
+    if (wantLogprobs) {
+      const seq = [...prompt, ...c.tokens];
+      const n = topN ?? 0;
+      const entries = n > 0 ? entriesFromPositions(seq, prompt.length, engine.positionLogprobs(seq, prompt.length, n), [...c.logprobs]) : c.tokens.map((id, t) => ({ id, logprob: c.logprobs[t], top: [] }));
+      logprobs = chatLogprobs(engine, entries, s.tokensAsIds, n);
+    }
+    return { index: j, message: { role: 'assistant', content: c.text }, logprobs, finish_reason: c.stopReason };
+  });
+  const completionTokens = outs.reduce((a, c) => a + c.tokens.length, 0);
+  return {
+    id: `chatcmpl-${randomUUID().replace(/-/g, '')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: engine.model.name,
+    choices,
+    usage: { prompt_tokens: prompt.length, completion_tokens: completionTokens, total_tokens: prompt.length + completionTokens },
+  };
+}

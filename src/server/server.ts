@@ -1,0 +1,67 @@
+/**
+ * `distil serve`: one local model behind the OpenAI API subset that RL tooling uses
+ * (docs/serve.md). Create with a ServedModel, listen on a port (0 = any free port), close.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chatCompletions } from './chat.ts';
+import { completions } from './completions.ts';
+import { Engine, type ServedModel } from './engine.ts';
+import { router, type Route } from './http.ts';
+import { listModels } from './models.ts';
+import { detokenize, tokenize, tokenizerInfo } from './tokenize.ts';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Seeds the draws of requests without a seed. */
+  seed?: number;
+  /** One line per request (default: silent). */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8000 (no /v1). */
+  url: string;
+  port: number;
+  engine: Engine;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export function routes(engine: Engine): Route[] {
+  return [
+    { method: 'GET', path: '/v1/models', handler: () => listModels(engine) },
+    { method: 'POST', path: '/v1/completions', handler: (body) => completions(engine, body) },
+    { method: 'POST', path: '/v1/chat/completions', handler: (body) => chatCompletions(engine, body) },
+    { method: 'POST', path: '/tokenize', handler: (body) => tokenize(engine, body) },
+    { method: 'POST', path: '/detokenize', handler: (body) => detokenize(engine, body) },
+    { method: 'GET', path: '/v1/tokenizer', handler: () => tokenizerInfo(engine) },
+    { method: 'GET', path: '/health', handler: () => ({ status: 'ok' }) },
+  ];
+}
+
+export async function serve(model: ServedModel, opts: ServeOptions = {}): Promise<RunningServer> {
+  const engine = new Engine(model, opts.seed ?? 0);
+  const server = createServer(router(routes(engine), opts.log));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8000, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    engine,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections(); // keep-alive sockets would hold close() open
+      }),
+  };
+}
