@@ -1,6 +1,6 @@
 /** The engine's public surface: Tensor, the tape, every op, and the kernel choice. */
 export { Tensor, noGrad, tidy, isGradEnabled, record, shapeStr, sizeOf, type Shape } from './tensor.ts';
-export { poolStats, poolFree, clearPool, acquire, release } from './pool.ts';
+export { poolStats, poolFree, clearPool, setPoolLimit, acquire, release } from './pool.ts';
 export { kernels, kernelsName, setKernels, tryNativeKernels, nativeError, jsKernels } from './kernels/index.ts';
 export type { Kernels } from './kernels/types.ts';
 export { matmul, linear } from './ops/matmul.ts';
