@@ -116,3 +116,4 @@ function emptyOutcome(total: number): Outcome {
 
 export { Sandbox } from './sandbox/index.ts';
 export { CODE_LEVELS } from './families.ts';
+export { plausibleMistake } from './mistakes.ts';
