@@ -315,6 +315,37 @@ test('the parent kills a worker past the wall-clock limit and replaces it', asyn
   }
 });
 
+test('the resident-memory watch kills a worker the heap limit does not stop', async () => {
+  const watched = new Sandbox({ workers: 1, timeoutMs: 20_000, memoryMb: 2048, rssLimitMb: 200 });
+  try {
+    const r = await watched.run({
+      mode: 'calls', entry: 'f', tests: [{ args: [], expected: 0 }],
+      code: 'function f(){ const a = []; for (let i = 0; i < 60; i++) a.push(new Array(1e6).fill(i + 0.5)); for(;;){} }',
+    });
+    assert.equal(r.status, 'memory_limit');
+  } finally {
+    await watched.close();
+  }
+});
+
+test('many jobs with kills in between: every result belongs to its own job', async () => {
+  const busy = new Sandbox({ workers: 2, timeoutMs: 10_000, wallMs: 400 });
+  try {
+    const jobs = Array.from({ length: 18 }, (_, i) =>
+      busy.run({
+        mode: 'calls', entry: 'f', tests: [{ args: [i], expected: i * 7 }],
+        code: i % 6 === 5 ? 'function f(){ for(;;){} }' : `function f(x){ return x * 7 }`,
+      }));
+    const results = await Promise.all(jobs);
+    results.forEach((r, i) => {
+      if (i % 6 === 5) assert.equal(r.status, 'timeout', `job ${i}`);
+      else assert.deepEqual([r.status, r.tests[0].actual], ['ok', String(i * 7)], `job ${i}`);
+    });
+  } finally {
+    await busy.close();
+  }
+});
+
 test('after the suite: the host is unchanged and close() leaves no process behind', async () => {
   assert.deepEqual(Object.getOwnPropertyNames(globalThis).sort(), hostGlobals);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
