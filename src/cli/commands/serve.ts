@@ -1,0 +1,76 @@
+/**
+ * `distil serve --model DIR`: a local model folder behind the OpenAI-compatible API subset of
+ * docs/serve.md, until interrupted.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.ts';
+import { servedModelFromFolder } from '../../server/engine.ts';
+import { serve } from '../../server/server.ts';
+
+const HELP = `Usage: distil serve --model DIR [--port N] [--host ADDR] [--name NAME] [--seed N] [--quiet]
+
+Serves the model folder DIR (config.json, safetensors, tokenizer) through the OpenAI API
+subset that RL tooling uses (see docs/serve.md):
+  GET  /v1/models
+  POST /v1/completions        prompt (text, token ids, or a list), echo, logprobs, prompt_logprobs
+  POST /v1/chat/completions   messages, rendered with the model's chat template
+  POST /tokenize, /detokenize (vLLM shapes), GET /v1/tokenizer (the vocabulary), GET /health
+
+Options:
+  --model DIR    model folder (required)
+  --port N       port to listen on (default 8000; 0 picks a free one)
+  --host ADDR    address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)
+  --name NAME    model name clients pass as "model" (default: the folder's name)
+  --seed N       seeds the draws of requests that carry no seed (default 0)
+  --quiet        no line per request
+
+Requests are served one batch at a time; concurrent requests are batched together.`;
+
+const serveCmd: Command = {
+  name: 'serve',
+  summary: 'Serve a model folder through an OpenAI-compatible HTTP API',
+  help: HELP,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+          name: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
+        },
+        strict: true,
+      }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (!values.model) throw new UsageError('--model DIR is required');
+    const port = values.port === undefined ? 8000 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number in 0..65535, got '${values.port}'`);
+    const seed = values.seed === undefined ? 0 : Number(values.seed);
+    if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, got '${values.seed}'`);
+
+    let model;
+    try {
+      model = servedModelFromFolder(values.model, values.name);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const log = values.quiet ? undefined : (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
+    const running = await serve(model, { port, host: values.host ?? '127.0.0.1', seed, log });
+    console.log(`distil serve: ${model.name} (${model.config.architecture}, vocabulary ${model.config.vocabSize}, context ${model.config.maxPositions}) at ${running.url}/v1`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await running.close();
+    console.log('distil serve: stopped');
+    return 0;
+  },
+};
+export default serveCmd;
