@@ -36,6 +36,8 @@ static void RunBlock(const Problem& p, int64_t b, int64_t m0, int64_t m1, int64_
   float* C = p.c + b * p.strideC;
   if (p.M <= kSmallM)
     SmallBlock(A, B, p.transB, C, p.ldc, p.M, p.K, n0, n1, p.alpha, p.beta);  // never split in M
+  else if (p.N <= kSmallM)
+    SmallColsBlock(A, B, C, p.ldc, p.N, p.K, m0, m1, p.alpha, p.beta);  // never split in N
   else
     PackedBlock(A, B, C, p.ldc, p.K, m0, m1, n0, n1, p.alpha, p.beta);
 }
@@ -56,9 +58,9 @@ static void RunItems(const Problem& p) {
   }
   // Cut each item into just enough parts that the tasks divide evenly among the threads
   // (batch 1 -> nt parts; a batch that is a multiple of nt -> whole items).
-  const bool small = p.M <= kSmallM;
-  const bool alongM = !small && p.M > p.N;  // each thread packs its own B when splitting M
-  const int64_t unit = small ? 64 : alongM ? MR : NR;
+  const bool smallM = p.M <= kSmallM, smallN = !smallM && p.N <= kSmallM;
+  const bool alongM = smallN || (!smallM && p.M > p.N);  // each thread packs its own B when splitting M
+  const int64_t unit = smallM || smallN ? 64 : alongM ? MR : NR;
   const int64_t len = alongM ? p.M : p.N;
   int64_t parts = nt / std::gcd<int64_t>(p.batch, nt);
   parts = std::max<int64_t>(1, std::min(parts, (len + unit - 1) / unit));

@@ -171,5 +171,24 @@ static void SmallBlock(const View& A, const View& B, bool transB, float* C, int6
   }
 }
 
+// Few columns of C (N <= kSmallM, M larger): decoding with the weights as A, C = W @ h^T.
+// Computed as the transposed problem C^T = op(B)^T @ op(A)^T with the few-row kernels above,
+// rows [m0, m1) of C at a time, into a small buffer that is then written into C's columns.
+static void SmallColsBlock(const View& A, const View& B, float* C, int64_t ldc, int64_t N, int64_t K,
+                           int64_t m0, int64_t m1, float alpha, float beta) {
+  const int64_t len = m1 - m0;
+  thread_local std::vector<float> tBuf;
+  tBuf.resize(static_cast<size_t>(N * len));
+  const View At{B.p, B.cs, B.rs};                  // op(B)^T: N x K
+  const View Bt{A.p + m0 * A.rs, A.cs, A.rs};      // op(A)^T: K x len
+  SmallBlock(At, Bt, Bt.rs == 1, tBuf.data(), len, N, K, 0, len, alpha, 0.f);
+  for (int64_t i = 0; i < len; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      float* p = C + (m0 + i) * ldc + j;
+      const float v = tBuf[j * len + i];
+      *p = beta == 0.f ? v : v + beta * *p;
+    }
+}
+
 }  // namespace gemm
 }  // namespace distil

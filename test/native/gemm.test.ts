@@ -90,19 +90,21 @@ function check(t: Case, mutate?: (p: Prepared) => void): void {
 const TT: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 
 test('matches a float64 reference on odd shapes, all four transpose combinations', () => {
-  // Shapes cross every code path: the small-M kernels (M <= 8), the packed 6x16 kernel with edge
+  // Shapes cross every code path: the small-M kernels (M <= 8), the same kernels on the transposed
+  // problem for few columns (N <= 8), the packed 6x16 kernel with edge
   // tiles, K and M beyond one cache block (KC 256, MC 144), N beyond one NC block (3072).
   const shapes: Array<[number, number, number]> = [
     [1, 1, 1], [7, 13, 5], [1, 100, 37], [1, 300, 513], [20, 30, 1], [2, 9, 3], [3, 70, 300], [4, 65, 17],
     [5, 31, 40], [6, 100, 33], [7, 33, 64], [8, 129, 65], [9, 17, 300], [6, 16, 256], [12, 32, 8],
     [150, 40, 300], [37, 200, 129], [13, 3100, 20], [1, 5000, 3],
+    [300, 1, 64], [100, 5, 33], [50, 8, 300], [9, 2, 7], [9, 9, 9],
   ];
   for (const [M, N, K] of shapes)
     for (const [transA, transB] of TT) check({ transA, transB, M, N, K });
 });
 
 test('leading dimensions wider than the rows, alpha and beta; padding is never written', () => {
-  for (const [M, N, K] of [[5, 23, 19], [1, 40, 70], [30, 45, 270], [64, 64, 64]] as Array<[number, number, number]>)
+  for (const [M, N, K] of [[5, 23, 19], [1, 40, 70], [30, 45, 270], [64, 64, 64], [40, 3, 20]] as Array<[number, number, number]>)
     for (const [transA, transB] of TT) {
       check({ transA, transB, M, N, K, padA: 3, padB: 5, padC: 7, alpha: 0.75, beta: -0.5 });
       check({ transA, transB, M, N, K, padA: 1, padB: 2, padC: 1, alpha: -2, beta: 1 });
@@ -114,6 +116,8 @@ test('big enough to be split across threads, along rows and along columns', () =
   check({ transA: true, transB: true, M: 70, N: 300, K: 90, beta: 0.5 }); // split along N
   check({ transA: false, transB: true, M: 3, N: 4000, K: 80, padC: 3 }); // small-M path, split along N
   check({ transA: true, transB: false, M: 8, N: 2050, K: 70, beta: 2 });
+  check({ transA: false, transB: true, M: 2000, N: 3, K: 100, padC: 2, beta: 0.5 }); // few columns, split along M
+  check({ transA: true, transB: false, M: 1500, N: 8, K: 90, padA: 1 });
 });
 
 test('batched: packed strides, broadcast operands (stride 0), odd and even batch sizes', () => {
@@ -148,7 +152,7 @@ test('interleaved C items (heads of a [T, H, D] output) are written side by side
 
 test('beta = 0 overwrites C: NaN already in C does not leak (every kernel path)', () => {
   const nanC = (p: Prepared) => p.c.fill(NaN);
-  for (const [M, N, K] of [[1, 50, 30], [7, 13, 5], [6, 16, 8], [100, 77, 300], [8, 1000, 70]] as Array<[number, number, number]>)
+  for (const [M, N, K] of [[1, 50, 30], [7, 13, 5], [6, 16, 8], [100, 77, 300], [8, 1000, 70], [200, 4, 50]] as Array<[number, number, number]>)
     for (const [transA, transB] of TT) check({ transA, transB, M, N, K, padC: 2, beta: 0 }, nanC);
 });
 
