@@ -22,6 +22,34 @@ namespace ops {
 // more than it saves, so loops run on the calling thread.
 constexpr int64_t kParallelMin = 1 << 15;
 
+// 8-float vectors (GCC vector extensions; AVX registers on this target) for the few loops
+// the auto-vectoriser does not handle, such as max reductions.
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), __may_alias__));
+inline v8 Load(const float* p) { return *reinterpret_cast<const v8u*>(p); }
+inline void Store(float* p, v8 x) { *reinterpret_cast<v8u*>(p) = x; }
+inline v8 Splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
+inline float HMax(v8 m) {
+  float r = m[0];
+  for (int i = 1; i < 8; i++) r = r < m[i] ? m[i] : r;
+  return r;
+}
+
+// max(x[0..n)), -inf when n == 0. (GCC does not vectorise a float max reduction without
+// -ffast-math, even under omp simd.)
+inline float MaxOf(const float* x, int64_t n) {
+  v8 m = Splat(-__builtin_inff());
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v8 v = Load(x + i);
+    m = m < v ? v : m;
+  }
+  float r = HMax(m);
+  for (; i < n; i++) r = r < x[i] ? x[i] : r;
+  return r;
+}
+
 // Runs fn(begin, end) over [0, n), split into one contiguous chunk per thread when `work`
 // (elements touched) is large enough. Kernels put their vector loops inside fn on local
 // copies of their pointers: loops written directly under "omp parallel for" reload those

@@ -35,11 +35,6 @@ constexpr int64_t kBQ = 32;  // query rows per block (forward)
 // as much as it saves, e.g. one-token decoding against a long cache).
 constexpr int64_t kPackMinRows = 4;
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), __may_alias__));
-inline v8 Load(const float* p) { return *reinterpret_cast<const v8u*>(p); }
-inline void Store(float* p, v8 x) { *reinterpret_cast<v8u*>(p) = x; }
-inline v8 Splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
 
 struct Dims {
   const float *q, *k, *v;
@@ -168,13 +163,19 @@ inline void AxpyRows(float* o, const float* rows, int64_t stride, const float* p
 // Scales the valid scores of a block and masks the rest: s[jj] = scale * s[jj] for jj < lim,
 // -inf beyond (so exp gives exactly 0 there). Returns the block's maximum.
 inline float ScaleMask(float* s, int64_t lim, float scale) {
-  float mx = kNegInf;
-#pragma omp simd reduction(max : mx)
-  for (int64_t jj = 0; jj < kBK; jj++) {
-    s[jj] = jj < lim ? s[jj] * scale : kNegInf;
-    mx = std::max(mx, s[jj]);
+  const v8 sc = Splat(scale), ninf = Splat(kNegInf);
+  const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  const int32_t l = static_cast<int32_t>(lim);
+  const v8i limv = {l, l, l, l, l, l, l, l};
+  v8 mx = ninf;
+#pragma GCC unroll 8
+  for (int c = 0; c < kBK / 8; c++) {
+    const v8i idx = lane + 8 * c;
+    const v8 x = idx < limv ? Load(s + 8 * c) * sc : ninf;
+    Store(s + 8 * c, x);
+    mx = mx < x ? x : mx;
   }
-  return mx;
+  return HMax(mx);
 }
 
 // Per-thread scratch of the forward pass.

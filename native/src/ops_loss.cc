@@ -14,16 +14,14 @@ namespace {
 
 enum Support { kRenorm = 0, kTail = 1, kFull = 2 };
 
-inline float RowMax(const float* z, int64_t V) {
-  float m = kNegInf;
-#pragma omp simd reduction(max : m)
-  for (int64_t i = 0; i < V; i++) m = std::max(m, z[i]);
-  return m;
-}
+inline float RowMax(const float* z, int64_t V) { return MaxOf(z, V); }
 
-// log(sum exp(z)) over a row; when `e` is given, also stores exp(z - max) there.
-inline double RowLse(const float* z, int64_t V, float* e = nullptr) {
-  const float m = RowMax(z, V);
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// log(sum exp(z)) over a row; when `e` is given, also stores exp(z - max) there. `m` is
+// the row's maximum when the caller already has it.
+inline double RowLse(const float* z, int64_t V, float* e = nullptr, float m = kNaN) {
+  if (std::isnan(m)) m = RowMax(z, V);
   if (m == kNegInf) return -INFINITY;
   double s = 0;
   if (e) {
@@ -76,7 +74,7 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     if (!acc) {
       // exp(z - max) goes straight into the gradient row and is rescaled there.
       const float m = RowMax(z, V);
-      const double lse = RowLse(z, V, g);
+      const double lse = RowLse(z, V, g, m);
       const float sc = static_cast<float>(w * std::exp(static_cast<double>(m) - lse));
 #pragma omp simd
       for (int64_t i = 0; i < V; i++) g[i] *= sc;

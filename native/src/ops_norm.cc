@@ -101,9 +101,7 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   for (int64_t r = 0; r < R; r++) {
     const float* xr = xp + r * D;
     float* orow = o + r * D;
-    float m = kNegInf;
-#pragma omp simd reduction(max : m)
-    for (int64_t i = 0; i < D; i++) m = std::max(m, xr[i]);
+    const float m = MaxOf(xr, D);
     double sum = 0;
     if (Log) {
 #pragma omp simd reduction(+ : sum)
