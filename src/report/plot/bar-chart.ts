@@ -26,6 +26,8 @@ export interface BarChartSpec {
   yRange?: [number, number];
   /** Print each bar's value above it when it fits (default true). */
   valueLabels?: boolean;
+  /** How value labels are written (default: 3 significant digits, k/M for large numbers). */
+  valueFormat?: (v: number) => string;
   width?: number;
   height?: number;
   scale?: number;
@@ -56,6 +58,7 @@ export function barChartScene(spec: BarChartSpec): Scene {
     xLabel: spec.xLabel,
     yAxis,
     xTickRoom: (ASCENT + 10) * s,
+    topRoom: spec.valueLabels !== false ? (ASCENT + 4) * s : 0,
     legend: spec.series.map((se, i) => ({ name: se.name, color: se.color ?? seriesColor(i), swatch: 'box' as const })),
   });
   const { plot } = frame;
@@ -84,7 +87,7 @@ export function barChartScene(spec: BarChartSpec): Scene {
         prims.push({ kind: 'line', points: [cx - cap, y1, cx + cap, y1], stroke: INK, width: 1.5 });
         labelY = Math.min(top, y1);
       }
-      const label = compactNumber(v);
+      const label = (spec.valueFormat ?? compactNumber)(v);
       if (spec.valueLabels !== false && textWidth(label, s) <= barW - 2) {
         prims.push({ kind: 'text', x: cx, y: labelY - 3 * s, text: label, color: INK, anchor: 'middle', baseline: 'bottom' });
       }

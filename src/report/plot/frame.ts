@@ -27,6 +27,8 @@ export interface FrameOptions {
   yAxis: Axis;
   /** Room needed under the plot for x tick labels, in pixels. */
   xTickRoom: number;
+  /** Extra room above the plot (e.g. for value labels over the tallest bar), in pixels. */
+  topRoom?: number;
 }
 
 export interface Frame {
@@ -37,6 +39,14 @@ export interface Frame {
 }
 
 const SWATCH = 28;
+
+/** Shorten text with an ellipsis so that it fits in `width` pixels. */
+export function fit(text: string, width: number, scale: number): string {
+  if (textWidth(text, scale) <= width) return text;
+  const chars = [...text];
+  while (chars.length > 1 && textWidth(chars.join('') + '…', scale) > width) chars.pop();
+  return chars.join('') + '…';
+}
 
 /** Rows of legend items that fit in `width` pixels. */
 function legendRows(items: LegendItem[], width: number, scale: number): LegendItem[][] {
@@ -65,14 +75,14 @@ export function layoutFrame(o: FrameOptions): Frame {
   const yTickW = Math.max(0, ...labels.map((l) => textWidth(l, s)));
   const left = 8 * s + (o.yLabel ? lineH : 0) + yTickW + 6 * s;
   const right = 12 * s;
-  const top = 8 * s + (o.title ? lineH + 4 * s : 0);
+  const top = 8 * s + (o.title ? lineH + 4 * s : 0) + (o.topRoom ?? 0);
   const legend = legendRows(o.legend, o.width - 16 * s, s);
   const bottom = o.xTickRoom + (o.xLabel ? lineH : 0) + legend.length * lineH + 8 * s;
   const plot: Rect = { x: left, y: top, w: Math.max(10, o.width - left - right), h: Math.max(10, o.height - top - bottom) };
   const y = (v: number) => plot.y + plot.h - axisFraction(o.yAxis, v) * plot.h;
 
   if (o.title) {
-    prims.push({ kind: 'text', x: o.width / 2, y: 8 * s, text: o.title, color: INK, anchor: 'middle', baseline: 'top', bold: true });
+    prims.push({ kind: 'text', x: o.width / 2, y: 8 * s, text: fit(o.title, o.width - 16 * s, s), color: INK, anchor: 'middle', baseline: 'top', bold: true });
   }
   // Horizontal grid lines and y tick labels.
   o.yAxis.ticks.forEach((t, i) => {

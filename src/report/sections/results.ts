@@ -98,7 +98,9 @@ export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets
     'final-accuracy',
     () =>
       barChart({
-        title: 'Final accuracy per env (bars: mean over seeds, whiskers: 95% interval)',
+        title: 'Final accuracy (mean over seeds, 95% interval)',
+        yRange: [0, 100],
+        valueFormat: (v) => v.toFixed(1),
         yLabel: 'accuracy (%)',
         groups: envs,
         series: labels.map((l) => ({

@@ -99,3 +99,9 @@ test('bar chart: bars, error bars and group labels; PNG decodes', () => {
   assert.equal(whiskers.length, 6, 'two error bars of three strokes');
   decodePng(c.png());
 });
+
+test('a title too long for the chart is shortened with an ellipsis', () => {
+  const c = lineChart({ title: 'x'.repeat(200), series: [], width: 300, height: 200 });
+  const t = c.scene.prims.find((p) => p.kind === 'text' && p.bold);
+  assert.ok(t && t.kind === 'text' && t.text.endsWith('…') && t.text.length < 30, JSON.stringify(t));
+});
