@@ -105,6 +105,32 @@ static inline void NTTile(int64_t K, const float* ac, const float* b, int64_t ld
     }
 }
 
+// One row of C from B transposed (decoding at batch 1, x @ W^T): NB dot products at once, each
+// with two accumulators (k and k + 8) so that twice as many loads of B are in flight; this
+// path is bound by how fast rows of B arrive from L2/L3, not by the FMAs.
+template <int NB>
+static inline void NTRow(int64_t K, const float* ac, const float* b, int64_t ldb, float* c, float beta) {
+  __m256 acc0[NB], acc1[NB];
+  for (int j = 0; j < NB; ++j) acc0[j] = _mm256_setzero_ps(), acc1[j] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 a0 = _mm256_loadu_ps(ac + k), a1 = _mm256_loadu_ps(ac + k + 8);
+    for (int j = 0; j < NB; ++j) {
+      acc0[j] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + j * ldb + k), acc0[j]);
+      acc1[j] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(b + j * ldb + k + 8), acc1[j]);
+    }
+  }
+  for (; k + 8 <= K; k += 8) {
+    const __m256 a0 = _mm256_loadu_ps(ac + k);
+    for (int j = 0; j < NB; ++j) acc0[j] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + j * ldb + k), acc0[j]);
+  }
+  for (int j = 0; j < NB; ++j) {
+    float s = HSum(_mm256_add_ps(acc0[j], acc1[j]));
+    for (int64_t t = k; t < K; ++t) s += ac[t] * b[j * ldb + t];
+    c[j] = beta == 0.f ? s : s + beta * c[j];
+  }
+}
+
 // Columns [n0, n1) of R rows of C.
 template <int R>
 static inline void SmallRows(bool transB, int64_t K, const float* ac, const View& B, float* c,
@@ -125,6 +151,8 @@ static inline void SmallRows(bool transB, int64_t K, const float* ac, const View
       }
   } else {
     constexpr int NB = R == 1 ? 8 : R == 2 ? 4 : R == 3 ? 3 : 2;
+    if (R == 1)  // 6 columns x 2 accumulators: 12 of the 16 registers
+      for (; j + 6 <= n1; j += 6) NTRow<6>(K, ac, B.p + j * B.cs, B.cs, c + j, beta);
     for (; j + NB <= n1; j += NB) NTTile<R, NB>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
     for (; j < n1; ++j) NTTile<R, 1>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
   }
