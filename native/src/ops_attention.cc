@@ -102,6 +102,13 @@ inline void PackPanels(const float* base, int64_t stride, int64_t j0, int64_t jE
   }
 }
 
+// Copies n rows of Dh floats at `stride` into consecutive rows. Rows of one head sit
+// Hkv * Dh (or Hq * Dh) floats apart, a power-of-two stride that maps them onto a few L1
+// sets; streamed many times from there they would keep evicting each other.
+inline void Gather(const float* rows, int64_t stride, int64_t n, int64_t Dh, float* out) {
+  for (int64_t r = 0; r < n; r++) std::memcpy(out + r * Dh, rows + r * stride, Dh * sizeof(float));
+}
+
 // Number of floats the panels of n keys take.
 inline int64_t PanelFloats(int64_t n, int64_t Dh) { return (n + kBK - 1) / kBK * kBK * Dh; }
 
@@ -180,8 +187,9 @@ inline float ScaleMask(float* s, int64_t lim, float scale) {
 
 // Per-thread scratch of the forward pass.
 struct FwdScratch {
-  std::vector<float> kt, o, m, l;
-  FwdScratch(int64_t Dh, int64_t panelFloats) : kt(panelFloats), o(kBQ * Dh), m(kBQ), l(kBQ) {}
+  std::vector<float> kt, vc, o, m, l;
+  FwdScratch(int64_t Dh, int64_t panelFloats)
+      : kt(panelFloats), vc(panelFloats), o(kBQ * Dh), m(kBQ), l(kBQ) {}
 };
 
 // All query heads of one (sequence, kv head): the key panels are packed once for the group.
@@ -194,7 +202,13 @@ void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse,
   const int64_t j0 = P.KeyStart(b), jAll = P.RowEnd(P.Tq - 1);
   // One-token decoding reads each key once: packing would cost as much as it saves.
   const bool packed = P.Tq >= kPackMinRows;
-  if (packed && jAll > j0) PackPanels(kBase, ks, j0, jAll, Dh, w.kt.data());
+  if (packed && jAll > j0) {
+    PackPanels(kBase, ks, j0, jAll, Dh, w.kt.data());
+    Gather(vBase + j0 * ks, ks, jAll - j0, Dh, w.vc.data());
+  }
+  // Value rows: the contiguous copy when there is one.
+  const float* vRows = packed ? w.vc.data() - j0 * Dh : vBase;
+  const int64_t vStride = packed ? Dh : ks;
   alignas(32) float s[kBK];
   for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
     const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
@@ -230,7 +244,7 @@ void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse,
           }
           w.l[r] = w.l[r] * corr + sum;
           w.m[r] = mx;
-          AxpyRows<DH>(orow, vBase + jb * ks, ks, s, 1, lim, Dh);
+          AxpyRows<DH>(orow, vRows + jb * vStride, vStride, s, 1, lim, Dh);
         }
       }
       for (int64_t r = 0; r < nq; r++) {
@@ -252,10 +266,11 @@ void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse,
 // probabilities P and their gradients dP (then dS) of a block of query rows against all
 // the keys they see.
 struct BwdScratch {
-  std::vector<float> kt, vt, p, dp;
+  std::vector<float> kt, vt, kc, qc, gc, p, dp;
   int64_t rows;
-  BwdScratch(int64_t panelFloats, int64_t rows, int64_t span)
-      : kt(panelFloats), vt(panelFloats), p(rows * span), dp(rows * span), rows(rows) {}
+  BwdScratch(int64_t Dh, int64_t panelFloats, int64_t rows, int64_t span)
+      : kt(panelFloats), vt(panelFloats), kc(panelFloats), qc(rows * Dh), gc(rows * Dh), p(rows * span),
+        dp(rows * span), rows(rows) {}
 };
 
 template <int DH>
@@ -273,7 +288,11 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
   if (packed) {
     PackPanels(kBase, ks, j0, jAll, Dh, w.kt.data());
     PackPanels(vBase, ks, j0, jAll, Dh, w.vt.data());
+    Gather(kBase + j0 * ks, ks, jAll - j0, Dh, w.kc.data());
   }
+  // Contiguous copies (when packed) of the rows the dq, dk and dv sums stream through.
+  const float* kRows = packed ? w.kc.data() : kBase + j0 * ks;
+  const int64_t kStride = packed ? Dh : ks;
   alignas(32) float s[kBK], dps[kBK];
   for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
     const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
@@ -327,15 +346,24 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
       // each sum only over the (row, key) pairs the causal mask lets through.
       for (int64_t r = 0; r < nq; r++) {
         const int64_t n = std::min(span, P.RowEnd(i0 + r) - j0);
-        if (n > 0) AxpyRows<DH>(dqBase + (i0 + r) * qs, kBase + j0 * ks, ks, w.dp.data() + r * span, 1, n, Dh);
+        if (n > 0) AxpyRows<DH>(dqBase + (i0 + r) * qs, kRows, kStride, w.dp.data() + r * span, 1, n, Dh);
+      }
+      const float *qRows = qBase + i0 * qs, *gRows = gBase + i0 * qs;
+      int64_t rowStride = qs;
+      if (packed) {
+        Gather(qRows, qs, nq, Dh, w.qc.data());
+        Gather(gRows, qs, nq, Dh, w.gc.data());
+        qRows = w.qc.data();
+        gRows = w.gc.data();
+        rowStride = Dh;
       }
       for (int64_t j = 0; j < span; j++) {
         // Rows before r0 sit at positions earlier than key j0 + j and give zeros.
         const int64_t r0 = std::min(nq, std::max<int64_t>(0, j0 + j - P.qOffset - i0));
         if (r0 == nq) continue;
         const int64_t off = r0 * span + j;
-        AxpyRows<DH>(dkBase + (j0 + j) * ks, qBase + (i0 + r0) * qs, qs, w.dp.data() + off, span, nq - r0, Dh);
-        AxpyRows<DH>(dvBase + (j0 + j) * ks, gBase + (i0 + r0) * qs, qs, w.p.data() + off, span, nq - r0, Dh);
+        AxpyRows<DH>(dkBase + (j0 + j) * ks, qRows + r0 * rowStride, rowStride, w.dp.data() + off, span, nq - r0, Dh);
+        AxpyRows<DH>(dvBase + (j0 + j) * ks, gRows + r0 * rowStride, rowStride, w.p.data() + off, span, nq - r0, Dh);
       }
     }
   }
@@ -405,7 +433,7 @@ void BackwardAll(const Dims& P, const float* lse, const float* dOut, float* dq, 
 #pragma omp parallel if (par)
   {
     const int64_t panel = PanelFloats(PanelKeys(P), P.Dh);
-    BwdScratch w(panel, rows, std::max<int64_t>(P.kvLen, 1));
+    BwdScratch w(P.Dh, panel, rows, std::max<int64_t>(P.kvLen, 1));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; t++) BackwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, lse, dOut, dq, dk, dv, w);
   }

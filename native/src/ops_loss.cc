@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <functional>
 #include <vector>
 
 
@@ -207,19 +208,31 @@ napi_value TopK(napi_env env, napi_callback_info info) {
   if (!a.ok() || k == 0) return nullptr;
 #pragma omp parallel if (N * V >= kParallelMin)
   {
-    std::vector<int32_t> idx(V);
+    std::vector<float> vals(V);
+    std::vector<int32_t> pick(k);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; n++) {
       const float* row = x.data + n * V;
-      for (int64_t i = 0; i < V; i++) idx[i] = static_cast<int32_t>(i);
-      auto before = [row](int32_t i, int32_t j) {
-        const float a = std::isnan(row[i]) ? kNegInf : row[i], b = std::isnan(row[j]) ? kNegInf : row[j];
+      const auto key = [row](int32_t i) { return std::isnan(row[i]) ? kNegInf : row[i]; };
+      // The k-th largest value, in linear time; then every id above it (in id order) and as
+      // many ids equal to it as still fit, lowest first; then a sort of just those k.
+      for (int64_t i = 0; i < V; i++) vals[i] = key(static_cast<int32_t>(i));
+      std::nth_element(vals.begin(), vals.begin() + (k - 1), vals.end(), std::greater<float>());
+      const float thr = vals[k - 1];
+      int64_t above = 0;
+      for (int64_t i = 0; i < V; i++) above += key(static_cast<int32_t>(i)) > thr;
+      int64_t got = 0, ties = k - above;
+      for (int64_t i = 0; i < V && got < k; i++) {
+        const float v = key(static_cast<int32_t>(i));
+        if (v > thr || (v == thr && ties-- > 0)) pick[got++] = static_cast<int32_t>(i);
+      }
+      std::sort(pick.begin(), pick.end(), [&key](int32_t i, int32_t j) {
+        const float a = key(i), b = key(j);
         return a > b || (a == b && i < j);
-      };
-      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), before);
+      });
       for (int64_t i = 0; i < k; i++) {
-        idsOut.data[n * k + i] = idx[i];
-        valsOut.data[n * k + i] = row[idx[i]];
+        idsOut.data[n * k + i] = pick[i];
+        valsOut.data[n * k + i] = row[pick[i]];
       }
     }
   }
