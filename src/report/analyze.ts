@@ -37,6 +37,8 @@ export interface FinalResult {
   initial?: number;
   /** Step of the final evaluation (the largest among seeds). */
   step?: number;
+  /** The smallest final step among seeds; differs from `step` when a seed stopped early. */
+  minStep?: number;
   /** Test prompts per evaluation, when the rows say. */
   prompts?: number;
   seeds: number;
@@ -99,6 +101,7 @@ export function finalResult(group: Group, pct: number): FinalResult | undefined 
     intervalKind,
     initial: firsts.length ? firsts.reduce((a, b) => a + b, 0) / firsts.length : undefined,
     step: steps.length ? Math.max(...steps) : undefined,
+    minStep: steps.length ? Math.min(...steps) : undefined,
     prompts: prompts.length ? Math.max(...prompts) : undefined,
     seeds: finals.length,
   };

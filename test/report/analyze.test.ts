@@ -33,7 +33,10 @@ test('several seeds: t interval clipped to [0, 100]; the last evaluation of each
   assert.equal(r.final.mean, (99 + 70) / 2);
   assert.equal(r.final.hi, 100);
   assert.equal(r.step, 5);
+  assert.equal(r.minStep, 5);
   assert.match(r.intervalKind, /over 2 seeds/);
+  const early = finalResult(group(run({ evals: [{ step: 3, accuracy: 0.5 }] }), run({ evals: [{ step: 9, accuracy: 0.5 }] })), 100)!;
+  assert.deepEqual([early.minStep, early.step], [3, 9]);
 });
 
 test('without eval.jsonl the training accuracy is used, and said to be', () => {

@@ -10,7 +10,7 @@ import { flattenConfig } from '../runs.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
-function cell(key: string, v: unknown): string {
+function cell(v: unknown): string {
   if (typeof v === 'boolean') return v ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>';
   if (typeof v === 'number') {
     const s = Number.isInteger(v) ? String(v) : Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(2);
@@ -20,7 +20,6 @@ function cell(key: string, v: unknown): string {
   if (typeof v === 'string' && /^(fail|failed)$/i.test(v)) return `<span class="fail">${esc(v)}</span>`;
   // A list of records inside a record (e.g. per-level rows of one checkpoint): a nested table.
   if (Array.isArray(v) && v.length && v.every(isObj)) return gateHtml(v);
-  void key;
   return esc(typeof v === 'string' ? v : JSON.stringify(v));
 }
 
@@ -36,7 +35,7 @@ function recordsTable(records: Obj[], firstCol?: [string, string[]]): string {
   });
   const cols = [...new Set(flats.flatMap((f) => Object.keys(f)))];
   const head = [...(firstCol ? [esc(firstCol[0])] : []), ...cols.map(esc)];
-  const rows = flats.map((f, i) => [...(firstCol ? [esc(firstCol[1][i])] : []), ...cols.map((c) => (c in f ? cell(c, f[c]) : '–'))]);
+  const rows = flats.map((f, i) => [...(firstCol ? [esc(firstCol[1][i])] : []), ...cols.map((c) => (c in f ? cell(f[c]) : '–'))]);
   return table(head, rows, 'gate');
 }
 
@@ -51,7 +50,7 @@ export function gateHtml(v: unknown, depth = 0): string {
         .join('\n');
     }
     if (vals.length && vals.every(isObj)) return recordsTable(vals as Obj[], ['', Object.keys(v)]);
-    return table(['key', 'value'], Object.entries(flattenConfig(v)).map(([k, x]) => [esc(k), cell(k, JSON.parse(x))]), 'gate');
+    return table(['key', 'value'], Object.entries(flattenConfig(v)).map(([k, x]) => [esc(k), cell(JSON.parse(x))]), 'gate');
   }
   return `<pre>${esc(JSON.stringify(v, null, 2))}</pre>`;
 }

@@ -63,7 +63,7 @@ function finalTable(rs: FinalResult[]): string {
       `${ivText(r)}<br><span class="muted small">${esc(r.intervalKind)}</span>`,
       change,
       String(r.seeds),
-      r.step !== undefined ? String(r.step) : '–',
+      r.step === undefined ? '–' : r.minStep !== undefined && r.minStep !== r.step ? `${r.minStep}–${r.step} <span class="muted small">(seeds stopped at different steps)</span>` : String(r.step),
       r.prompts !== undefined ? String(r.prompts) : '–',
     ];
   });
