@@ -273,6 +273,26 @@ test('tampering with the harness is detected', async () => {
   assert.equal(caller.tests.length, 1);
 });
 
+test('script jobs: the test code compares in its own frozen realm, out of the candidate\'s reach', async () => {
+  const r = await sb.run({
+    mode: 'script',
+    code: `JSON.stringify = () => 'same'; Object.prototype.toJSON = function () { return 1 }; Array.prototype.every = () => true;
+      function f(a) {
+        try { Object.getPrototypeOf(Object.getPrototypeOf(a)).toJSON = () => 1 } catch (e) {}
+        try { Object.getPrototypeOf(a).every = () => true } catch (e) {}
+        try { Object.getPrototypeOf(a[Symbol.iterator]()).next = () => ({ done: true }) } catch (e) {}
+        return [] }`,
+    testCode: [
+      'console.assert(JSON.stringify(f([1, 2])) === JSON.stringify([2, 1]));',
+      'const xs = [1, 2, 3]; let n = 0; for (const x of xs) n++;',
+      'console.assert(n === 3);',
+      'console.assert([1, 2].every((x) => x > 1));',
+    ].join('\n'),
+  });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(r.tests.map((t) => t.status), ['fail', 'pass', 'fail']);
+});
+
 test('script jobs: assertions record pass and fail with lines; exceptions stop the test code', async () => {
   const r = await sb.run({
     mode: 'script',

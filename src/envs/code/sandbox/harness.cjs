@@ -200,7 +200,7 @@ function install(g, makeShow) {
 
   /** Mode 'calls': call the entry point once per test, record each rendered result. */
   function runTests(getEntry) {
-    if (ran) {
+    if (ran || input.role !== 'calls') {
       tampered = true;
       return;
     }
@@ -304,14 +304,66 @@ function install(g, makeShow) {
     assert: function consoleAssert(value, message) { check(!!value, 'console.assert', value, undefined, false, message); },
   });
   let kitTaken = false;
-  /** The test kit, handed out once: a second request means the candidate tried to get it. */
+  /**
+   * The test kit, handed out once and only in a test realm: any other request means the
+   * candidate tried to get it.
+   */
   function takeKit() {
-    if (kitTaken) {
+    if (kitTaken || input.role !== 'tests') {
       tampered = true;
       return null;
     }
     kitTaken = true;
-    return freeze({ require: requireShim, console: testConsole });
+    return freeze({ require: requireShim, console: testConsole, imports });
+  }
+  let imports = null;
+
+  /**
+   * Script jobs run their test code in a second context of their own, and freeze it first:
+   * every intrinsic reachable from its globals (and the ones only syntax reaches, such as
+   * iterator prototypes) and the global bindings themselves. Candidate code, which lives in
+   * the first context, can then reach this one only through the values the test code hands
+   * it, and can change nothing the test code relies on to compare (JSON.stringify,
+   * Array.prototype.every, iteration...). Error.prototype stays writable: node:vm's time-out
+   * error must be able to get its own `code` property.
+   */
+  function freezeRealm() {
+    const getOwnDesc = O.getOwnPropertyDescriptor;
+    const ownKeys = g.Reflect.ownKeys;
+    const getProto = O.getPrototypeOf;
+    const seen = new g.Set();
+    const keep = Err.prototype;
+    function deep(v) {
+      if (v === null || (typeof v !== 'object' && typeof v !== 'function') || v === g || v === keep || seen.has(v)) return;
+      seen.add(v);
+      freeze(v);
+      const ks = ownKeys(v);
+      for (let i = 0; i < ks.length; i++) {
+        const d = getOwnDesc(v, ks[i]);
+        if (!d) continue;
+        if ('value' in d) deep(d.value);
+        else {
+          deep(d.get);
+          deep(d.set);
+        }
+      }
+      deep(getProto(v));
+    }
+    const syntaxOnly = [
+      function* () {}, async function () {}, async function* () {},
+      [][g.Symbol.iterator](), ''[g.Symbol.iterator](), new g.Map().entries(), new g.Set().values(),
+      /a/[g.Symbol.matchAll](''), (function* () {})(), (async function* () {})(),
+    ];
+    for (let i = 0; i < syntaxOnly.length; i++) deep(syntaxOnly[i]);
+    const names = O.getOwnPropertyNames(g);
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (n === '__distil') continue;
+      const d = getOwnDesc(g, n);
+      if (d && 'value' in d) deep(d.value);
+      // The value is restated: node:vm's global interceptor would otherwise store undefined.
+      if (d && 'value' in d && d.configurable) defineProperty(g, n, { value: d.value, writable: false, configurable: false });
+    }
   }
 
   let stashed;
@@ -324,6 +376,11 @@ function install(g, makeShow) {
     },
     describeStashed() {
       return hasStash ? describe(stashed) : '{"name":"Error","message":"","line":0,"testLine":0}';
+    },
+    freezeRealm,
+    /** The candidate's definitions the test code uses (an object from the other context). */
+    setImports(o) {
+      imports = o;
     },
     report() {
       return '{"records":[' + records + '],"console":' + stringify(out) + ',"consoleTruncated":' +

@@ -45,41 +45,56 @@ function syntaxLine(e, filename, offset) {
   return m ? Math.max(1, Number(m[1]) + offset) : 0;
 }
 
+// Words that cannot be bindings, and the globals every context has: never imported.
+const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends ' +
+  'false finally for function if import in instanceof new null return super switch this throw true try typeof var ' +
+  'void while with yield let static implements interface package private protected public await arguments eval ' +
+  'undefined NaN Infinity require console').split(' '));
+const BUILTINS = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', vm.createContext(Object.create(null))));
+
+/** Identifiers the test code mentions that the candidate's program may define. */
+function importNames(testCode) {
+  const out = new Set();
+  for (const m of testCode.matchAll(/[A-Za-z_$][\w$]*/g)) {
+    if (!RESERVED.has(m[0]) && !BUILTINS.has(m[0]) && !m[0].startsWith('__distil')) out.add(m[0]);
+  }
+  return [...out];
+}
+
 function evaluate(job) {
   const t0 = process.hrtime.bigint();
   const deadline = Number(t0) / 1e6 + job.timeoutMs;
   const remaining = () => Math.max(1, Math.floor(deadline - Number(process.hrtime.bigint()) / 1e6));
   const result = { status: 'ok', phase: undefined, error: undefined, raw: undefined };
 
-  const sandbox = Object.create(null);
-  sandbox.__distil_input = JSON.stringify({
-    outputLimit: job.outputLimit,
-    args: job.mode === 'calls' ? job.args : [],
-  });
-  const context = vm.createContext(sandbox, CONTEXT_OPTIONS);
-  const api = PRELUDE.runInContext(context);
-  // Captured now, before any candidate code exists in the context.
-  const stash = api.stash;
-  const report = api.report;
+  /** A fresh context with the harness installed; its API is captured before anything else runs there. */
+  const makeRealm = (args, role) => {
+    const sandbox = Object.create(null);
+    sandbox.__distil_input = JSON.stringify({ outputLimit: job.outputLimit, args, role });
+    const context = vm.createContext(sandbox, CONTEXT_OPTIONS);
+    const api = PRELUDE.runInContext(context);
+    return { context, stash: api.stash, report: api.report, freezeRealm: api.freezeRealm, setImports: api.setImports };
+  };
+  const cand = job.mode === 'calls' ? makeRealm(job.args, 'calls') : makeRealm([], 'candidate');
 
-  const run = (script, phase) => {
+  /** Runs a script in a realm under the remaining time; records a time-out or an exception. */
+  const run = (realm, script, phase) => {
     try {
-      script.runInContext(context, { timeout: remaining(), displayErrors: false });
-      return true;
+      return { ok: true, value: script.runInContext(realm.context, { timeout: remaining(), displayErrors: false }) };
     } catch (e) {
       result.phase = phase;
       if (isTimeout(e)) {
         result.status = 'timeout';
       } else {
         result.status = 'exception';
-        stash(e);
+        realm.stash(e);
         try {
-          result.error = JSON.parse(text(DESCRIBE.runInContext(context, { timeout: remaining(), displayErrors: false })));
+          result.error = JSON.parse(text(DESCRIBE.runInContext(realm.context, { timeout: remaining(), displayErrors: false })));
         } catch (e2) {
           result.error = { name: 'Error', message: isTimeout(e2) ? '(describing the error timed out)' : '', line: 0, testLine: 0 };
         }
       }
-      return false;
+      return { ok: false };
     }
   };
 
@@ -91,34 +106,68 @@ function evaluate(job) {
     result.phase = 'load';
     result.error = { name: 'SyntaxError', message: String(e.message), line: syntaxLine(e, 'candidate.js', 0), testLine: 0 };
   }
-  if (candidate && run(candidate, 'load')) {
+  let testsRealm;
+  if (candidate && run(cand, candidate, 'load').ok) {
     if (job.mode === 'calls') {
       if (!IDENT.test(job.entry)) throw new Error(`bad entry point name ${JSON.stringify(job.entry)}`);
       const runner = new vm.Script(
         `__distil.runTests(function () { return typeof ${job.entry} === 'function' ? ${job.entry} : undefined; })`,
         { filename: 'distil-harness.js' },
       );
-      run(runner, 'tests');
+      run(cand, runner, 'tests');
     } else {
-      // The test code runs strict, inside a strict wrapper, with the only copies of the
-      // recording assert/console: a sloppy candidate function it calls sees `caller` null.
-      let tests;
-      try {
-        tests = new vm.Script(
-          `(function (kit) { 'use strict'; return (function (require, console) { 'use strict';\n${job.testCode}\n})(kit.require, kit.console); })(__distil.takeKit());`,
-          { filename: 'tests.js', lineOffset: -1 },
-        );
-      } catch (e) {
-        result.status = 'syntax_error';
-        result.phase = 'tests';
-        result.error = { name: 'SyntaxError', message: String(e.message), line: 0, testLine: syntaxLine(e, 'tests.js', 0) };
-      }
-      if (tests) run(tests, 'tests');
+      testsRealm = runScriptTests(cand, run);
     }
   }
-  result.raw = JSON.parse(text(report()));
+  const raw = JSON.parse(text(cand.report()));
+  if (testsRealm) {
+    // Assertions come from the test realm; console output and tampering from both.
+    const t = JSON.parse(text(testsRealm.report()));
+    raw.records = t.records;
+    raw.console = (raw.console + t.console).slice(0, job.outputLimit);
+    raw.consoleTruncated = raw.consoleTruncated || t.consoleTruncated;
+    raw.tampered = raw.tampered || t.tampered;
+  }
+  result.raw = raw;
   result.ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return result;
+
+  /**
+   * Script jobs: the test code runs in a second, frozen context (see harness.cjs
+   * freezeRealm), strict, inside a strict wrapper, with the only copies of the recording
+   * assert and console; a sloppy candidate function it calls sees `caller` null. The
+   * candidate's definitions that the test code names are passed over as bindings of an
+   * enclosing scope (which the test code's own declarations may shadow).
+   */
+  function runScriptTests(cand, run) {
+    const realm = makeRealm([], 'tests');
+    realm.freezeRealm();
+    const wanted = importNames(job.testCode);
+    const probe = new vm.Script(
+      `(function () { 'use strict'; const o = { __proto__: null };\n${wanted
+        .map((n) => `try { if (typeof ${n} !== 'undefined') o.${n} = ${n}; } catch (e) {}`)
+        .join('\n')}\nreturn o; })()`,
+      { filename: 'distil-harness.js' },
+    );
+    const got = run(cand, probe, 'tests');
+    if (!got.ok) return realm;
+    // An object our own literal made, with plain data properties only: safe to list.
+    const present = Object.keys(got.value);
+    realm.setImports(got.value);
+    let tests;
+    try {
+      tests = new vm.Script(
+        `(function (kit) { 'use strict'; const { ${present.join(', ')} } = kit.imports; return (function (require, console) { 'use strict';\n${job.testCode}\n})(kit.require, kit.console); })(__distil.takeKit());`,
+        { filename: 'tests.js', lineOffset: -1 },
+      );
+    } catch (e) {
+      result.status = 'syntax_error';
+      result.phase = 'tests';
+      result.error = { name: 'SyntaxError', message: String(e.message), line: 0, testLine: syntaxLine(e, 'tests.js', 0) };
+    }
+    if (tests) run(realm, tests, 'tests');
+    return realm;
+  }
 }
 
 process.on('message', (msg) => {
