@@ -146,7 +146,7 @@ test('return_tokens_as_token_ids names tokens by id', async () => {
 
 test('concurrent requests are batched and give what they give alone', async () => {
   const bodies = ['ab', 'hello', 'a', 'jjjjjj'].map((p, i) => ({ prompt: p, max_tokens: 8, seed: 10 + i, logprobs: 0 }));
-  const alone = [];
+  const alone: any[] = [];
   for (const b of bodies) alone.push((await post(`${s.url}/v1/completions`, b)).json.choices[0]);
   const together = await Promise.all(bodies.map((b) => post(`${s.url}/v1/completions`, b)));
   together.forEach((r, i) => {
@@ -165,7 +165,7 @@ test('tokenize, detokenize and the vocabulary', async () => {
   const d = await post(`${q.url}/detokenize`, { tokens: r.json.tokens });
   assert.equal(d.json.prompt, 'hello world');
   assert.equal((await post(`${q.url}/detokenize`, { tokens: [100000] })).status, 400);
-  const v = await (await fetch(`${q.url}/v1/tokenizer`)).json();
+  const v: any = await (await fetch(`${q.url}/v1/tokenizer`)).json();
   assert.equal(v.tokens.length, tok.vocabSize);
   assert.equal(v.model_vocab_size, 288);
   assert.equal(v.eos_token_id, tok.eosId);
