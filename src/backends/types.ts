@@ -29,6 +29,8 @@ export interface Completion {
   text: string;
   /** Sampler's log-prob of each generated token (under the sampling distribution's model, T=1). */
   logprobs: Float32Array;
+  /** Per generated token, the log of the largest next-token probability (the sampler's confidence), when the backend knows it. */
+  maxLogprobs?: Float32Array;
   stopReason: StopReason;
 }
 

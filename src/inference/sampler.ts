@@ -27,6 +27,7 @@ interface RowState {
   stopIds: Set<number>;
   tokens: number[];
   logprobs: number[];
+  maxLogprobs: number[];
   done: boolean;
   stopReason: 'stop' | 'length';
   text: string;
@@ -45,7 +46,7 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
     return {
       req, tr: validateTruncation(req, where), rng,
       stopIds: new Set(req.stopTokenIds ?? opts.eosIds),
-      tokens: [], logprobs: [], done: false, stopReason: 'length', text: '', textFinal: false,
+      tokens: [], logprobs: [], maxLogprobs: [], done: false, stopReason: 'length', text: '', textFinal: false,
     };
   });
   const P = Math.max(...reqs.map((r) => r.prompt.length));
@@ -71,6 +72,7 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
       }
       const choice = chooseToken(logits.subarray(b * V, (b + 1) * V), row.tr, row.rng);
       step[b] = choice.id;
+      row.maxLogprobs.push(choice.maxLogprob);
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;
@@ -81,6 +83,7 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
     tokens: r.tokens,
     text: r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id))),
     logprobs: Float32Array.from(r.logprobs),
+    maxLogprobs: Float32Array.from(r.maxLogprobs),
     stopReason: r.stopReason,
   }));
 }

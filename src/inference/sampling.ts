@@ -8,6 +8,8 @@ export interface TokenChoice {
   id: number;
   /** log p(id) under the model's own distribution (temperature 1, no truncation). */
   logprob: number;
+  /** log of the largest probability in that distribution (how sure the model was). */
+  maxLogprob: number;
 }
 
 export interface Truncation {
@@ -41,7 +43,7 @@ export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenC
   if (tr.temperature === 0) {
     let best = 0;
     for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse };
+    return { id: best, logprob: row[best] - lse, maxLogprob: rowMax(row) - lse };
   }
   // Candidates sorted by logit (descending) only when truncation needs an order.
   let cand: number[] | null = null;
@@ -60,12 +62,12 @@ export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenC
     let u = rng.next() * z;
     for (let i = 0; i < V; i++) {
       u -= Math.exp(row[i] * invT - m);
-      if (u < 0) return { id: i, logprob: row[i] - lse };
+      if (u < 0) return { id: i, logprob: row[i] - lse, maxLogprob: rowMax(row) - lse };
     }
     // Rounding left u >= 0 after the last term: take the most likely token.
     let best = 0;
     for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse };
+    return { id: best, logprob: row[best] - lse, maxLogprob: rowMax(row) - lse };
   }
   const m = row[cand[0]] * invT;
   const w = cand.map((i) => Math.exp(row[i] * invT - m));
@@ -83,9 +85,15 @@ export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenC
   let u = rng.next() * z;
   for (let j = 0; j < w.length; j++) {
     u -= w[j];
-    if (u < 0) return { id: cand[j], logprob: row[cand[j]] - lse };
+    if (u < 0) return { id: cand[j], logprob: row[cand[j]] - lse, maxLogprob: row[cand[0]] - lse };
   }
-  return { id: cand[0], logprob: row[cand[0]] - lse };
+  return { id: cand[0], logprob: row[cand[0]] - lse, maxLogprob: row[cand[0]] - lse };
+}
+
+function rowMax(row: Float32Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > m) m = row[i];
+  return m;
 }
 
 /** Indices of the k largest values, descending (ties: lower index first). */

@@ -1,0 +1,68 @@
+/** Small pieces every algorithm uses to turn rollouts into per-token arrays. */
+import type { PerToken, TrainBatch } from '../backends/types.ts';
+import type { Rollout, StepData } from './types.ts';
+
+export function batchOf(rollouts: Rollout[]): TrainBatch {
+  return { sequences: rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })) };
+}
+
+export function perToken(rollouts: Rollout[], value: number): PerToken {
+  return rollouts.map((r) => new Float32Array(r.tokens.length).fill(value));
+}
+
+export function groupsOf(rollouts: Rollout[]): number[] {
+  return rollouts.map((r) => r.group);
+}
+
+export function rewardsOf(rollouts: Rollout[]): number[] {
+  return rollouts.map((r) => r.outcome.reward);
+}
+
+/** The teacher's top-k ids and probabilities per rollout, checked against the completions. */
+export function teacherTargets(step: StepData, k: number, algo: string): { targetIds: Int32Array[]; targetProbs: Float32Array[] } {
+  if (!step.teacher || step.teacher.length !== step.rollouts.length) {
+    throw new Error(`${algo}: the trainer gave no teacher scores for this step (the algorithm declares a teacher; this is a bug in the caller)`);
+  }
+  const targetIds: Int32Array[] = [], targetProbs: Float32Array[] = [];
+  step.teacher.forEach((t, i) => {
+    const T = step.rollouts[i].tokens.length;
+    const s = t.scored;
+    if (s.k !== k || !s.topIds || !s.topProbs || s.topIds.length !== T * k) {
+      throw new Error(`${algo}: teacher scores of rollout ${i} have k=${s.k} and ${s.topIds?.length ?? 0} ids; expected k=${k} over ${T} tokens`);
+    }
+    targetIds.push(s.topIds);
+    targetProbs.push(s.topProbs);
+  });
+  return { targetIds, targetProbs };
+}
+
+export type TokenSelection = 'all' | 'confident' | 'feedback' | 'confident_feedback';
+export const TOKEN_SELECTIONS: readonly TokenSelection[] = ['all', 'confident', 'feedback', 'confident_feedback'];
+
+/**
+ * Which completion tokens distillation trains on (1) or skips (0) — METHODS.md's stability
+ * options. 'confident': the teacher's top probability beats the student's (at sampling time)
+ * by `margin`; 'feedback': positions from the feedback's first flagged location on (a correct
+ * completion, with nothing flagged, is kept whole only under 'all' or 'confident').
+ */
+export function selectTokens(step: StepData, mode: TokenSelection, margin: number, k: number): { weights: PerToken; kept: number; total: number } {
+  let kept = 0, total = 0;
+  const weights = step.rollouts.map((r, i) => {
+    const T = r.tokens.length;
+    const w = new Float32Array(T).fill(1);
+    if (mode === 'confident' || mode === 'confident_feedback') {
+      const probs = step.teacher?.[i]?.scored.topProbs;
+      if (!probs) throw new Error(`token selection '${mode}' needs teacher scores`);
+      if (!r.maxLogprobs) throw new Error(`token selection '${mode}' needs the sampler's confidence (maxLogprobs); this backend does not report it`);
+      for (let t = 0; t < T; t++) if (!(probs[t * k] > Math.exp(r.maxLogprobs[t]) + margin)) w[t] = 0;
+    }
+    if (mode === 'feedback' || mode === 'confident_feedback') {
+      const start = step.feedbackStarts?.[i] ?? Infinity;
+      for (let t = 0; t < T && t < start; t++) w[t] = 0;
+    }
+    for (let t = 0; t < T; t++) kept += w[t];
+    total += T;
+    return w;
+  });
+  return { weights, kept, total };
+}

@@ -1,0 +1,45 @@
+/**
+ * GRPO / RLVR (METHODS.md): one scalar reward per sample, advantages relative to the group,
+ * clipped importance-sampled policy gradient with an optional k3 KL penalty.
+ */
+import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
+import { batchOf, groupsOf, rewardsOf } from './common.ts';
+import { resolveOptions, type Schema } from './options.ts';
+import type { Algorithm, StepData } from './types.ts';
+
+export const GRPO_OPTIONS = {
+  scaling: { type: 'enum', values: ['group', 'batch', 'none'], default: 'group', help: 'advantage scaling (none = Dr. GRPO)' },
+  clipLow: { type: 'number', default: 0.2, min: 0, max: 1, help: 'PPO clip eps_low' },
+  clipHigh: { type: 'number', default: 0.28, min: 0, help: 'PPO clip eps_high (DAPO clip-higher)' },
+  aggregation: { type: 'enum', values: ['token_mean', 'seq_mean', 'fixed_len'], default: 'token_mean', help: 'loss aggregation' },
+  klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL penalty toward the initial policy' },
+} as const satisfies Schema;
+
+export function grpo(options?: Record<string, unknown>): Algorithm {
+  const o = resolveOptions(GRPO_OPTIONS, options, 'grpo');
+  return {
+    name: 'grpo',
+    needs: { sampling: true, refLogprobs: o.klBeta > 0 },
+    build(step: StepData) {
+      const rs = step.rollouts;
+      const adv = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling as 'group' | 'batch' | 'none');
+      // Groups whose samples all got the same reward carry no signal (and no KL-only step either).
+      if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
+      return {
+        batch: batchOf(rs),
+        loss: {
+          terms: [{
+            kind: 'policyGradient', weight: 1,
+            advantages: expandToTokens(adv, rs.map((r) => r.tokens.length)),
+            logpOld: rs.map((r) => r.logprobs),
+            clipLow: o.clipLow, clipHigh: o.clipHigh,
+            aggregation: o.aggregation as 'token_mean' | 'seq_mean' | 'fixed_len',
+            klBeta: o.klBeta || undefined,
+            logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
+          }],
+        },
+        metrics: { 'grpo/nonzero_adv_frac': adv.filter((a) => a !== 0).length / adv.length },
+      };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * OPD, sampled-token on-policy distillation (METHODS.md): the per-token advantage is the
+ * negative reverse-KL estimate on the sampled token, log q(y_t) - log p(y_t), trained with the
+ * importance-sampled policy gradient. Needs only the teacher's log-prob of each sampled token.
+ */
+import { opdAdvantages } from '../losses/advantages.ts';
+import { batchOf } from './common.ts';
+import { resolveOptions, type Schema } from './options.ts';
+import type { Algorithm, StepData, TeacherKind } from './types.ts';
+
+export const OPD_OPTIONS = {
+  teacher: { type: 'enum', values: ['ema', 'frozen', 'live', 'external', 'expert'], default: 'ema', help: 'which model teaches' },
+  emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
+  context: { type: 'string', default: 'feedback', help: 'teacher context' },
+  clipLow: { type: 'number', default: 0.2, min: 0, max: 1, help: 'PPO clip eps_low' },
+  clipHigh: { type: 'number', default: 0.28, min: 0, help: 'PPO clip eps_high' },
+  aggregation: { type: 'enum', values: ['token_mean', 'seq_mean', 'fixed_len'], default: 'token_mean', help: 'loss aggregation' },
+} as const satisfies Schema;
+
+export function opd(options?: Record<string, unknown>): Algorithm {
+  const o = resolveOptions(OPD_OPTIONS, options, 'opd');
+  return {
+    name: 'opd',
+    // top-k 1 is enough: only the sampled token's teacher log-prob is used.
+    needs: { sampling: true, teacher: { context: o.context, topK: 1, kind: o.teacher as TeacherKind, emaRate: o.emaRate } },
+    build(step: StepData) {
+      const rs = step.rollouts;
+      if (!step.teacher) throw new Error('opd: the trainer gave no teacher scores for this step');
+      return {
+        batch: batchOf(rs),
+        loss: {
+          terms: [{
+            kind: 'policyGradient', weight: 1,
+            advantages: rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs)),
+            logpOld: rs.map((r) => r.logprobs),
+            clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation as 'token_mean',
+          }],
+        },
+        metrics: {},
+      };
+    },
+  };
+}

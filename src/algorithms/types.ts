@@ -1,0 +1,63 @@
+/**
+ * An algorithm turns one step's scored rollouts into a training batch and a LossSpec. It
+ * declares what the trainer must prepare (samples, teacher scores, reference log-probs) and
+ * never touches tensors: the backend computes the loss terms.
+ */
+import type { LossSpec, ScoredTokens, TrainBatch } from '../backends/types.ts';
+import type { Outcome, Task } from '../envs/types.ts';
+
+export interface Rollout {
+  task: Task;
+  /** Index of the prompt within the step: the G samples of one prompt share it. */
+  group: number;
+  /** Student prompt tokens. */
+  prompt: number[];
+  /** Completion tokens, as sampled (including a final end-of-sequence token, if any). */
+  tokens: number[];
+  text: string;
+  /** Sampler log-probs of `tokens` (logp_old). */
+  logprobs: Float32Array;
+  /** Sampler's largest next-token log-prob at each position, when known. */
+  maxLogprobs?: Float32Array;
+  outcome: Outcome;
+}
+
+export interface TeacherScores {
+  context: string;
+  contextTokens: number[];
+  scored: ScoredTokens;
+}
+
+export interface StepData {
+  rollouts: Rollout[];
+  /** Teacher scores aligned with `rollouts` (when the algorithm asked for a teacher). */
+  teacher?: TeacherScores[];
+  /** Log-probs of each rollout's tokens under the initial policy (when asked: KL anchors). */
+  refLogprobs?: Float32Array[];
+  /** Token index where the feedback's first flagged location starts, per rollout (Infinity: nowhere). */
+  feedbackStarts?: number[];
+}
+
+export type TeacherKind = 'live' | 'frozen' | 'ema' | 'external' | 'expert';
+
+export interface AlgorithmNeeds {
+  /** Sample from the student (false: offline, e.g. SFT on references). */
+  sampling: boolean;
+  teacher?: { context: string; topK: number; kind: TeacherKind; emaRate: number };
+  refLogprobs?: boolean;
+  /** DAgger aggregation: keep up to `size` past rollouts and add `sample` of them, relabelled by the current teacher, to each step. */
+  dagger?: { size: number; sample: number };
+}
+
+export interface BuiltLoss {
+  batch: TrainBatch;
+  loss: LossSpec;
+  metrics: Record<string, number>;
+}
+
+export interface Algorithm {
+  readonly name: string;
+  readonly needs: AlgorithmNeeds;
+  /** null when the step carries no learning signal (e.g. every group all-correct for GRPO). */
+  build(step: StepData): BuiltLoss | null;
+}

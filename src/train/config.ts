@@ -1,0 +1,79 @@
+/**
+ * The training config: every key typed, defaulted and validated (an unknown or ill-typed key
+ * is an error naming it). Algorithm and env options are nested objects checked by their owners.
+ */
+import { getAlgorithm } from '../algorithms/registry.ts';
+import { ConfigError, resolveOptions, type Resolved, type Schema } from '../algorithms/options.ts';
+
+export const TRAIN_SCHEMA = {
+  name: { type: 'string', default: '', help: 'label of the run in reports (default: the algorithm name)' },
+  model: { type: 'string', default: '', help: 'model folder to start from (required)' },
+  env: { type: 'string', default: 'math', help: 'environment name (distil env list)' },
+  envOptions: { type: 'object', default: {}, help: "the env's own options" },
+  levels: { type: 'numbers', default: null, integer: true, help: 'training levels (default: the env default)' },
+  algorithm: { type: 'string', default: 'distil', help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft)' },
+  algorithmOptions: { type: 'object', default: {}, help: "the algorithm's own options" },
+  teacherModel: { type: 'string', default: '', help: "model folder of an 'external' teacher" },
+  seed: { type: 'number', default: 0, integer: true, help: 'the one seed of the run' },
+  steps: { type: 'number', default: 100, min: 0, integer: true, help: 'optimiser steps' },
+  sampledTokenBudget: { type: 'number', default: 0, min: 0, help: 'stop once this many tokens were sampled (0 = no limit)' },
+  promptsPerStep: { type: 'number', default: 16, min: 1, integer: true, help: 'prompts per step' },
+  groupSize: { type: 'number', default: 4, min: 1, integer: true, help: 'samples per prompt (G)' },
+  maxTokens: { type: 'number', default: 96, min: 1, integer: true, help: 'completion length limit' },
+  temperature: { type: 'number', default: 1, min: 0, help: 'sampling temperature' },
+  topP: { type: 'number', default: 1, min: 0, max: 1, help: 'nucleus sampling' },
+  lr: { type: 'number', default: 3e-5, min: 0, help: 'learning rate' },
+  schedule: { type: 'enum', values: ['constant', 'cosine', 'linear'], default: 'constant', help: 'learning-rate schedule' },
+  warmupSteps: { type: 'number', default: 0, min: 0, integer: true, help: 'linear warm-up steps' },
+  weightDecay: { type: 'number', default: 0, min: 0, help: 'AdamW decoupled weight decay' },
+  beta1: { type: 'number', default: 0.9, min: 0, max: 1, help: 'AdamW beta1' },
+  beta2: { type: 'number', default: 0.99, min: 0, max: 1, help: 'AdamW beta2' },
+  adamEps: { type: 'number', default: 1e-8, min: 0, help: 'AdamW epsilon' },
+  maxGradNorm: { type: 'number', default: 1, min: 0, help: 'global gradient-norm clip (0 = off)' },
+  evalEvery: { type: 'number', default: 10, min: 0, integer: true, help: 'evaluate every N steps (0 = only at the start and end)' },
+  evalPrompts: { type: 'number', default: 200, min: 1, integer: true, help: 'test prompts per evaluation' },
+  evalSamples: { type: 'number', default: 4, min: 1, integer: true, help: 'samples per test prompt (avg@k, pass@k)' },
+  evalTemperature: { type: 'number', default: 1, min: 0, help: 'evaluation sampling temperature' },
+  evalLevels: { type: 'numbers', default: null, integer: true, help: 'evaluation levels (default: the training levels)' },
+  checkpointEvery: { type: 'number', default: 50, min: 0, integer: true, help: 'checkpoint every N steps (0 = only at the end)' },
+  keepCheckpoints: { type: 'number', default: 2, min: 1, integer: true, help: 'checkpoints kept (older ones are deleted)' },
+  samplesPerStep: { type: 'number', default: 4, min: 0, integer: true, help: 'rollouts written to samples.jsonl per step' },
+  klInit: { type: 'boolean', default: true, help: 'measure the KL to the initial policy every step' },
+  maxTokensPerPass: { type: 'number', default: 8192, min: 1, integer: true, help: 'padded tokens per forward/backward pass' },
+} as const satisfies Schema;
+
+export type TrainConfig = Resolved<typeof TRAIN_SCHEMA>;
+
+export function resolveTrainConfig(given: Record<string, unknown>, where = 'train config'): TrainConfig {
+  const c = resolveOptions(TRAIN_SCHEMA, given, where);
+  if (!c.model) throw new ConfigError(`${where}: 'model' is required (a model folder, e.g. the shipped tiny checkpoint)`);
+  // Check the algorithm's own options now, so a typo fails before any work.
+  getAlgorithm(c.algorithm).create(c.algorithmOptions);
+  if (!c.name) c.name = c.algorithm;
+  return c;
+}
+
+/** Parse command-line overrides `key=value` (values as JSON when they parse, else strings; a.b=v sets nested keys). */
+export function applyOverrides(base: Record<string, unknown>, overrides: string[]): Record<string, unknown> {
+  const out = structuredClone(base);
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`override '${o}' is not of the form key=value`);
+    const path = o.slice(0, eq).split('.');
+    const raw = o.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* a plain string */
+    }
+    let obj = out as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) {
+      if (obj[k] === undefined) obj[k] = {};
+      if (typeof obj[k] !== 'object' || obj[k] === null) throw new ConfigError(`override '${o}': '${k}' is not an object`);
+      obj = obj[k] as Record<string, unknown>;
+    }
+    obj[path[path.length - 1]] = value;
+  }
+  return out;
+}

@@ -1,0 +1,238 @@
+/**
+ * The training loop (DESIGN.md): each step samples G completions for a batch of train tasks,
+ * lets the env check them, asks the teacher (if any) to score them after their teacher
+ * context, lets the algorithm turn all that into a LossSpec, and takes one optimiser step.
+ * Everything random derives from the config's seed and the step number, so a run resumed from
+ * a checkpoint continues exactly as if it had never stopped.
+ */
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAlgorithm } from '../algorithms/registry.ts';
+import type { Rollout, StepData } from '../algorithms/types.ts';
+import { LocalBackend } from '../backends/local.ts';
+import { getEnv } from '../envs/registry.ts';
+import { loadModelFolder } from '../models/folder.ts';
+import { transformerFromWeights } from '../models/transformer-io.ts';
+import type { Tokenizer } from '../models/tokenizer.ts';
+import { makeSchedule } from '../nn/schedule.ts';
+import { Rng } from '../util/rng.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
+import type { TrainConfig } from './config.ts';
+import { evaluatePolicy } from './evaluate.ts';
+import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
+import { appendJsonl, EVAL, METRICS, SAMPLES, truncateJsonl } from './run-files.ts';
+import { makeTeacher } from './teachers.ts';
+
+export interface TrainHooks {
+  /** Called after every step with its metrics row. */
+  onStep?(row: Record<string, number>): void;
+  onEval?(row: Record<string, unknown>): void;
+  /** Checked between steps: when it returns true the loop checkpoints and returns (Ctrl-C). */
+  shouldStop?(): boolean;
+  /** Test hook: called in the middle of a step (after sampling), e.g. to simulate a crash. */
+  midStep?(step: number): void;
+  log?(msg: string): void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  steps: number;
+  stopped: boolean;
+  finalEval: Record<string, unknown> | null;
+}
+
+function stepSeed(seed: number, step: number): number {
+  const r = new Rng(seed * 1_000_003 + step);
+  return r.nextU32();
+}
+
+export async function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {}, opts: { resume?: boolean } = {}): Promise<TrainResult> {
+  const log = hooks.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  mkdirSync(runDir, { recursive: true });
+  const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
+  const env = await getEnv(config.env, config.envOptions);
+  const levels = config.levels ?? undefined;
+
+  let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
+  const done = opts.resume ? listCheckpoints(runDir) : [];
+  const resumeFrom = done.length ? loadCheckpoint(runDir, done[done.length - 1]) : null;
+  if (!opts.resume && existsSync(join(runDir, METRICS))) {
+    throw new Error(`${runDir} already holds a run (metrics.jsonl exists); resume it with --resume or choose another folder`);
+  }
+
+  const folder = loadModelFolder(resumeFrom ? resumeFrom.modelDir : config.model);
+  if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
+  const tokenizer: Tokenizer = folder.tokenizer;
+  const student = new LocalBackend(transformerFromWeights(folder.config, folder.weights, config.model), {
+    tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log,
+  });
+  // The initial policy: the base of the KL measurement (and of KL anchors). On resume it is
+  // re-read from the starting model, not from the checkpoint.
+  const needRef = config.klInit || !!algo.needs.refLogprobs;
+  const initial = needRef
+    ? resumeFrom
+      ? new LocalBackend(transformerFromWeights(folder.config, loadModelFolder(config.model).weights, config.model), { tokenizer })
+      : await student.snapshot('frozen')
+    : null;
+  const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
+  if (resumeFrom) {
+    state = resumeFrom.state;
+    if (resumeFrom.optimizer) student.loadOptimizerState(resumeFrom.optimizer, optimOptions(config, 0));
+    if (teacher?.load && resumeFrom.teacherDir) await teacher.load(resumeFrom.teacherDir);
+    for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, state.step);
+    log(`resuming ${runDir} from step ${state.step}`);
+  } else {
+    writeJsonAtomic(join(runDir, 'config.json'), config);
+  }
+  if (teacher?.name === 'frozen' && resumeFrom && !resumeFrom.teacherDir) {
+    throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
+  }
+
+  const schedule = scheduleOf(config);
+  const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
+  const wallStart = performance.now() / 1000 - state.wallSeconds;
+  const wall = () => performance.now() / 1000 - wallStart;
+
+  const evaluate = async (step: number) => {
+    const s = await evaluatePolicy(student, env, tokenizer, {
+      prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
+      maxTokens: config.maxTokens, levels: config.evalLevels ?? levels,
+    });
+    const row = { step, sampled_tokens: state.sampledTokens, wall_s: wall(), env: config.env, ...s, avg_at_k: s.accuracy, pass_at_k: s.passAtK, by_level: s.byLevel };
+    appendJsonl(runDir, EVAL, row);
+    hooks.onEval?.(row);
+    return row;
+  };
+  let lastEval: Record<string, unknown> | null = state.step === 0 ? await evaluate(0) : null;
+  let stopped = false;
+  const budgetLeft = () => !config.sampledTokenBudget || state.sampledTokens < config.sampledTokenBudget;
+  while (state.step < config.steps && budgetLeft()) {
+    if (hooks.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
+    const step = state.step + 1;
+    const seed = stepSeed(config.seed, step);
+    const t0 = performance.now();
+    const tasks = env.tasks('train', config.promptsPerStep, seed, levels ? { levels } : undefined);
+    const fresh = algo.needs.sampling
+      ? await collectRollouts(student, env, tokenizer, tasks, {
+          groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
+        })
+      : referenceRollouts(env, tokenizer, tasks);
+    const sampledTokens = algo.needs.sampling ? fresh.reduce((a, r) => a + r.tokens.length, 0) : 0;
+    let rollouts = fresh;
+    if (algo.needs.dagger && dagger.length) {
+      const rng = new Rng(seed);
+      const picked = rng.shuffle([...dagger]).slice(0, algo.needs.dagger.sample).map((r, i) => ({ ...r, group: tasks.length + i }));
+      rollouts = [...fresh, ...picked];
+    }
+    hooks.midStep?.(step);
+    const t1 = performance.now();
+
+    const data: StepData = { rollouts };
+    if (algo.needs.teacher && teacher) {
+      data.teacher = await teacherScores(teacher, tokenizer, rollouts, algo.needs.teacher.context, algo.needs.teacher.topK);
+      data.feedbackStarts = rollouts.map((r) => feedbackStart(r, tokenizer));
+    }
+    let klInit: number | undefined;
+    if (initial) {
+      const ref = await initial.score(rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })));
+      data.refLogprobs = ref.map((s) => s.logprobs);
+      let sum = 0, n = 0;
+      rollouts.forEach((r, i) => r.logprobs.forEach((lp, t) => { sum += lp - ref[i].logprobs[t]; n++; }));
+      klInit = n ? sum / n : 0;
+    }
+    const t2 = performance.now();
+
+    const built = algo.build(data);
+    const row: Record<string, number> = {};
+    if (built) {
+      const rep = await student.forwardBackward(built.batch, built.loss);
+      const st = await student.optimStep(optimOptions(config, step - 1));
+      Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
+      if (teacher?.afterStep) await teacher.afterStep(student);
+    } else {
+      Object.assign(row, { loss: 0, grad_norm: 0, skipped: 1, lr: schedule(step - 1), trained_tokens: 0 });
+    }
+    const t3 = performance.now();
+
+    if (algo.needs.dagger) {
+      dagger.push(...fresh);
+      if (dagger.length > algo.needs.dagger.size) dagger.splice(0, dagger.length - algo.needs.dagger.size);
+    }
+    state = { step, sampledTokens: state.sampledTokens + sampledTokens, wallSeconds: wall(), extra: algo.needs.dagger ? { dagger } : {} };
+    const nTok = fresh.reduce((a, r) => a + r.tokens.length, 0);
+    Object.assign(row, {
+      step, sampled_tokens: state.sampledTokens, wall_s: state.wallSeconds,
+      reward: mean(fresh.map((r) => r.outcome.reward)),
+      accuracy: mean(fresh.map((r) => (r.outcome.correct ? 1 : 0))),
+      completion_len: nTok / Math.max(fresh.length, 1),
+      entropy: algo.needs.sampling ? -fresh.reduce((a, r) => a + r.logprobs.reduce((x, y) => x + y, 0), 0) / Math.max(nTok, 1) : NaN,
+      'time/sample_s': (t1 - t0) / 1000, 'time/score_s': (t2 - t1) / 1000, 'time/train_s': (t3 - t2) / 1000,
+      tok_per_s: sampledTokens / Math.max((t1 - t0) / 1000, 1e-9),
+    });
+    if (klInit !== undefined) row.kl_init = klInit;
+    if (data.teacher) row.teacher_mass = mean(data.teacher.map((t) => mean(sumRows(t.scored.topProbs!, t.scored.k!))));
+    appendJsonl(runDir, METRICS, row);
+    writeSamples(runDir, step, rollouts.slice(0, config.samplesPerStep), data, tokenizer, config.env);
+    hooks.onStep?.(row);
+
+    if (config.evalEvery > 0 && step % config.evalEvery === 0) lastEval = await evaluate(step);
+    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await saveCheckpoint(runDir, student, teacher, state, config.keepCheckpoints);
+  }
+  // A stopped (Ctrl-C) run resumes later; it is evaluated when it really ends.
+  if (!stopped && (!lastEval || lastEval.step !== state.step)) lastEval = await evaluate(state.step);
+  if (!listCheckpoints(runDir).includes(state.step) && state.step > 0) await saveCheckpoint(runDir, student, teacher, state, config.keepCheckpoints);
+  if (!stopped) writeJsonAtomic(join(runDir, 'summary.json'), { steps: state.step, sampled_tokens: state.sampledTokens, wall_s: state.wallSeconds, final_eval: lastEval });
+  return { runDir, steps: state.step, stopped, finalEval: lastEval };
+}
+
+function scheduleOf(c: TrainConfig) {
+  return makeSchedule(
+    c.schedule === 'constant'
+      ? { kind: 'constant', lr: c.lr, warmup: c.warmupSteps }
+      : { kind: c.schedule as 'cosine' | 'linear', lr: c.lr, warmup: c.warmupSteps, total: Math.max(c.steps, c.warmupSteps + 1) },
+  );
+}
+
+function optimOptions(c: TrainConfig, stepIndex: number) {
+  return { lr: scheduleOf(c)(stepIndex), beta1: c.beta1, beta2: c.beta2, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+function sumRows(x: Float32Array, k: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i += k) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += x[i + j];
+    out.push(s);
+  }
+  return out;
+}
+
+function writeSamples(runDir: string, step: number, rs: Rollout[], data: StepData, tokenizer: Tokenizer, env: string): void {
+  rs.forEach((r, i) => {
+    const t = data.teacher?.[i];
+    appendJsonl(runDir, SAMPLES, {
+      step, env, task_id: r.task.id, prompt: r.task.prompt, completion: r.text, reward: r.outcome.reward, correct: r.outcome.correct,
+      feedback: r.outcome.feedback.summary + (r.outcome.feedback.items.length ? '\n' + r.outcome.feedback.items.map((f) => `- ${f.text}`).join('\n') : ''),
+      teacher_context: t?.context,
+      tokens: r.tokens.map((id) => tokenizer.decode([id])),
+      // log q(y_t) - log p(y_t): how much more (or less) the teacher likes each sampled token.
+      disagreement: t ? Array.from(r.logprobs, (lp, j) => Math.abs(t.scored.logprobs[j] - lp)) : undefined,
+      teacher_minus_student: t ? Array.from(r.logprobs, (lp, j) => t.scored.logprobs[j] - lp) : undefined,
+    });
+  });
+}
+
+/** Rollouts kept in a checkpoint's JSON come back with plain arrays: restore the typed ones. */
+function reviveRollout(r: Rollout): Rollout {
+  const f32 = (x: unknown) => (x instanceof Float32Array ? x : Float32Array.from(Object.values(x as Record<string, number>)));
+  return { ...r, logprobs: f32(r.logprobs), maxLogprobs: r.maxLogprobs ? f32(r.maxLogprobs) : undefined };
+}
+

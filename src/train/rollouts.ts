@@ -1,0 +1,82 @@
+/**
+ * One step's data: sample G completions per task, let the env check them, and (when the
+ * algorithm wants a teacher) build each teacher context and have the teacher score the
+ * student's tokens after it.
+ */
+import type { PolicyBackend } from '../backends/types.ts';
+import type { Rollout, TeacherScores } from '../algorithms/types.ts';
+import type { Env, Task } from '../envs/types.ts';
+import { buildTeacherContext } from '../feedback/contexts.ts';
+import type { Tokenizer } from '../models/tokenizer.ts';
+import type { Teacher } from '../teachers/types.ts';
+
+export interface SamplingSettings {
+  groupSize: number;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  /** Request i gets seed seedBase + i, so results do not depend on batching. */
+  seedBase: number;
+  /** Rows per sampling call (bounds the KV cache). */
+  maxBatch?: number;
+}
+
+export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer: Tokenizer, tasks: Task[], s: SamplingSettings): Promise<Rollout[]> {
+  const prompts = tasks.map((t) => tokenizer.encode(t.prompt));
+  const reqs = tasks.flatMap((_, g) =>
+    Array.from({ length: s.groupSize }, (_, j) => ({
+      prompt: prompts[g], maxTokens: s.maxTokens, temperature: s.temperature, topP: s.topP, seed: s.seedBase + g * s.groupSize + j,
+    })),
+  );
+  const completions = [];
+  const chunk = s.maxBatch ?? 256;
+  for (let i = 0; i < reqs.length; i += chunk) completions.push(...(await policy.sample(reqs.slice(i, i + chunk))));
+  const outcomes = await Promise.all(completions.map((c, i) => env.evaluate(tasks[Math.floor(i / s.groupSize)], c.text)));
+  return completions.map((c, i) => {
+    const g = Math.floor(i / s.groupSize);
+    return {
+      task: tasks[g], group: g, prompt: prompts[g], tokens: c.tokens, text: c.text,
+      logprobs: c.logprobs, maxLogprobs: c.maxLogprobs, outcome: outcomes[i],
+    };
+  });
+}
+
+/** Rollouts made from the tasks' reference solutions (offline algorithms such as SFT). */
+export function referenceRollouts(env: Env, tokenizer: Tokenizer, tasks: Task[]): Rollout[] {
+  return tasks.map((task, g) => {
+    if (task.reference === undefined) throw new Error(`env ${env.name}: task ${task.id} has no reference solution, so it cannot be used for SFT`);
+    const tokens = [...tokenizer.encode(task.reference), tokenizer.eosId];
+    return {
+      task, group: g, prompt: tokenizer.encode(task.prompt), tokens, text: task.reference,
+      logprobs: new Float32Array(tokens.length), outcome: { reward: 1, correct: true, feedback: { summary: 'reference', items: [] } },
+    };
+  });
+}
+
+export async function teacherScores(teacher: Teacher, tokenizer: Tokenizer, rollouts: Rollout[], context: string, topK: number): Promise<TeacherScores[]> {
+  const groups = new Map<number, Rollout[]>();
+  for (const r of rollouts) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  const contexts = rollouts.map((r) =>
+    buildTeacherContext(context, {
+      task: r.task, completion: r.text, outcome: r.outcome,
+      group: groups.get(r.group)!.map((x) => ({ completion: x.text, outcome: x.outcome })),
+    }),
+  );
+  const contextTokens = contexts.map((c) => tokenizer.encode(c));
+  const scored = await teacher.score(rollouts.map((r, i) => ({ task: r.task, context: contexts[i], contextTokens: contextTokens[i], completion: r.tokens, topK })));
+  return scored.map((s, i) => ({ context: contexts[i], contextTokens: contextTokens[i], scored: s }));
+}
+
+/**
+ * Token index at which the first located feedback item starts (Infinity when nothing is
+ * located): what the 'feedback' token selection trains from.
+ */
+export function feedbackStart(r: Rollout, tokenizer: Tokenizer): number {
+  const span = r.outcome.feedback.items.find((it) => it.where?.span)?.where?.span;
+  if (!span) return r.outcome.correct ? Infinity : 0;
+  const at = span[0];
+  for (let t = 0; t < r.tokens.length; t++) {
+    if (tokenizer.decode(r.tokens.slice(0, t + 1)).length > at) return t;
+  }
+  return r.tokens.length;
+}

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { algorithmNames } from '../../src/algorithms/registry.ts';
+import { resolveTrainConfig } from '../../src/train/config.ts';
+import { train } from '../../src/train/loop.ts';
+import { readJsonl } from '../../src/train/run-files.ts';
+import { tinyModelFolder } from './helpers.ts';
+
+const model = tinyModelFolder();
+const base = {
+  model, env: 'math', levels: [1], steps: 2, promptsPerStep: 2, groupSize: 2, maxTokens: 12,
+  evalEvery: 0, evalPrompts: 4, evalSamples: 1, checkpointEvery: 0, samplesPerStep: 1,
+};
+const quiet = { log: () => {} };
+
+for (const algorithm of algorithmNames()) {
+  test(`${algorithm}: runs two steps and writes the run folder`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), `distil-${algorithm}-`));
+    const algorithmOptions = ['distil', 'opsd', 'sdpo'].includes(algorithm) ? { topK: 8 } : {};
+    const cfg = resolveTrainConfig({ ...base, algorithm, algorithmOptions: { ...algorithmOptions, ...(algorithm === 'distil' ? { select: 'all' } : {}) } });
+    const res = await train(cfg, dir, quiet);
+    assert.equal(res.steps, 2);
+    const metrics = readJsonl(join(dir, 'metrics.jsonl'));
+    assert.equal(metrics.length, 2);
+    for (const key of ['step', 'sampled_tokens', 'wall_s', 'reward', 'accuracy', 'loss', 'grad_norm', 'kl_init', 'time/sample_s', 'time/train_s']) {
+      assert.ok(key in metrics[1], `${algorithm}: metrics lack ${key}: ${Object.keys(metrics[1]).join(', ')}`);
+    }
+    const evals = readJsonl(join(dir, 'eval.jsonl'));
+    assert.deepEqual(evals.map((e) => e.step), [0, 2]);
+    assert.equal(readJsonl(join(dir, 'samples.jsonl')).length, 2);
+    assert.ok(existsSync(join(dir, 'checkpoints', 'step-2', 'model', 'model.safetensors')));
+    assert.ok(existsSync(join(dir, 'summary.json')));
+    const cfgBack = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.equal(cfgBack.algorithm, algorithm);
+  });
+}
+
+test('a config with an unknown or ill-typed key is refused, naming it', () => {
+  assert.throws(() => resolveTrainConfig({ ...base, stepz: 3 }), /unknown option 'stepz' \(did you mean 'steps'\?\)/);
+  assert.throws(() => resolveTrainConfig({ ...base, lr: 'fast' }), /option 'lr' must be a number/);
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'ppo' }), /unknown algorithm 'ppo'/);
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { topk: 3 } }), /distil: unknown option 'topk' \(did you mean 'topK'\?\)/);
+  assert.throws(() => resolveTrainConfig({ ...base, model: '' }), /'model' is required/);
+});
+
+test('a second run into the same folder is refused unless resuming', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-twice-'));
+  const cfg = resolveTrainConfig({ ...base, algorithm: 'grpo', steps: 1 });
+  await train(cfg, dir, quiet);
+  await assert.rejects(train(cfg, dir, quiet), /already holds a run/);
+});
