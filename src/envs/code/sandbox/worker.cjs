@@ -50,7 +50,11 @@ const RESERVED = new Set(('break case catch class const continue debugger defaul
   'false finally for function if import in instanceof new null return super switch this throw true try typeof var ' +
   'void while with yield let static implements interface package private protected public await arguments eval ' +
   'undefined NaN Infinity require console').split(' '));
-const BUILTINS = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', vm.createContext(Object.create(null))));
+// (Names found on Object.prototype too: `typeof toString` is a function on every global.)
+const BUILTINS = new Set(vm.runInContext(
+  'Object.getOwnPropertyNames(globalThis).concat(Object.getOwnPropertyNames(Object.prototype))',
+  vm.createContext(Object.create(null)),
+));
 
 /** Identifiers the test code mentions that the candidate's program may define. */
 function importNames(testCode) {
