@@ -1,9 +1,10 @@
 // SGEMM: the Node-API binding (argument validation) and the threading policy.
 //   sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC)
 // C[i] = alpha * op(A[i]) @ op(B[i]) + beta * C[i] for i < batch, row-major, leading dimensions
-// lda/ldb/ldc as stored. A stride of 0 broadcasts that operand. strideC = 0 with batch > 1 is a
-// reduction: every item adds into the one C (beta is applied once), which is what a weight
-// gradient summed over a batch needs. beta = 0 overwrites C without reading it.
+// lda/ldb/ldc as stored. A stride of 0 broadcasts that operand. strideC = 0 with batch > 1 runs
+// the items one after another on the one C, each as C = alpha * op(A[i]) @ op(B[i]) + beta * C
+// (the literal reading of the Kernels contract, as the TypeScript reference does): with
+// beta = 1 that sums every item into C. beta = 0 overwrites C without reading it.
 //
 // Threads: a big matrix is split inside (row or column blocks of C, each thread packing its own
 // operands); a batch of small matrices is split across items, never inside each (fork/join and
@@ -79,18 +80,17 @@ static void RunItems(const Problem& p) {
 static void Run(const Problem& p) {
   if (p.M == 0 || p.N == 0 || p.batch == 0) return;
   const bool reduce = p.batch > 1 && p.strideC == 0;
-  if (p.K == 0 || p.alpha == 0.f) {
-    for (int64_t b = 0; b < (reduce ? 1 : p.batch); ++b) ScaleC(p.c + b * p.strideC, p.ldc, p.M, p.N, p.beta);
+  if (p.K == 0 || p.alpha == 0.f) {  // C = beta * C per item (beta^batch on a shared C)
+    for (int64_t b = 0; b < p.batch; ++b) ScaleC(p.c + b * p.strideC, p.ldc, p.M, p.N, p.beta);
     return;
   }
   if (!reduce) return RunItems(p);
-  // Reduction into one C: items one after another (each may still use every thread inside).
+  // One C for every item: items one after another (each may still use every thread inside).
   for (int64_t b = 0; b < p.batch; ++b) {
     Problem q = p;
     q.batch = 1;
     q.a = p.a + b * p.strideA;
     q.b = p.b + b * p.strideB;
-    q.beta = b == 0 ? p.beta : 1.f;
     RunItems(q);
   }
 }
@@ -175,14 +175,15 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
                     p.transB ? p.K : p.N, p.ldb, p.transB ? "K" : "N", &spanB) ||
       !CheckOperand(env, "c", "ldc", "strideC", c.length, p.batch, p.strideC, p.M, p.N, p.ldc, "N", &spanC))
     return nullptr;
-  // Items of C must not overlap (threads write them concurrently), except strideC = 0 (reduction).
+  // Items of C must not overlap (threads write them concurrently), except strideC = 0 (one C,
+  // items run in turn).
   // Allowed: items one after another, or interleaved within each row (e.g. heads of [T, H, D]).
   if (p.batch > 1 && p.strideC != 0 && p.M > 0 && p.N > 0) {
     const bool sequential = I128(p.strideC) >= I128(p.M - 1) * p.ldc + p.N;
     const bool interleaved = p.strideC >= p.N && I128(p.batch - 1) * p.strideC + p.N <= p.ldc;
     if (!sequential && !interleaved) {
       Fail(env, "argument 'strideC' (" + std::to_string(p.strideC) + ") makes the " + std::to_string(p.batch) +
-                    " items of C overlap (use 0 to sum them into one C)");
+                    " items of C overlap (strideC 0 with beta 1 sums them into one C)");
       return nullptr;
     }
   }

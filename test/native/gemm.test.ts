@@ -50,9 +50,8 @@ function prepare(t: Case): Prepared {
 function reference(t: Case, p: Prepared): Float64Array {
   const { transA, transB, M, N, K } = t;
   const out = Float64Array.from(p.c);
-  const reduce = p.batch > 1 && p.sC === 0;
   for (let bi = 0; bi < p.batch; bi++) {
-    const beta = reduce && bi > 0 ? 1 : p.beta;
+    const beta = p.beta;
     for (let i = 0; i < M; i++)
       for (let j = 0; j < N; j++) {
         let s = 0;
@@ -130,10 +129,11 @@ test('batched: packed strides, broadcast operands (stride 0), odd and even batch
     }
 });
 
-test('strideC = 0 sums every item into one C, applying beta once', () => {
+test('strideC = 0 runs the items in turn on one C (beta each time): beta = 1 sums them', () => {
   for (const [transA, transB] of TT) {
-    check({ transA, transB, M: 9, N: 20, K: 11, batch: 4, strideC: 0, beta: 0.5 });
-    check({ transA, transB, M: 2, N: 30, K: 40, batch: 3, strideC: 0 });
+    check({ transA, transB, M: 9, N: 20, K: 11, batch: 4, strideC: 0, beta: 1 });
+    check({ transA, transB, M: 60, N: 50, K: 70, batch: 3, strideC: 0, beta: 0.5 }); // threaded inside each item
+    check({ transA, transB, M: 2, N: 30, K: 40, batch: 3, strideC: 0 }); // beta 0: the last item wins
   }
 });
 
