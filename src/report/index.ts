@@ -66,7 +66,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     warningsHtml(runs),
     resultsSection(resultsByEnv(groups, pctFactor), assets, pctFactor),
     curvesSection(groups, pctFactor, assets),
-    gateSection(runs),
+    gateSection(runs, assets),
     gapSection(groups, assets),
     rolloutsSection(groups),
     trainingSection(groups, assets),

@@ -27,6 +27,8 @@ export interface Run {
   summary?: unknown;
   /** Things that were skipped or odd but not fatal. */
   warnings: string[];
+  /** A pretraining run (no algorithm; a corpus or a teacher gate): shown with the gate, not compared. */
+  pretrain?: boolean;
 }
 
 export interface Group {
@@ -107,8 +109,9 @@ export function readRun(dirIn: string): Run {
     summary: readJson(join(dir, 'summary.json')),
     warnings,
   };
+  run.pretrain = config.algorithm === undefined && (run.gate !== undefined || config.corpus !== undefined);
   // A pretraining folder with only gate.json needs no config to be shown; a training run does.
-  if (cfg === undefined && (run.metrics.length || run.evals.length)) warnings.push(`${dir}: no config.json; algorithm and seed unknown`);
+  if (cfg === undefined && !run.pretrain && (run.metrics.length || run.evals.length)) warnings.push(`${dir}: no config.json; algorithm and seed unknown`);
   return run;
 }
 
@@ -162,8 +165,8 @@ export function runEnvs(run: Run): string[] {
 export function groupRuns(runs: readonly Run[]): Group[] {
   const map = new Map<string, Group>();
   for (const run of runs) {
-    // A pretraining folder with only gate.json has nothing to compare: it is shown in the gate section.
-    if (!run.metrics.length && !run.evals.length && !run.samples.length) continue;
+    // Pretraining folders have nothing to compare: they are shown in the gate section.
+    if (run.pretrain || (!run.metrics.length && !run.evals.length && !run.samples.length)) continue;
     for (const env of runEnvs(run)) {
       const k = `${env}\u0000${run.label}`;
       if (!map.has(k)) map.set(k, { label: run.label, env, runs: [] });

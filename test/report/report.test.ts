@@ -97,3 +97,16 @@ test('teacher gate table and teacher-student gap are present', () => {
   assert.match(html, /<th>reproduce<\/th>/);
   assert.ok(res.pngs.some((p) => basename(p).startsWith('gap-math-teacher-mass-student-mass')));
 });
+
+test('a gate.json from distil pretrain: chosen checkpoint, per-level tables coloured by pass, teacher vs student chart', () => {
+  assert.match(html, /<b>Chosen checkpoint: step 4<\/b>, which <span class="pass">passes the gate<\/span>\. student 40% &lt;in range&gt;/);
+  assert.match(html, /<h4>checkpoint step 2 · math<\/h4>/);
+  assert.match(html, /<th>teacher reproduces reference<\/th><th>keep \(feedback\)<\/th><th>fix \(feedback\)<\/th>/);
+  assert.match(html, /<span class="num pass">98<\/span>/);
+  assert.match(html, /<span class="num fail">50<\/span>/);
+  assert.ok(html.includes('<pre>gate &lt;text&gt;</pre>'));
+  assert.ok(res.pngs.some((p) => basename(p) === 'gate-tiny-math.png'));
+  assert.ok(res.pngs.some((p) => basename(p) === 'pretrain-loss-tiny-math.png'));
+  // The pretraining run is not a method in the comparison.
+  assert.ok(!/<td>unknown<\/td>/.test(html.slice(html.indexOf('<section id="results">'))));
+});

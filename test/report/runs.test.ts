@@ -58,7 +58,8 @@ test('groups: 3 algorithms x 2 envs, 2 seeds each; a folder of runs expands; gat
   try {
     makeRuns(root);
     const { runs, groups } = loadRuns([root]);
-    assert.equal(runs.length, 13);
+    assert.equal(runs.length, 14);
+    assert.deepEqual(runs.filter((r) => r.pretrain).map((r) => r.name).sort(), ['pretrain', 'tiny-math']);
     assert.equal(groups.length, 6);
     for (const g of groups) assert.equal(g.runs.length, 2, `${g.label}/${g.env}`);
     assert.deepEqual([...new Set(groups.map((g) => g.env))], ['code', 'math']);

@@ -79,5 +79,23 @@ export function makeRuns(root: string, seed = 7): Synthetic {
     ],
   }));
   dirs.push(pre);
+  // A pretraining run as `distil pretrain` writes it: config with a corpus, loss, gate per checkpoint.
+  const pt = join(root, 'pretrain-tiny');
+  mkdirSync(pt, { recursive: true });
+  writeFileSync(join(pt, 'config.json'), JSON.stringify({ name: 'tiny-math', seed: 0, corpus: { envs: [{ name: 'math' }] } }));
+  writeFileSync(join(pt, 'metrics.jsonl'), jsonl([{ step: 1, loss: 4.7 }, { step: 2, loss: 4.0 }, { step: 3, loss: 3.1 }]));
+  const level = (lv: number, ok: boolean) => ({
+    level: lv, n: 50, studentSampled: 0.4, studentGreedy: 0.5, referenceExact: ok ? 0.98 : 0.5,
+    kinds: { feedback: { keep: ok ? 0.95 : 0.6, fix: 0.7, studentSame: 0.3, advantage: 0.4, nWrong: 20 } },
+    pass: { reference: ok, keep: ok, fix: true },
+  });
+  writeFileSync(join(pt, 'gate.json'), JSON.stringify({
+    checkpoints: [
+      { step: 2, env: 'math', levels: [level(4, false)], rl: { student: 0.2, advantage: 0.1, bestKind: 'feedback', fix: 0.3 }, table: 'gate <text>' },
+      { step: 4, env: 'math', levels: [level(4, true), level(10, false)], rl: { student: 0.4, advantage: 0.3, bestKind: 'feedback', fix: 0.7 }, table: 'x' },
+    ],
+    choice: { step: 4, passed: true, reason: 'student 40% <in range>' },
+  }));
+  dirs.push(pt);
   return { dirs, final };
 }

@@ -3,7 +3,11 @@
  * is shown? gate.json has no fixed layout yet, so any JSON is shown as readable tables:
  * a list of records becomes one table, a map of lists one table per key.
  */
+import type { Assets } from '../assets.ts';
 import { esc, section, table } from '../html.ts';
+import { lineChart } from '../plot/index.ts';
+import { num } from '../jsonl.ts';
+import { gateFileHtml, isGateFile } from './gate-file.ts';
 import type { Run } from '../runs.ts';
 import { flattenConfig } from '../runs.ts';
 
@@ -55,7 +59,19 @@ export function gateHtml(v: unknown, depth = 0): string {
   return `<pre>${esc(JSON.stringify(v, null, 2))}</pre>`;
 }
 
-export function gateSection(runs: readonly Run[]): string {
+/** The pretraining loss of a run that has a gate, when its metrics.jsonl has one. */
+function pretrainLoss(r: Run, assets: Assets): string {
+  const rows = r.metrics.filter((m) => num(m, 'step') !== undefined && num(m, 'loss') !== undefined);
+  if (rows.length < 2) return '';
+  return assets.figure(
+    `pretrain-loss-${r.name}`,
+    () => lineChart({ title: `${r.name}: pretraining loss`, xLabel: 'step', yLabel: 'loss', series: [{ name: 'loss', x: rows.map((m) => num(m, 'step')!), y: rows.map((m) => num(m, 'loss')!) }] }),
+    'pretraining loss',
+    'Pretraining loss per step (metrics.jsonl).',
+  );
+}
+
+export function gateSection(runs: readonly Run[], assets: Assets): string {
   const withGate = runs.filter((r) => r.gate !== undefined);
   const intro =
     '<p>Before the comparison means anything, the teacher must be able to use what it is shown. Shown the reference ' +
@@ -65,6 +81,11 @@ export function gateSection(runs: readonly Run[]): string {
   if (withGate.length === 0) {
     return section('gate', 'Teacher gate', '<p class="muted">No gate.json in these run folders (it is written by <code>distil pretrain</code>; pass that run folder too to show it).</p>');
   }
-  const body = withGate.map((r) => `<h3>${esc(r.name)} <span class="muted small">${esc(r.dir)}</span></h3>\n${gateHtml(r.gate)}`).join('\n');
+  const body = withGate
+    .map((r) => {
+      const tables = isGateFile(r.gate) ? gateFileHtml(r.gate, r.name, assets) : gateHtml(r.gate);
+      return `<h3>${esc(r.name)} <span class="muted small">${esc(r.dir)}</span></h3>\n${tables}\n${pretrainLoss(r, assets)}`;
+    })
+    .join('\n');
   return section('gate', 'Teacher gate', intro + body);
 }
