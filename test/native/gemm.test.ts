@@ -137,6 +137,20 @@ test('strideC = 0 runs the items in turn on one C (beta each time): beta = 1 sum
   }
 });
 
+test('random shapes, layouts and scalars (seeded) agree with the reference', () => {
+  const pick = <T>(xs: readonly T[]) => xs[rng.int(xs.length)];
+  for (let i = 0; i < 80; i++) {
+    const big = i % 8 === 0; // every 8th case is large enough to be threaded
+    check({
+      transA: rng.next() < 0.5, transB: rng.next() < 0.5,
+      M: rng.range(1, big ? 160 : 20), N: rng.range(1, big ? 160 : 40), K: rng.range(1, big ? 300 : 50),
+      padA: pick([0, 0, 1, 5]), padB: pick([0, 0, 2, 7]), padC: pick([0, 0, 3]),
+      alpha: pick([1, 1, -0.5, 2]), beta: pick([0, 0, 1, 0.25]),
+      batch: pick([1, 1, 2, 3]), strideA: pick(['packed', 'packed', 0] as const), strideB: pick(['packed', 'packed', 0] as const),
+    });
+  }
+});
+
 test('interleaved C items (heads of a [T, H, D] output) are written side by side', () => {
   const T = 20, H = 3, D = 16, K = 24;
   const a = rand(H * T * K), b = rand(H * K * D), c = new Float32Array(T * H * D).fill(NaN);
