@@ -81,10 +81,13 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
       for (int64_t i = 0; i < V; i++) g[i] *= sc;
       lp[n] = static_cast<float>(lse - z[t]);
     } else {
-      const double lse = RowLse(z, V);
-      const float lf = static_cast<float>(lse);
+      // p = exp(z - m) * exp(m - lse): the float exponent stays exact (m is one of the
+      // logits) and the rounding of lse only enters through the double factor.
+      const float m = RowMax(z, V);
+      const double lse = RowLse(z, V, nullptr, m);
+      const float sc = static_cast<float>(w * std::exp(static_cast<double>(m) - lse));
 #pragma omp simd
-      for (int64_t i = 0; i < V; i++) g[i] += w * ExpF(z[i] - lf);
+      for (int64_t i = 0; i < V; i++) g[i] += sc * ExpF(z[i] - m);
       lp[n] = static_cast<float>(lse - z[t]);
     }
     g[t] -= w;
@@ -98,7 +101,8 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
   double Q = 0;
   for (int64_t i = 0; i < k; i++) Q += q[i];
   const bool needLse = support != kRenorm || massOut;
-  const double lse = needLse ? RowLse(z, V) : 0.0;
+  const float m = RowMax(z, V);
+  const double lse = needLse ? RowLse(z, V, nullptr, m) : 0.0;
   if (massOut) {
     double P = 0;
     for (int64_t i = 0; i < k; i++) P += std::exp(z[ids[i]] - lse);
@@ -124,12 +128,14 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
   for (int64_t i = 0; i < k; i++) loss -= q[i] * (z[ids[i]] - lse);
   double qTail = support == kTail ? std::max(0.0, 1.0 - Q) : 0.0;
   double lseC = 0;
+  float mC = 0;
   if (qTail > 0) {
     // log p_tail = logsumexp over the complement of K minus lse, computed from the
     // complement's own maximum so it stays finite even when p_tail underflows float.
     std::memcpy(scratch, z, V * sizeof(float));
     for (int64_t i = 0; i < k; i++) scratch[ids[i]] = kNegInf;
-    lseC = RowLse(scratch, V);
+    mC = RowMax(scratch, V);
+    lseC = RowLse(scratch, V, nullptr, mC);
     if (lseC == -INFINITY) qTail = 0;  // K covers every id: there is no "everything else"
     else loss -= qTail * (lseC - lse);
   }
@@ -139,14 +145,15 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
     return;
   }
   // d/dz_v = (Q + qTail) p_v - q_v [v in K] - qTail p_v / p_tail [v not in K].
-  const float cAll = static_cast<float>(w * (Q + qTail));
-  const float lf = static_cast<float>(lse);
+  // Exponents are taken from the row's (or the complement's) maximum, with the log-sum-exp
+  // folded into a double factor, so that its float rounding does not enter every term.
+  const float cAll = static_cast<float>(w * (Q + qTail) * std::exp(static_cast<double>(m) - lse));
   if (qTail > 0) {
-    const float cTail = static_cast<float>(w * qTail), lc = static_cast<float>(lseC);
+    const float cTail = static_cast<float>(w * qTail * std::exp(static_cast<double>(mC) - lseC));
     const float* zz = scratch;  // -inf on K, so its term vanishes there
-    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - lf) - cTail * ExpF(zz[v] - lc); });
+    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - m) - cTail * ExpF(zz[v] - mC); });
   } else {
-    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - lf); });
+    Put(g, V, acc, [=](int64_t v) { return cAll * ExpF(z[v] - m); });
   }
   for (int64_t i = 0; i < k; i++) g[ids[i]] -= w * q[i];
 }

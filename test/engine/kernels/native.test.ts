@@ -152,9 +152,18 @@ test('rope: HF rotate_half, per-row positions, inverse undoes forward, in place'
     nk.rope(y, rows, H, Dh, pos, 500000, true, y);
     close(y, x, 'rope round trip', 1e-5, 1e-5);
   }
+  // Positions past the cached table, negative ones, and a theta change between calls.
+  const rows = 5, H = 2, Dh = 8, x = randn(rows * H * Dh);
+  const pos = Int32Array.from([70000, -3, 0, 123456, 5]);
+  for (const theta of [10000, 1e6, 10000]) {
+    const o1 = new Float32Array(x.length), o2 = new Float32Array(x.length);
+    nk.rope(x, rows, H, Dh, pos, theta, false, o1);
+    js.rope(x, rows, H, Dh, pos, theta, false, o2);
+    close(o1, o2, `rope far positions theta=${theta}`, 1e-5, 1e-5);
+  }
   // The convention itself, by hand: Dh = 4, position 1, theta = 100 -> angles (1, 0.1).
-  const x = Float32Array.from([1, 2, 3, 4]), out = new Float32Array(4);
-  nk.rope(x, 1, 1, 4, Int32Array.from([1]), 100, false, out);
+  const x4 = Float32Array.from([1, 2, 3, 4]), out = new Float32Array(4);
+  nk.rope(x4, 1, 1, 4, Int32Array.from([1]), 100, false, out);
   const [c0, s0, c1, s1] = [Math.cos(1), Math.sin(1), Math.cos(0.1), Math.sin(0.1)];
   close(out, [1 * c0 - 3 * s0, 2 * c1 - 4 * s1, 3 * c0 + 1 * s0, 4 * c1 + 2 * s1], 'rope by hand');
 });
