@@ -348,6 +348,32 @@ test('the resident-memory watch kills a worker the heap limit does not stop', as
   }
 });
 
+test('workers are replaced after maxJobsPerWorker jobs, or when state outlives a context', async () => {
+  const job = { mode: 'calls' as const, entry: 'f', code: 'function f(){ return 1 }', tests: [{ args: [], expected: 1 }] };
+  const counted = new Sandbox({ workers: 1, maxJobsPerWorker: 2 });
+  try {
+    await counted.run(job);
+    const first = counted.pids;
+    assert.equal((await counted.run(job)).passed, 1);
+    assert.equal((await counted.run(job)).passed, 1);
+    assert.notDeepEqual(counted.pids, first);
+  } finally {
+    await counted.close();
+  }
+  // The Symbol.for registry is shared by all contexts of a process: a 40 MB key stays.
+  const leaky = new Sandbox({ workers: 1, memoryMb: 64, timeoutMs: 5000 });
+  try {
+    await leaky.run(job);
+    const first = leaky.pids;
+    const r = await leaky.run({ ...job, code: 'Symbol.for("x".repeat(4e7) + "!"); function f(){ return 1 }' });
+    assert.equal(r.passed, 1);
+    assert.equal((await leaky.run(job)).passed, 1);
+    assert.notDeepEqual(leaky.pids, first);
+  } finally {
+    await leaky.close();
+  }
+});
+
 test('many jobs with kills in between: every result belongs to its own job', async () => {
   const busy = new Sandbox({ workers: 2, timeoutMs: 10_000, wallMs: 400 });
   try {

@@ -36,6 +36,8 @@ export interface SandboxOptions {
    * the kill-and-replace path (set it below timeoutMs), or for very slow machines.
    */
   wallMs?: number;
+  /** Jobs a worker runs before it is replaced (default 5000): bounds slow leaks. */
+  maxJobsPerWorker?: number;
 }
 
 interface Pending {
@@ -54,6 +56,9 @@ interface Pending {
 interface Slot {
   child: ChildProcess;
   ready: boolean;
+  /** Takes no more jobs: killed and replaced (heap too full, or too many jobs done). */
+  retiring: boolean;
+  jobs: number;
   job?: Pending;
   stderr: string;
   exited: Promise<void>;
@@ -87,6 +92,7 @@ export class Sandbox {
   readonly outputLimit: number;
   readonly graceMs: number;
   readonly wallMs: number | undefined;
+  readonly maxJobsPerWorker: number;
   private slots: Slot[] = [];
   private queue: Pending[] = [];
   private nextId = 1;
@@ -102,6 +108,7 @@ export class Sandbox {
     this.outputLimit = options.outputLimit ?? 4096;
     this.graceMs = options.graceMs ?? 1000;
     this.wallMs = options.wallMs;
+    this.maxJobsPerWorker = Math.max(1, options.maxJobsPerWorker ?? 5000);
   }
 
   /** Process ids of the live workers (for tests and diagnostics). */
@@ -151,8 +158,9 @@ export class Sandbox {
     if (this.closed) return;
     for (const slot of this.slots) {
       if (!this.queue.length) break;
-      if (slot.ready && !slot.job) this.dispatch(slot, this.queue.shift()!);
+      if (slot.ready && !slot.job && !slot.retiring) this.dispatch(slot, this.queue.shift()!);
     }
+    // Retiring workers still count until their exit is seen (then a new one starts).
     let starting = this.slots.filter((s) => !s.ready).length;
     while (this.slots.length < this.workers && this.queue.length > starting) {
       this.spawn();
@@ -170,7 +178,7 @@ export class Sandbox {
       serialization: 'json',
     });
     let onExit!: () => void;
-    const slot: Slot = { child, ready: false, stderr: '', exited: new Promise<void>((r) => (onExit = r)) };
+    const slot: Slot = { child, ready: false, retiring: false, jobs: 0, stderr: '', exited: new Promise<void>((r) => (onExit = r)) };
     this.slots.push(slot);
     // None of the worker's handles may keep this process alive; the monitor timer does that
     // while work is pending.
@@ -181,7 +189,7 @@ export class Sandbox {
       slot.stderr = (slot.stderr + d).slice(-4096);
     });
     (child.stderr as unknown as { unref(): void }).unref();
-    child.on('message', (msg: { ready?: boolean; id?: number; result?: WorkerReply; internalError?: string }) => {
+    child.on('message', (msg: { ready?: boolean; id?: number; result?: WorkerReply; internalError?: string; retire?: boolean }) => {
       if (msg.ready) {
         slot.ready = true;
         this.pump();
@@ -190,6 +198,10 @@ export class Sandbox {
       const p = slot.job;
       if (!p || msg.id !== p.id) return;
       this.finish(slot);
+      if (msg.retire || ++slot.jobs >= this.maxJobsPerWorker) {
+        slot.retiring = true;
+        slot.child.kill('SIGKILL');
+      }
       if (msg.result) p.resolve(fromReply(p.job, p.expected, msg.result));
       else p.resolve(fromDeath(p.job, p.expected, 'crash', Date.now() - p.started, `sandbox worker error: ${msg.internalError}`));
       this.pump();

@@ -174,6 +174,9 @@ function evaluate(job) {
   }
 }
 
+const v8 = require('node:v8');
+const heapLimit = v8.getHeapStatistics().heap_size_limit;
+
 process.on('message', (msg) => {
   let reply;
   try {
@@ -181,6 +184,9 @@ process.on('message', (msg) => {
   } catch (e) {
     reply = { id: msg.id, internalError: String(e && e.stack ? e.stack : e) };
   }
+  // Some state outlives a context (the isolate-wide Symbol.for registry, compiled code): a
+  // worker whose heap stays large asks to be replaced rather than fail a later job.
+  reply.retire = v8.getHeapStatistics().used_heap_size > 0.5 * heapLimit;
   process.send(reply);
 });
 // A candidate's promise that rejects with nobody listening (`Promise.reject(1)`, a refused
