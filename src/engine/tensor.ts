@@ -61,6 +61,8 @@ export class Tensor {
   private readonly _pooled: boolean;
   private _released = false;
   private _isView = false;
+  /** For views: the tensor that owns the memory (tidy keeps it alive with the view). */
+  _base: Tensor | null = null;
 
   // The tape node (null for leaves and for tensors made without grad).
   _parents: Tensor[] | null = null;
@@ -114,6 +116,7 @@ export class Tensor {
   static view(base: Tensor, shape: Shape): Tensor {
     const t = new Tensor(base.data, shape);
     t._isView = true;
+    t._base = base._base ?? base;
     return t;
   }
 
@@ -121,6 +124,7 @@ export class Tensor {
   detach(): Tensor {
     const t = new Tensor(this.data, this.shape);
     t._isView = true;
+    t._base = this._base ?? this;
     return t;
   }
 
@@ -304,6 +308,7 @@ export function tidy<T>(fn: () => T): T {
   if (r instanceof Tensor) keep.add(r);
   else if (Array.isArray(r)) for (const x of r) x instanceof Tensor && keep.add(x);
   else if (r && typeof r === 'object') for (const x of Object.values(r)) x instanceof Tensor && keep.add(x);
+  for (const t of [...keep]) if (t._base) keep.add(t._base);
   for (const t of made) if (!keep.has(t)) t.dispose();
   // What survives belongs to the enclosing scope, if any.
   if (scopes.length) for (const t of keep) if (made.includes(t)) scopes[scopes.length - 1].push(t);

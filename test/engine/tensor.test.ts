@@ -96,3 +96,13 @@ test('memory: sequence lengths that vary from step to step reuse the same buffer
   for (let i = 0; i < 300; i++) step(1 + rng.int(12));
   assert.equal(poolStats.allocations, alloc);
 });
+
+test('tidy keeps the memory of a returned view alive', async () => {
+  const { reshape } = await import('../../src/engine/index.ts');
+  const x = Tensor.from([1, 2, 3, 4], [2, 2]);
+  const v = tidy(() => noGrad(() => reshape(add(x, x), [4])));
+  assertClose(v.data, [2, 4, 6, 8]);
+  const other = tidy(() => noGrad(() => add(x, x))); // would reuse the buffer if it had been released
+  other.data.fill(0);
+  assertClose(v.data, [2, 4, 6, 8]);
+});
