@@ -1,0 +1,184 @@
+/**
+ * The pretraining corpus of the tiny models, generated from the envs. Two sorts of example:
+ *  - plain: `prompt + solution + <eos>`, the solution being the reference, or on purpose an
+ *    imperfect attempt (a slip) with probability `plainSlip`;
+ *  - feedback-conditioned: `context + reference + <eos>` where context is exactly
+ *    buildTeacherContext(kind, {task, completion: attempt, outcome}) — the very text the teacher
+ *    sees at RL time — and the attempt is correct with probability `correctAttempt`, else slipped.
+ * So the model learns to read an attempt and its feedback and then write the right solution:
+ * the skill the teacher needs. Examples are a pure function of (config, seed, index range).
+ */
+import { getEnv, type EnvOptions } from '../envs/registry.ts';
+import type { Env, Task } from '../envs/types.ts';
+import { buildTeacherContext } from '../feedback/contexts.ts';
+import { Rng } from '../util/rng.ts';
+import { slippedAttempt } from './slips.ts';
+
+export interface CorpusEnvSpec {
+  name: string;
+  /** Relative share of examples (default 1). */
+  weight?: number;
+  /** Difficulty levels drawn uniformly. */
+  levels: number[];
+  options?: EnvOptions;
+}
+
+export interface CorpusConfig {
+  envs: CorpusEnvSpec[];
+  /** Share of feedback-conditioned examples (TINY_SETTING: at least 0.7). */
+  feedbackFraction: number;
+  /** Teacher-context kind -> relative weight, among feedback-conditioned examples. */
+  kinds: Record<string, number>;
+  /** Probability that the shown attempt is correct (TINY_SETTING: at least 0.3). */
+  correctAttempt: number;
+  /** A wrong attempt has 1..maxSlips slips where the env's slip model supports it. */
+  maxSlips: number;
+  /** Probability that a plain example's solution is a slipped (imperfect) one. */
+  plainSlip: number;
+  /** 'all': learn the whole text; 'solution': only the solution (and <eos>) after the context. */
+  loss: 'all' | 'solution';
+  /** With loss 'all': weight of context tokens relative to solution tokens (default 1). */
+  contextWeight: number;
+}
+
+export const DEFAULT_CORPUS: CorpusConfig = {
+  envs: [{ name: 'math', levels: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }],
+  feedbackFraction: 0.75,
+  kinds: { critique: 2, feedback: 1, reference: 0.5, binary: 0.25, peer: 0.25 },
+  correctAttempt: 0.35,
+  maxSlips: 2,
+  plainSlip: 0,
+  loss: 'all',
+  contextWeight: 1,
+};
+
+export interface Example {
+  /** The task the example was made from (train split). */
+  task: Task;
+  env: string;
+  taskId: string;
+  level: number;
+  /** 'plain', 'plain-slip', or the teacher-context kind. */
+  sort: string;
+  /** Feedback-conditioned only: the attempt shown in the context, and whether it was correct. */
+  attempt?: string;
+  attemptCorrect?: boolean;
+  /** What precedes the solution (the prompt, or the teacher context). */
+  context: string;
+  /** The text after the context, without <eos>. */
+  solution: string;
+}
+
+export function validateCorpusConfig(c: CorpusConfig): CorpusConfig {
+  const bad = (m: string) => { throw new Error(`corpus config: ${m}`); };
+  if (!Array.isArray(c.envs) || c.envs.length === 0) bad('envs must list at least one env');
+  for (const e of c.envs) {
+    if (!e.levels?.length) bad(`env '${e.name}' needs a non-empty levels list`);
+    if ((e.weight ?? 1) < 0) bad(`env '${e.name}' weight must be >= 0`);
+  }
+  if (!(c.feedbackFraction >= 0 && c.feedbackFraction <= 1)) bad(`feedbackFraction must be in [0, 1], got ${c.feedbackFraction}`);
+  if (!(c.correctAttempt >= 0 && c.correctAttempt <= 1)) bad(`correctAttempt must be in [0, 1], got ${c.correctAttempt}`);
+  if (!(c.plainSlip >= 0 && c.plainSlip <= 1)) bad(`plainSlip must be in [0, 1], got ${c.plainSlip}`);
+  if (c.feedbackFraction > 0 && !Object.values(c.kinds).some((w) => w > 0)) bad('kinds needs a positive weight for some teacher context');
+  if (c.loss !== 'all' && c.loss !== 'solution') bad(`loss must be 'all' or 'solution', got '${c.loss}'`);
+  if (!(c.contextWeight >= 0)) bad(`contextWeight must be >= 0`);
+  if (!(Number.isInteger(c.maxSlips) && c.maxSlips >= 1)) bad('maxSlips must be an integer >= 1');
+  return c;
+}
+
+function pickWeighted<T>(rng: Rng, items: [T, number][]): T {
+  const total = items.reduce((t, [, w]) => t + w, 0);
+  let r = rng.next() * total;
+  for (const [x, w] of items) if ((r -= w) < 0) return x;
+  return items[items.length - 1][0];
+}
+
+/** Opens the configured envs once; `batch(n, seed)` then makes examples. */
+export class Corpus {
+  private constructor(readonly config: CorpusConfig, private envs: Map<string, Env>) {}
+
+  static async open(config: CorpusConfig): Promise<Corpus> {
+    validateCorpusConfig(config);
+    const envs = new Map<string, Env>();
+    for (const e of config.envs) if (!envs.has(e.name)) envs.set(e.name, await getEnv(e.name, e.options ?? {}));
+    return new Corpus(config, envs);
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.envs.values()) await e.close?.();
+  }
+
+  env(name: string): Env {
+    const e = this.envs.get(name);
+    if (!e) throw new Error(`corpus: env '${name}' is not open`);
+    return e;
+  }
+
+  /** n examples, a pure function of (config, seed). Train split only. */
+  async batch(n: number, seed: number): Promise<Example[]> {
+    const c = this.config;
+    const rng = new Rng(seed);
+    // Which env each example comes from, then the env's tasks in one deterministic draw each.
+    const specs = c.envs.map((e, i) => [i, e.weight ?? 1] as [number, number]);
+    const which = Array.from({ length: n }, () => pickWeighted(rng, specs));
+    const tasks: Task[][] = c.envs.map((e, i) => {
+      const k = which.filter((w) => w === i).length;
+      return k ? this.env(e.name).tasks('train', k, rng.nextU32(), { levels: e.levels }) : [];
+    });
+    const cursor = c.envs.map(() => 0);
+    const kinds = Object.entries(c.kinds).filter(([, w]) => w > 0);
+    const out: Example[] = [];
+    for (const i of which) {
+      const task = tasks[i][cursor[i]++];
+      out.push(await this.example(task, rng.fork(), kinds));
+    }
+    return out;
+  }
+
+  private async example(task: Task, rng: Rng, kinds: [string, number][]): Promise<Example> {
+    const c = this.config;
+    if (task.reference === undefined) throw new Error(`corpus: task ${task.id} has no reference solution`);
+    const base = { task, env: task.env, taskId: task.id, level: task.level };
+    if (rng.next() >= c.feedbackFraction) {
+      const slip = rng.next() < c.plainSlip;
+      return { ...base, sort: slip ? 'plain-slip' : 'plain', context: task.prompt, solution: slip ? slippedAttempt(task, rng, c.maxSlips) : task.reference };
+    }
+    const kind = pickWeighted(rng, kinds);
+    const env = this.env(task.env);
+    let attempt = task.reference;
+    let correct = rng.next() < c.correctAttempt;
+    if (!correct) {
+      attempt = slippedAttempt(task, rng, c.maxSlips);
+      // A slip can leave the work correct (e.g. a carried value that happens to agree).
+      if (attempt.trim() === task.reference.trim()) correct = true;
+    }
+    const outcome = await env.evaluate(task, attempt);
+    // The peer context is filled from the group: the reference stands for a successful sibling.
+    const group = [{ completion: task.reference, outcome: await env.evaluate(task, task.reference) }];
+    const context = buildTeacherContext(kind, { task, completion: attempt, outcome, group });
+    return { ...base, sort: kind, attempt, attemptCorrect: outcome.correct, context, solution: task.reference };
+  }
+}
+
+/** The training text of an example (without <eos>, which the tokenised form appends). */
+export function exampleText(e: Example): string {
+  return e.context + e.solution;
+}
+
+export interface EncodedExample {
+  /** context + solution + eos. */
+  ids: number[];
+  /** Loss weight of predicting ids[t+1] from ids[..t], length ids.length - 1. */
+  weights: number[];
+}
+
+/** Tokenises an example and weighs its next-token targets per the config's loss option. */
+export function encodeExample(e: Example, encode: (s: string) => number[], eosId: number, c: Pick<CorpusConfig, 'loss' | 'contextWeight'>): EncodedExample {
+  const ctx = encode(e.context);
+  const sol = encode(e.solution);
+  const ids = [...ctx, ...sol, eosId];
+  const ctxW = c.loss === 'solution' ? 0 : c.contextWeight;
+  // Target t is ids[t+1]: targets inside the context (t+1 < ctx.length) get the context weight.
+  const weights = Array.from({ length: ids.length - 1 }, (_, t) => (t + 1 < ctx.length ? ctxW : 1));
+  return { ids, weights };
+}

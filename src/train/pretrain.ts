@@ -1,0 +1,183 @@
+/**
+ * The pretraining loop of the tiny models: next-token cross-entropy (row weights mask or
+ * down-weight the context) on padded batches of corpus examples, AdamW, warmup + cosine,
+ * gradient clipping. Checkpoints every `checkpointEvery` steps and at the end; the teacher gate
+ * runs on checkpoints and `gate.json` records it and the chosen checkpoint.
+ *
+ * Determinism: weights are initialised from Rng(seed) and the batch of step s is a pure
+ * function of (seed, s), so resuming from a checkpoint (weights + AdamW state) continues
+ * bit-for-bit; metrics.jsonl lines past the checkpoint are dropped on resume.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { progress } from '../cli/progress.ts';
+import { crossEntropy } from '../engine/ops/loss.ts';
+import { loadModelFolder } from '../models/folder.ts';
+import { transformerFromWeights } from '../models/transformer-io.ts';
+import { AdamW } from '../nn/optim.ts';
+import { clipGradNorm, countParams } from '../nn/params.ts';
+import { makeSchedule } from '../nn/schedule.ts';
+import { Transformer } from '../nn/transformer.ts';
+import { Corpus, encodeExample } from '../recipes/corpus.ts';
+import { pickCheckpoint, runGate, type GateReport, type GateFile } from '../recipes/gate.ts';
+import type { PretrainConfig } from '../recipes/pretrain-config.ts';
+import { tinyModelConfig, tinyTokenizer } from '../recipes/tiny.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { Rng } from '../util/rng.ts';
+import { checkpointDir, listCheckpoints, loadCheckpointState, saveCheckpoint } from './pretrain-checkpoint.ts';
+
+export interface PretrainOptions {
+  resume?: boolean;
+  /** Stop after this step (a checkpoint is written there); the schedule still spans config.steps. */
+  until?: number;
+  /** Progress and messages (default: stderr). */
+  log?: (msg: string) => void;
+  /** Draw the progress bar (default true). */
+  progressBar?: boolean;
+}
+
+export interface PretrainResult {
+  run: string;
+  step: number;
+  lastLoss: number;
+  gate?: GateFile;
+}
+
+/** Seed of step s's batch: independent of everything but (seed, s). */
+export function batchSeed(seed: number, step: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
+}
+
+export interface PackedBatch {
+  ids: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
+  B: number;
+  T: number;
+  tokens: number;
+  truncated: number;
+}
+
+/** One example per row, right-padded to the longest; padding and weight-0 targets are ignored. */
+export function padBatch(rows: { ids: number[]; weights: number[] }[], maxLen: number, padId: number): PackedBatch {
+  const B = rows.length;
+  let truncated = 0;
+  const T = Math.min(maxLen, Math.max(...rows.map((r) => r.ids.length - 1)));
+  const ids = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(-1);
+  const weights = new Float32Array(B * T);
+  let tokens = 0;
+  rows.forEach((r, b) => {
+    const n = Math.min(T, r.ids.length - 1);
+    if (n < r.ids.length - 1) truncated++;
+    for (let t = 0; t < n; t++) {
+      ids[b * T + t] = r.ids[t];
+      if (r.weights[t] > 0) {
+        targets[b * T + t] = r.ids[t + 1];
+        weights[b * T + t] = r.weights[t];
+      }
+    }
+    tokens += n;
+  });
+  return { ids, targets, weights, B, T, tokens, truncated };
+}
+
+function readGateFile(run: string): GateFile {
+  const p = join(run, 'gate.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as GateFile) : { checkpoints: [] };
+}
+
+export async function pretrain(config: PretrainConfig, run: string, opts: PretrainOptions = {}): Promise<PretrainResult> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const tokenizer = tinyTokenizer();
+  const modelConfig = tinyModelConfig(config.model, tokenizer.vocabSize);
+  mkdirSync(run, { recursive: true });
+  const cfgPath = join(run, 'config.json');
+  const metricsPath = join(run, 'metrics.jsonl');
+
+  let model: Transformer;
+  let start = 0;
+  const rng = new Rng(config.seed);
+  const done = listCheckpoints(run);
+  let optState;
+  if (opts.resume && done.length) {
+    const saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    if (JSON.stringify(saved) !== JSON.stringify(config)) log(`pretrain: note, the config differs from the run's saved config.json; continuing with the new one`);
+    const dir = checkpointDir(run, done[done.length - 1]);
+    const folder = loadModelFolder(dir);
+    model = transformerFromWeights(folder.config, folder.weights, dir);
+    const { opt, state } = loadCheckpointState(dir);
+    optState = opt;
+    start = state.step;
+    rng.setState(state.rng);
+    // Drop metric lines the resumed run will write again.
+    if (existsSync(metricsPath)) {
+      const keep = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && JSON.parse(l).step <= start);
+      writeFileAtomic(metricsPath, keep.map((l) => l + '\n').join(''));
+    }
+    log(`pretrain: resuming ${run} from step ${start}`);
+  } else {
+    if (!opts.resume && (done.length || existsSync(metricsPath))) throw new Error(`pretrain: ${run} already holds a run; pass --resume to continue it or choose another --out`);
+    model = new Transformer(modelConfig, rng);
+    writeFileAtomic(metricsPath, '');
+  }
+  writeJsonAtomic(cfgPath, config);
+  const optimizer = new AdamW(model.params, { lr: config.lr, beta2: config.beta2, weightDecay: config.weightDecay });
+  if (optState) optimizer.loadStateDict(optState);
+  const schedule = makeSchedule({ kind: 'cosine', lr: config.lr, minLr: config.minLr, warmup: config.warmup, total: config.steps });
+  const corpus = await Corpus.open(config.corpus);
+  const gateFile = readGateFile(run);
+  const end = Math.min(config.steps, opts.until ?? config.steps);
+  log(`pretrain: ${countParams(model.params)} parameters, steps ${start}..${end} of ${config.steps}, batch ${config.batchSize}`);
+  const bar = opts.progressBar === false ? null : progress({ total: end - start, label: 'pretrain' });
+  const t0 = Date.now();
+  let lastLoss = NaN;
+  let checkpointsSeen = done.length;
+
+  const checkpoint = async (step: number) => {
+    saveCheckpoint(run, model, tokenizer, optimizer.stateDict(), { step, rng: rng.getState() });
+    checkpointsSeen++;
+    const g = config.gate;
+    if (g.every > 0 && checkpointsSeen % g.every === 0 && !gateFile.checkpoints.some((c) => c.step === step)) {
+      const report: GateReport = await runGate(model, tokenizer, g, corpus, step);
+      gateFile.checkpoints = [...gateFile.checkpoints.filter((c) => c.step !== step), report].sort((a, b) => a.step - b.step);
+      gateFile.choice = pickCheckpoint(gateFile.checkpoints, g);
+      writeJsonAtomic(join(run, 'gate.json'), gateFile);
+      log(report.table);
+      if (gateFile.choice) log(`gate: chosen checkpoint step-${gateFile.choice.step} (${gateFile.choice.reason})`);
+    }
+  };
+
+  try {
+    for (let step = start; step < end; step++) {
+      const ts = Date.now();
+      const examples = await corpus.batch(config.batchSize, batchSeed(config.seed, step));
+      const rows = examples.map((e) => encodeExample(e, (s) => tokenizer.encode(s), tokenizer.eosId, config.corpus));
+      const batch = padBatch(rows, config.maxLen, tokenizer.padId);
+      const lr = schedule(step);
+      const logits = model.forward(batch.ids, batch.B, batch.T);
+      const loss = crossEntropy(logits, batch.targets, { weights: batch.weights });
+      const lossValue = loss.item();
+      loss.backward();
+      const clip = clipGradNorm(model.parameters(), config.clip);
+      if (clip.finite && Number.isFinite(lossValue)) optimizer.step(lr);
+      else log(`pretrain: step ${step} skipped (non-finite loss ${lossValue} or gradient norm ${clip.norm})`);
+      optimizer.zeroGrad();
+      lastLoss = lossValue;
+      const dt = (Date.now() - ts) / 1000;
+      const line: Record<string, number> = {
+        step: step + 1, loss: lossValue, lr, grad_norm: clip.norm, tokens: batch.tokens, seq_len: batch.T,
+        truncated: batch.truncated, tok_per_s: batch.tokens / Math.max(dt, 1e-3), 'time/step_s': dt, wall_s: (Date.now() - t0) / 1000,
+      };
+      if (!Number.isFinite(line.grad_norm)) delete line.grad_norm;
+      if (!Number.isFinite(line.loss)) delete line.loss;
+      appendFileSync(metricsPath, JSON.stringify(line) + '\n');
+      bar?.tick(1, { loss: lossValue, lr });
+      if ((step + 1) % config.checkpointEvery === 0 || step + 1 === end) await checkpoint(step + 1);
+    }
+    bar?.done();
+  } finally {
+    await corpus.close();
+  }
+  return { run, step: end, lastLoss, gate: gateFile.checkpoints.length ? gateFile : undefined };
+}

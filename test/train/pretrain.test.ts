@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadModelFolder } from '../../src/models/folder.ts';
+import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
+import { listCheckpoints } from '../../src/train/pretrain-checkpoint.ts';
+import { padBatch, pretrain } from '../../src/train/pretrain.ts';
+
+const quiet = { log: () => {}, progressBar: false };
+
+function tinyConfig(over: string[] = []) {
+  return resolvePretrainConfig(
+    {
+      name: 'test', seed: 3, model: 'micro', steps: 6, batchSize: 6, maxLen: 96, lr: 0.01, minLr: 0.001, warmup: 1, checkpointEvery: 3,
+      corpus: { envs: [{ name: 'math', levels: [2, 3] }] },
+      gate: { rlLevels: [2], n: 2, every: 0, kinds: ['critique'] },
+    },
+    over,
+  );
+}
+
+const metrics = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const TIMING = ['tok_per_s', 'time/step_s', 'wall_s'];
+const strip = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => !TIMING.includes(k)));
+
+test('padBatch: targets are the next token, padding and zero weights ignored, long rows cut', () => {
+  const b = padBatch([{ ids: [5, 6, 7, 2], weights: [0, 1, 1] }, { ids: [8, 2], weights: [1] }], 2, 0);
+  assert.equal(b.T, 2);
+  assert.deepEqual([...b.ids], [5, 6, 8, 0]);
+  assert.deepEqual([...b.targets], [-1, 7, 2, -1]);
+  assert.deepEqual([...b.weights], [0, 1, 1, 0]);
+  assert.equal(b.truncated, 1);
+});
+
+test('pretrain: a few steps lower the loss and write metrics and checkpoints', async () => {
+  const run = mkdtempSync(join(tmpdir(), 'distil-pt-'));
+  try {
+    const res = await pretrain(tinyConfig(['steps=5', 'checkpointEvery=5']), run, quiet);
+    const m = metrics(run);
+    assert.equal(m.length, 5);
+    assert.ok(m[4].loss < m[0].loss - 0.3, `loss ${m[0].loss} -> ${m[4].loss}`);
+    for (const line of m) for (const k of ['loss', 'lr', 'grad_norm', 'tok_per_s', 'tokens']) assert.ok(Number.isFinite(line[k]), k);
+    assert.deepEqual(listCheckpoints(run), [5]);
+    const folder = loadModelFolder(join(run, 'checkpoints', 'step-5'));
+    assert.equal(folder.config.numLayers, 2);
+    assert.equal(res.step, 5);
+  } finally {
+    rmSync(run, { recursive: true, force: true });
+  }
+});
+
+test('pretrain: 3 steps + resume 3 equals 6 steps (metrics and weights)', async () => {
+  const a = mkdtempSync(join(tmpdir(), 'distil-pt-a-'));
+  const b = mkdtempSync(join(tmpdir(), 'distil-pt-b-'));
+  try {
+    await pretrain(tinyConfig(), a, quiet);
+    await pretrain(tinyConfig(), b, { ...quiet, until: 3 });
+    assert.deepEqual(listCheckpoints(b), [3]);
+    await assert.rejects(pretrain(tinyConfig(), b, quiet), /--resume/);
+    await pretrain(tinyConfig(), b, { ...quiet, resume: true });
+    assert.deepEqual(metrics(a).map(strip), metrics(b).map(strip));
+    const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
+    const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
+    for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('pretrain config: overrides, unknown keys and RL levels outside the trained range are errors', () => {
+  const c = tinyConfig(['batchSize=4', 'corpus.correctAttempt=0.5', 'gate.rlLevels=[3]']);
+  assert.equal(c.batchSize, 4);
+  assert.equal(c.corpus.correctAttempt, 0.5);
+  assert.deepEqual(c.gate.rlLevels, [3]);
+  assert.throws(() => resolvePretrainConfig({ stpes: 3 }), /unknown keys stpes/);
+  assert.throws(() => tinyConfig(['gate.rlLevels=[9]']), /outside the trained/);
+});
