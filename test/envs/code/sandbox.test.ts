@@ -216,6 +216,9 @@ test('returned values that fight back: getters, proxies, toPrimitive, deep nesti
   assert.equal(prim.tests[0].actual, '{"valueOf":function}');
   const deep = await call('function f(){ let a = []; for (let i = 0; i < 1e5; i++) a = [a]; return a }');
   assert.equal(deep.tests[0].status, 'fail');
+  // Maps, Sets and Dates render by content, so two different Sets never look alike.
+  const coll = await call('function f(){ return [new Map([[1, "a"]]), new Set([2]), new Date(5), new Set()] }');
+  assert.equal(coll.tests[0].actual, '[Map{1=>"a"},Set[2],Date(5),Set[]]');
   const cyc = await call('function f(){ const a = [1]; a.push(a); return a }');
   assert.equal(cyc.tests[0].actual, '[1,"[circular]"]');
   const thrower = await call('function f(){ throw { get message(){ while(true){} } } }');

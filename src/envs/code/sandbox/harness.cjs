@@ -27,6 +27,7 @@ function makeShow(I) {
   'use strict';
   const apply = I.apply, stringify = I.stringify, isArray = I.isArray, keys = I.keys, slice = I.strSlice;
   const create = I.create;
+  // Map, Set and Date render by content (else every Map would render as {}).
   return function show(value, limit, loose) {
     let out = '';
     let over = false;
@@ -43,6 +44,19 @@ function makeShow(I) {
     function str(s) {
       // Cut huge strings before quoting them, so a 100 MB return value costs no more.
       put(stringify(s.length > limit ? apply(slice, s, [0, limit + 1]) : s));
+    }
+    /** 'Map', 'Set' or 'Date' by internal slot (the builtin getter throws otherwise; no user code runs). */
+    function kindOf(v) {
+      const tries = [['Map', I.mapSize], ['Set', I.setSize], ['Date', I.dateGetTime]];
+      for (let i = 0; i < 3; i++) {
+        try {
+          apply(tries[i][1], v, []);
+          return tries[i][0];
+        } catch (_) {
+          // not this kind
+        }
+      }
+      return '';
     }
     function walk(v) {
       if (over) return;
@@ -69,7 +83,30 @@ function makeShow(I) {
           return;
         }
         stack[depth++] = v;
-        if (isArray(v)) {
+        // Arrays and plain objects (the common case) skip the slot probes.
+        let kind = '';
+        if (!isArray(v)) {
+          const proto = I.getProto(v);
+          if (proto !== I.objectProto && proto !== null) kind = kindOf(v);
+        }
+        if (kind === 'Map' || kind === 'Set') {
+          // forEach, not the iterator protocol (whose `next` candidate code could replace).
+          put(kind === 'Map' ? 'Map{' : 'Set[');
+          let first = true;
+          apply(kind === 'Map' ? I.mapForEach : I.setForEach, v, [function (val, key) {
+            if (over) return;
+            if (!first) put(',');
+            first = false;
+            if (kind === 'Map') {
+              walk(key);
+              put('=>');
+            }
+            walk(val);
+          }]);
+          put(kind === 'Map' ? '}' : ']');
+        } else if (kind === 'Date') {
+          put('Date(' + apply(I.dateGetTime, v, []) + ')');
+        } else if (isArray(v)) {
           put('[');
           const n = v.length;
           for (let i = 0; i < n && !over; i++) {
@@ -113,7 +150,12 @@ function install(g, makeShow) {
   const strSlice = g.String.prototype.slice;
   const exec = g.RegExp.prototype.exec;
   const Err = g.Error;
-  const show = makeShow({ apply, stringify, isArray: g.Array.isArray, keys: O.keys, strSlice, create: O.create });
+  const show = makeShow({
+    apply, stringify, isArray: g.Array.isArray, keys: O.keys, strSlice, create: O.create,
+    mapSize: O.getOwnPropertyDescriptor(g.Map.prototype, 'size').get, mapForEach: g.Map.prototype.forEach,
+    setSize: O.getOwnPropertyDescriptor(g.Set.prototype, 'size').get, setForEach: g.Set.prototype.forEach,
+    dateGetTime: g.Date.prototype.getTime, getProto: O.getPrototypeOf, objectProto: O.prototype,
+  });
 
   const input = parse(g.__distil_input);
   delete g.__distil_input;

@@ -17,6 +17,13 @@ export const hostShow: Show = makeShow({
   keys: Object.keys,
   strSlice: String.prototype.slice,
   create: Object.create,
+  mapSize: Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get,
+  mapForEach: Map.prototype.forEach,
+  setSize: Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get,
+  setForEach: Set.prototype.forEach,
+  dateGetTime: Date.prototype.getTime,
+  getProto: Object.getPrototypeOf,
+  objectProto: Object.prototype,
 });
 
 /** Renders plain data exactly as the sandbox renders a candidate's value (for prompts, feedback). */
