@@ -4,12 +4,14 @@
  * RMSNorm, and tied or untied embeddings. Pre-norm residual blocks:
  *
  *   x = embed(ids)
- *   for each layer:  x = x + o_proj(attention(rope(q), rope(k), v))   over h = rmsnorm(x)
- *                    x = x + down_proj(silu(gate_proj(h)) * up_proj(h)) with h = rmsnorm(x)
+ *   for each layer:
+ *     h = rmsnorm(x);  x = x + o_proj(attention(rope(q_proj(h)), rope(k_proj(h)), v_proj(h)))
+ *     h = rmsnorm(x);  x = x + down_proj(silu(gate_proj(h)) * up_proj(h))
  *   logits = lm_head(rmsnorm(x))        (lm_head is embed_tokens when tied)
  *
  * Activations are [B*T, features] row-major throughout, the layout attention and the linear
- * layers share, so the forward is a list of kernel calls with no transposes or copies.
+ * layers share, so the forward is a list of kernel calls with no transposes or copies (the
+ * fused MLP op keeps its hidden activations transposed inside, see engine/ops/mlp.ts).
  *
  * For inference code (a fused KV-cache decode) everything is plain data:
  * - `model.config` — the architecture; `model.layers[i]` — that layer's parameter tensors by
