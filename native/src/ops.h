@@ -18,9 +18,14 @@
 namespace distil {
 namespace ops {
 
-// Below this many elements of work a parallel region (fork/join, a few microseconds) costs
-// more than it saves, so loops run on the calling thread.
-constexpr int64_t kParallelMin = 1 << 15;
+// Below this much work (elements times a cost weight) a parallel region costs more than it
+// saves, so loops run on the calling thread. A fork/join is a few microseconds on an idle
+// machine but can take milliseconds on a busy one (a barrier waits for a descheduled
+// thread), so only loops of a few hundred microseconds or more are split.
+constexpr int64_t kParallelMin = 1 << 18;
+// Cost weights of an element relative to a load-add-store.
+constexpr int64_t kCostRow = 2;  // a row reduction and a write pass
+constexpr int64_t kCostExp = 8;  // an exp and a few multiplies
 
 // 8-float vectors (GCC vector extensions; AVX registers on this target) for the few loops
 // the auto-vectoriser does not handle, such as max reductions.

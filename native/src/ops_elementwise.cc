@@ -150,7 +150,7 @@ napi_value Silu(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float* const xp = x.data;
   float* const op = out.data;
-  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+  ParallelRange(out.length, out.length * kCostExp, [=](int64_t b, int64_t e) {
 #pragma omp simd
     for (int64_t i = b; i < e; i++) op[i] = xp[i] * Sigmoid(xp[i]);
   });
@@ -166,7 +166,7 @@ napi_value SiluBackward(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *const xp = x.data, *const gp = dOut.data;
   float* const dp = dx.data;
-  ParallelRange(dx.length, dx.length, [=](int64_t b, int64_t e) {
+  ParallelRange(dx.length, dx.length * kCostExp, [=](int64_t b, int64_t e) {
     if (acc) {
 #pragma omp simd
       for (int64_t i = b; i < e; i++) dp[i] += gp[i] * SiluGrad(xp[i], Sigmoid(xp[i]));
@@ -186,7 +186,7 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *const gp = gate.data, *const up_ = up.data;
   float* const op = out.data;
-  ParallelRange(out.length, out.length, [=](int64_t b, int64_t e) {
+  ParallelRange(out.length, out.length * kCostExp, [=](int64_t b, int64_t e) {
 #pragma omp simd
     for (int64_t i = b; i < e; i++) op[i] = gp[i] * Sigmoid(gp[i]) * up_[i];
   });
@@ -206,7 +206,7 @@ napi_value SwigluBackward(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *const gp = gate.data, *const upp = up.data, *const g = dOut.data;
   float *const dg = dGate.data, *const du = dUp.data;
-  ParallelRange(n, n, [=](int64_t b, int64_t e) {
+  ParallelRange(n, n * kCostExp, [=](int64_t b, int64_t e) {
     if (acc) {
 #pragma omp simd
       for (int64_t i = b; i < e; i++) {

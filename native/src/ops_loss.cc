@@ -61,7 +61,7 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   const int32_t* tp = targets.data;
   const float* wp = weights.data;
   float *lp = loss.data, *gp = dLogits.data;
-#pragma omp parallel for if (N * V >= kParallelMin) schedule(static)
+#pragma omp parallel for if (N * V * kCostExp >= kParallelMin) schedule(static)
   for (int64_t n = 0; n < N; n++) {
     const float* z = zp + n * V;
     float* g = gp + n * V;
@@ -188,7 +188,7 @@ napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
   }
   if (!a.ok()) return nullptr;
   const int sup = static_cast<int>(support);
-#pragma omp parallel if (N * V >= kParallelMin)
+#pragma omp parallel if (N * V * kCostExp >= kParallelMin)
   {
     std::vector<float> scratch(sup == kTail ? V : 0);
 #pragma omp for schedule(static)
@@ -213,7 +213,7 @@ napi_value TopK(napi_env env, napi_callback_info info) {
   a.AtLeast(idsOut, Mul(N, k), "idsOut", "N * k");
   a.AtLeast(valsOut, Mul(N, k), "valsOut", "N * k");
   if (!a.ok() || k == 0) return nullptr;
-#pragma omp parallel if (N * V >= kParallelMin)
+#pragma omp parallel if (N * V * kCostExp >= kParallelMin)
   {
     std::vector<float> vals(V);
     std::vector<int32_t> pick(k);

@@ -24,7 +24,7 @@ napi_value RmsNorm(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *xp = x.data, *wp = w.data;
   float *o = out.data, *rs = rstd.data;
-#pragma omp parallel for if (R * D >= kParallelMin) schedule(static)
+#pragma omp parallel for if (R * D * kCostRow >= kParallelMin) schedule(static)
   for (int64_t r = 0; r < R; r++) {
     const float* xr = xp + r * D;
     float* orow = o + r * D;
@@ -57,7 +57,7 @@ napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *xp = x.data, *wp = w.data, *rs = rstd.data, *gp = dOut.data;
   float *dxp = dx.data, *dwp = dw.data;
-  const bool par = R * D >= kParallelMin && R > 1;
+  const bool par = R * D * kCostRow >= kParallelMin && R > 1;
   const int nt = par ? omp_get_max_threads() : 1;
   std::vector<double> partial(static_cast<size_t>(nt) * D, 0.0);
 #pragma omp parallel num_threads(nt) if (par)
@@ -97,7 +97,7 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float* xp = x.data;
   float* o = out.data;
-#pragma omp parallel for if (R * D >= kParallelMin) schedule(static)
+#pragma omp parallel for if (R * D * kCostExp >= kParallelMin) schedule(static)
   for (int64_t r = 0; r < R; r++) {
     const float* xr = xp + r * D;
     float* orow = o + r * D;
@@ -138,7 +138,7 @@ napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
   if (!a.ok()) return nullptr;
   const float *yp = y.data, *gp = dy.data;
   float* dp = dx.data;
-#pragma omp parallel for if (R * D >= kParallelMin) schedule(static)
+#pragma omp parallel for if (R * D * kCostExp >= kParallelMin) schedule(static)
   for (int64_t r = 0; r < R; r++) {
     const float* yr = yp + r * D;
     const float* gr = gp + r * D;

@@ -29,7 +29,7 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   const float e = static_cast<float>(eps);
   float *const p = param.data, *const mp = m.data, *const vp = v.data;
   const float* const g = grad.data;
-  ParallelRange(n, n, [=](int64_t b, int64_t end) {
+  ParallelRange(n, n * 4, [=](int64_t b, int64_t end) {
     int64_t i = b;
 #ifdef __AVX__
     // GCC will not vectorise std::sqrt while errno semantics are on (the default), so the

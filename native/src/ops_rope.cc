@@ -74,7 +74,7 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   float* o = out.data;
   const int32_t* pp = pos.data;
   const float sign = inverse ? -1.0f : 1.0f;
-  ParallelRange(rows, Mul(rows, H, Dh), [=, &tab](int64_t r0, int64_t r1) {
+  ParallelRange(rows, Mul(rows, H, Dh) * kCostRow, [=, &tab](int64_t r0, int64_t r1) {
     std::vector<float> own(Dh);  // for positions outside the table
     for (int64_t r = r0; r < r1; r++) {
       const float* cs;
