@@ -1,0 +1,105 @@
+/** `distil compare`: methods x envs x seeds from one checkpoint, same sampled-token budget, one report. */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../../algorithms/options.ts';
+import { applyOverrides } from '../../train/config.ts';
+import { finalTable, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
+import { writeReport } from '../../report/index.ts';
+import { writeJsonAtomic } from '../../util/atomic.ts';
+import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
+import { UsageError, type Command } from '../command.ts';
+import { progress } from '../progress.ts';
+
+const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json] [base.key=value ...]
+       distil compare --model DIR --algorithms distil,grpo,opsd [--envs math] [--seeds 0,1,2]
+                      [--budget TOKENS] [--steps N] [--out DIR] [--json]
+
+Trains every method on every env for every seed from the same checkpoint, each with the same
+budget of sampled tokens, then writes one HTML report and prints the final table (mean test
+accuracy and 95% interval per env and method). Interrupted comparisons resume: finished runs
+are kept, a run cut short continues from its last checkpoint.
+
+A config file holds {model, envs, methods: [{label, algorithm, algorithmOptions}], seeds,
+base: {train settings}, perEnv: {env: {train settings}}}; see src/recipes/configs/.`;
+
+export async function compareMain(cfg: CompareConfig, out: string, json: boolean): Promise<number> {
+  let plan;
+  try {
+    plan = planComparison(cfg, out);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  mkdirSync(out, { recursive: true });
+  writeJsonAtomic(join(out, 'compare.json'), cfg);
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\n[distil] stopping after this step; run the same command again to resume\n');
+  };
+  process.on('SIGINT', onSigint);
+  const t0 = Date.now();
+  let finished: boolean;
+  try {
+    let bar: ReturnType<typeof progress> | null = null;
+    finished = await runComparison(plan, {
+      onRunStart: (i, total, r) => {
+        bar?.done();
+        process.stderr.write(`[distil] run ${i + 1}/${total}: ${r.config.name} on ${r.config.env}, seed ${r.config.seed}\n`);
+        bar = progress({ total: r.config.steps, label: `${r.config.name}/${r.config.env}/s${r.config.seed}` });
+      },
+      train: {
+        shouldStop: () => interrupted,
+        onStep: (row) => bar?.update(row.step, { acc: row.accuracy?.toFixed(2) }),
+        log: () => {},
+      },
+    });
+    (bar as ReturnType<typeof progress> | null)?.done();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (!finished) {
+    console.log('stopped; run the same command again to resume');
+    return 130;
+  }
+  const dirs = plan.map((p) => p.dir);
+  const rows = finalTable(dirs);
+  const report = writeReport(dirs, join(out, 'report'), { title: 'distil comparison' });
+  writeJsonAtomic(join(out, 'results.json'), { rows, minutes: (Date.now() - t0) / 60000 });
+  if (json) console.log(JSON.stringify({ rows, report: report.htmlPath }));
+  else {
+    console.log(formatTable(rows));
+    console.log(`\nreport: ${report.htmlPath}`);
+  }
+  return 0;
+}
+
+const command: Command = {
+  name: 'compare',
+  summary: 'Compare methods x envs x seeds at equal sampled-token budgets, with a report',
+  help: HELP,
+  async run(argv) {
+    const a = parseArgs(argv, ['config', 'out', 'model', 'algorithms', 'envs', 'seeds', 'budget', 'steps'], ['json']);
+    let cfg: CompareConfig;
+    const file = str(a.flags, 'config');
+    if (file) {
+      cfg = readConfigFile(file) as unknown as CompareConfig;
+    } else {
+      const model = str(a.flags, 'model');
+      const algos = list(a.flags, 'algorithms');
+      if (!model || !algos) throw new UsageError('give --config FILE, or --model DIR and --algorithms a,b,c');
+      cfg = {
+        model, envs: list(a.flags, 'envs') ?? ['math'], seeds: (list(a.flags, 'seeds') ?? ['0']).map(Number),
+        methods: algos.map((x) => ({ label: x, algorithm: x })), base: {},
+      };
+    }
+    const base: Record<string, unknown> = { ...(cfg.base ?? {}) };
+    if (num(a.flags, 'budget') !== undefined) base.sampledTokenBudget = num(a.flags, 'budget');
+    if (num(a.flags, 'steps') !== undefined) base.steps = num(a.flags, 'steps');
+    cfg.base = applyOverrides(base, a.overrides.map((o) => o.replace(/^base\./, '')));
+    const out = resolve(str(a.flags, 'out') ?? join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+    return compareMain(cfg, out, !!a.flags.json);
+  },
+};
+export default command;
