@@ -59,8 +59,11 @@ static void RunItems(const Problem& p) {
   }
   // Cut each item into just enough parts that the tasks divide evenly among the threads
   // (batch 1 -> nt parts; a batch that is a multiple of nt -> whole items).
+  // Splitting M, each thread packs all of B and its share of A; splitting N, the reverse. Pick the
+  // cheaper: a transposed operand costs about twice as much to pack (strided reads).
   const bool smallM = p.M <= kSmallM, smallN = !smallM && p.N <= kSmallM;
-  const bool alongM = smallN || (!smallM && p.M > p.N);  // each thread packs its own B when splitting M
+  const double packA = p.transA ? 2 : 1, packB = p.transB ? 2 : 1;
+  const bool alongM = smallN || (!smallM && packB * double(p.N) < packA * double(p.M));
   const int64_t unit = smallM || smallN ? 64 : alongM ? MR : NR;
   const int64_t len = alongM ? p.M : p.N;
   int64_t parts = nt / std::gcd<int64_t>(p.batch, nt);
