@@ -1,0 +1,158 @@
+/**
+ * Inference speed: KV-cache sampling (64 new tokens after a 16-token prompt) at batch 1 and
+ * 32, and teacher-forced scoring with top-64, for the reference model and a model of
+ * SmolLM-135M's shape; PyTorch runs the same loop on the same weights when available.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext, BenchSection } from '../section.ts';
+import { kernels } from '../../src/engine/kernels/index.ts';
+import { Decoder } from '../../src/inference/decoder.ts';
+import { sample } from '../../src/inference/sampler.ts';
+import { score } from '../../src/inference/scorer.ts';
+import type { ModelConfig } from '../../src/nn/config.ts';
+import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../../src/nn/presets.ts';
+import { Rng } from '../../src/util/rng.ts';
+
+const PROMPT = 16, NEW = 64, SCORE_K = 64;
+
+function weightShapes(c: ModelConfig): [string, number[]][] {
+  const D = c.hiddenSize, F = c.intermediateSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
+  const out: [string, number[]][] = [['model.embed_tokens.weight', [c.vocabSize, D]]];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}.`;
+    out.push(
+      [p + 'input_layernorm.weight', [D]], [p + 'self_attn.q_proj.weight', [q, D]], [p + 'self_attn.k_proj.weight', [kv, D]],
+      [p + 'self_attn.v_proj.weight', [kv, D]], [p + 'self_attn.o_proj.weight', [D, q]], [p + 'post_attention_layernorm.weight', [D]],
+      [p + 'mlp.gate_proj.weight', [F, D]], [p + 'mlp.up_proj.weight', [F, D]], [p + 'mlp.down_proj.weight', [D, F]],
+    );
+  }
+  out.push(['model.norm.weight', [D]]);
+  if (!c.tieWordEmbeddings) out.push(['lm_head.weight', [c.vocabSize, D]]);
+  return out;
+}
+
+function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const m = new Map<string, Float32Array>();
+  for (const [name, shape] of weightShapes(c)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const w = new Float32Array(n);
+    if (shape.length === 1) w.fill(1);
+    else for (let i = 0; i < n; i++) w[i] = (rng.next() - 0.5) * 0.04; // uniform: cheaper than normal for 135M draws
+    m.set(name, w);
+  }
+  return m;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeIt(fn: () => void, reps: number): number {
+  fn(); // warm-up
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+interface Measure { key: string; kind: 'sample' | 'score'; batch: number; prompt?: number; new?: number; len?: number; k?: number; reps: number }
+
+function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array>, measure: Measure[]): Record<string, number> | null {
+  if (!ctx.torchPython) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'distil-bench-'));
+  try {
+    const shapes = weightShapes(c);
+    const file = join(dir, 'weights.bin');
+    const total = shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
+    const flat = new Float32Array(total);
+    let off = 0;
+    for (const [name] of shapes) {
+      flat.set(w.get(name)!, off);
+      off += w.get(name)!.length;
+    }
+    writeFileSync(file, new Uint8Array(flat.buffer));
+    const job = { config: c, weights: file, names: shapes.map((s) => s[0]), shapes: shapes.map((s) => s[1]), measure, threads: 1 };
+    const r = spawnSync(ctx.torchPython, [new URL('../torch/sample.py', import.meta.url).pathname], {
+      input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 24,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' },
+    });
+    if (r.status !== 0) {
+      ctx.note(`PyTorch sampling benchmark failed: ${r.stderr.slice(-500)}`);
+      return null;
+    }
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchModel(ctx: BenchContext, label: string, c: ModelConfig, reps: number) {
+  ctx.note(`sampling: building ${label} (${c.numLayers} layers, d ${c.hiddenSize}, vocab ${c.vocabSize})`);
+  const w = randomWeights(c, 1);
+  const dec = new Decoder(c, w, kernels());
+  const rng = new Rng(0);
+  const prompt = (): number[] => Array.from({ length: PROMPT }, () => rng.int(c.vocabSize));
+  const gen = (B: number) => () => {
+    sample(dec, Array.from({ length: B }, (_, i) => ({ prompt: prompt(), maxTokens: NEW, seed: i, stopTokenIds: [] })), {
+      decode: () => '', eosIds: [], padId: 0,
+    });
+  };
+  const scoreB = 32, scoreLen = PROMPT + NEW;
+  const scoreReqs = Array.from({ length: scoreB }, () => ({ prompt: prompt(), completion: Array.from({ length: NEW }, () => rng.int(c.vocabSize)), topK: SCORE_K }));
+  const ours = {
+    b1: timeIt(gen(1), reps),
+    b32: timeIt(gen(32), Math.max(1, Math.floor(reps / 2))),
+    score: timeIt(() => score(dec, scoreReqs, { padId: 0 }), Math.max(1, Math.floor(reps / 2))),
+  };
+  const torch = runTorch(ctx, c, w, [
+    { key: 'b1', kind: 'sample', batch: 1, prompt: PROMPT, new: NEW, reps },
+    { key: 'b32', kind: 'sample', batch: 32, prompt: PROMPT, new: NEW, reps: Math.max(1, Math.floor(reps / 2)) },
+    { key: 'score', kind: 'score', batch: scoreB, len: scoreLen, k: SCORE_K, reps: Math.max(1, Math.floor(reps / 2)) },
+  ]);
+  const tokS = (s: number, B: number) => (B * NEW) / s;
+  const rows = {
+    b1: { ours: tokS(ours.b1, 1), torch: torch ? tokS(torch.b1, 1) : null },
+    b32: { ours: tokS(ours.b32, 32), torch: torch ? tokS(torch.b32, 32) : null },
+    score: { ours: (scoreB * scoreLen) / ours.score, torch: torch ? (scoreB * scoreLen) / torch.score : null },
+  };
+  for (const [what, r] of Object.entries(rows)) {
+    ctx.record({
+      section: 'sampling', model: label, what: what === 'score' ? 'score tok/s (32 x 80, top-64)' : `sample tok/s batch ${what.slice(1)}`,
+      distil: Math.round(r.ours), torch: r.torch === null ? null : Math.round(r.torch),
+      ratio: r.torch === null ? null : +(r.ours / r.torch).toFixed(2),
+    });
+  }
+  return rows;
+}
+
+const section: BenchSection = {
+  name: 'sampling',
+  order: 30,
+  async run(ctx) {
+    const ref = await benchModel(ctx, 'reference', REFERENCE_MODEL, ctx.quick ? 1 : 5);
+    const big = await benchModel(ctx, 'smollm-135m-shape', SMOLLM_135M_SHAPE, ctx.quick ? 1 : 3);
+    const ratio = (r: { ours: number; torch: number | null }) => (r.torch === null ? null : r.ours / r.torch);
+    return {
+      sample_tok_s: ref.b32.ours,
+      torch_sample_tok_s: ref.b32.torch,
+      sample_ratio: ratio(ref.b32),
+      sample_ratio_b1: ratio(ref.b1),
+      sample_tok_s_b1: ref.b1.ours,
+      torch_sample_tok_s_b1: ref.b1.torch,
+      score_tok_s: ref.score.ours,
+      torch_score_tok_s: ref.score.torch,
+      sample_135m_tok_s: big.b32.ours,
+      sample_135m_ratio: ratio(big.b32),
+      sample_135m_ratio_b1: ratio(big.b1),
+    };
+  },
+};
+export default section;
