@@ -98,7 +98,6 @@ export class Sandbox {
   private nextId = 1;
   private closed = false;
   private monitor?: NodeJS.Timeout;
-  private pageSize = 4096;
 
   constructor(options: SandboxOptions = {}) {
     this.workers = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
@@ -274,8 +273,9 @@ export class Sandbox {
       if (!p || p.killedFor || slot.child.pid === undefined) continue;
       let rssMb: number;
       try {
-        const statm = readFileSync(`/proc/${slot.child.pid}/statm`, 'utf8').split(' ');
-        rssMb = (Number(statm[1]) * this.pageSize) / 2 ** 20;
+        const m = /VmRSS:\s*(\d+) kB/.exec(readFileSync(`/proc/${slot.child.pid}/status`, 'utf8'));
+        if (!m) continue;
+        rssMb = Number(m[1]) / 1024;
       } catch {
         continue; // no /proc (not Linux) or the process just ended
       }
