@@ -223,7 +223,16 @@ export class Tensor {
       const t = order[i];
       if (t._backward && t._hasGrad) t._backward(t._grad!);
     }
-    if (!opts.retainGraph) for (const t of order) if (t._backward) t.dispose();
+    for (const t of order) {
+      if (!t._backward) continue;
+      if (!opts.retainGraph) t.dispose();
+      else if (t._grad) {
+        // Keep the graph but not its intermediate gradients: the next backward starts afresh.
+        release(t._grad);
+        t._grad = null;
+        t._hasGrad = false;
+      }
+    }
   }
 
   /** Nodes reachable from this one, parents before children. */

@@ -106,3 +106,15 @@ test('tidy keeps the memory of a returned view alive', async () => {
   other.data.fill(0);
   assertClose(v.data, [2, 4, 6, 8]);
 });
+
+test('retainGraph: a second backward through the same graph gives the same gradients', () => {
+  const rng = new Rng(5);
+  const x = randn(rng, [3, 4]), W = randn(rng, [2, 4]);
+  const loss = sum(mul(linear(x, W), linear(x, W)));
+  loss.backward(undefined, { retainGraph: true });
+  const first = Float32Array.from(W.grad!);
+  W.zeroGrad();
+  x.zeroGrad();
+  loss.backward();
+  assertClose(W.grad!, first, 1e-6, 1e-7);
+});
