@@ -82,8 +82,8 @@ export function padBatch(rows: { ids: number[]; weights: number[] }[], maxLen: n
   return { ids, targets, weights, B, T, tokens, truncated };
 }
 
-function readGateFile(run: string): GateFile {
-  const p = join(run, 'gate.json');
+function readGateFile(run: string, file = 'gate.json'): GateFile {
+  const p = join(run, file);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as GateFile) : { checkpoints: [] };
 }
 
@@ -180,4 +180,42 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
     await corpus.close();
   }
   return { run, step: end, lastLoss, gate: gateFile.checkpoints.length ? gateFile : undefined };
+}
+
+export interface GateOnlyOptions {
+  /** File inside the run folder (default gate.json); another name keeps a differently configured gate apart. */
+  file?: string;
+  /** Only these checkpoint steps (default: all). */
+  steps?: number[];
+  log?: (msg: string) => void;
+}
+
+/**
+ * Runs the gate of `config.gate` on a run's checkpoints that the gate file does not hold yet
+ * (e.g. those skipped by gate.every, or with a larger n into another file), updating the choice.
+ */
+export async function gateCheckpoints(config: PretrainConfig, run: string, opts: GateOnlyOptions = {}): Promise<GateFile> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const file = opts.file ?? 'gate.json';
+  const gateFile = readGateFile(run, file);
+  const corpus = await Corpus.open(config.corpus);
+  const tokenizer = tinyTokenizer();
+  try {
+    for (const step of listCheckpoints(run)) {
+      if (opts.steps && !opts.steps.includes(step)) continue;
+      if (gateFile.checkpoints.some((c) => c.step === step)) continue;
+      const dir = checkpointDir(run, step);
+      const folder = loadModelFolder(dir);
+      const model = transformerFromWeights(folder.config, folder.weights, dir);
+      const report = await runGate(model, tokenizer, config.gate, corpus, step);
+      gateFile.checkpoints = [...gateFile.checkpoints, report].sort((a, b) => a.step - b.step);
+      gateFile.choice = pickCheckpoint(gateFile.checkpoints, config.gate);
+      writeJsonAtomic(join(run, file), gateFile);
+      log(report.table);
+    }
+  } finally {
+    await corpus.close();
+  }
+  if (gateFile.choice) log(`gate: chosen checkpoint step-${gateFile.choice.step} (${gateFile.choice.reason})`);
+  return gateFile;
 }

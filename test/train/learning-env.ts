@@ -4,9 +4,10 @@ import type { Env, Task } from '../../src/envs/types.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export const NEXT_DIGIT = 'learning-next-digit';
+const LETTERS = 'abcdefghij';
 
 function task(split: 'train' | 'test', i: number, d: number): Task {
-  return { id: `${NEXT_DIGIT}/${split}/${i}`, env: NEXT_DIGIT, prompt: `Q:${d}`, reference: String((d + 1) % 10), level: 1, meta: { d } };
+  return { id: `${NEXT_DIGIT}/${split}/${i}`, env: NEXT_DIGIT, prompt: `Q:${d}`, reference: LETTERS[(d + 1) % 10], level: 1, meta: { d } };
 }
 
 export function nextDigitEnv(): Env {

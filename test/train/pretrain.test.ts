@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadModelFolder } from '../../src/models/folder.ts';
-import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
+import { readConfigFile, resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
+import { readdirSync } from 'node:fs';
 import { listCheckpoints } from '../../src/train/pretrain-checkpoint.ts';
-import { padBatch, pretrain } from '../../src/train/pretrain.ts';
+import { gateCheckpoints, padBatch, pretrain } from '../../src/train/pretrain.ts';
 
 const quiet = { log: () => {}, progressBar: false };
 
@@ -46,6 +47,12 @@ test('pretrain: a few steps lower the loss and write metrics and checkpoints', a
     const folder = loadModelFolder(join(run, 'checkpoints', 'step-5'));
     assert.equal(folder.config.numLayers, 2);
     assert.equal(res.step, 5);
+    // The gate on the finished run's checkpoints, into its own file.
+    const g = await gateCheckpoints(tinyConfig(['gate.n=2']), run, { file: 'gate-test.json', log: () => {} });
+    assert.deepEqual(g.checkpoints.map((c) => c.step), [5]);
+    assert.equal(g.choice?.step, 5);
+    const onDisk = JSON.parse(readFileSync(join(run, 'gate-test.json'), 'utf8'));
+    assert.equal(onDisk.checkpoints[0].levels[0].n, 2);
   } finally {
     rmSync(run, { recursive: true, force: true });
   }
@@ -77,4 +84,14 @@ test('pretrain config: overrides, unknown keys and RL levels outside the trained
   assert.deepEqual(c.gate.rlLevels, [3]);
   assert.throws(() => resolvePretrainConfig({ stpes: 3 }), /unknown keys stpes/);
   assert.throws(() => tinyConfig(['gate.rlLevels=[9]']), /outside the trained/);
+});
+
+test('built-in configs resolve', () => {
+  const dir = 'src/recipes/configs';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  for (const f of ['math.json', 'science.json', 'code.json', 'multi.json']) assert.ok(files.includes(f), f);
+  for (const f of files) {
+    const c = resolvePretrainConfig(readConfigFile(join(dir, f)));
+    assert.ok(c.corpus.feedbackFraction >= 0.7 && c.corpus.correctAttempt >= 0.3, f);
+  }
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
 import { readConfigFile, resolvePretrainConfig } from '../../recipes/pretrain-config.ts';
-import { pretrain } from '../../train/pretrain.ts';
+import { gateCheckpoints, pretrain } from '../../train/pretrain.ts';
 
 const help = `Usage: distil pretrain --config FILE.json|yaml [--out DIR] [--resume] [--steps N] [--until N] [key.path=value ...]
 
@@ -24,6 +24,10 @@ Options:
   --resume        continue the run in DIR from its last checkpoint (bit-for-bit)
   --steps N       total steps (the schedule's length), same as steps=N
   --until N       stop after step N (a checkpoint is written); resume later
+  --gate          do not train: run the gate on the run's checkpoints that the gate file
+                  lacks (use gate.n=..., gate.levels=[...] to change it)
+  --gate-file F   gate results file inside the run folder (default gate.json)
+  --gate-steps L  with --gate: only these checkpoint steps, comma-separated
   key.path=value  override any config field, e.g. batchSize=16 corpus.correctAttempt=0.4
                   gate.rlLevels=[6,7,8] model.shape=tiny-1.2m (values parsed as JSON when they parse)`;
 
@@ -33,7 +37,8 @@ const cmd: Command = {
   help,
   async run(argv) {
     let configPath: string | undefined, out: string | undefined, steps: number | undefined, until: number | undefined;
-    let resume = false;
+    let resume = false, gateOnly = false;
+    let gateFile: string | undefined, gateSteps: number[] | undefined;
     const overrides: string[] = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
@@ -50,12 +55,15 @@ const cmd: Command = {
       if (a === '--config') configPath = val();
       else if (a === '--out') out = val();
       else if (a === '--resume') resume = true;
+      else if (a === '--gate') gateOnly = true;
+      else if (a === '--gate-file') gateFile = val();
+      else if (a === '--gate-steps') gateSteps = val().split(',').map(int);
       else if (a === '--steps') steps = int(val());
       else if (a === '--until') until = int(val());
       else if (!a.startsWith('-') && a.includes('=')) overrides.push(a);
       else throw new UsageError(`unknown argument '${a}'`);
     }
-    if (!configPath && !(resume && out)) throw new UsageError('--config FILE is required (or --resume --out DIR to continue a run with its saved config)');
+    if (!configPath && !((resume || gateOnly) && out)) throw new UsageError('--config FILE is required (or --resume --out DIR to continue a run with its saved config)');
     let raw: Record<string, unknown>;
     if (configPath) {
       if (!existsSync(configPath)) throw new UsageError(`config file ${configPath} does not exist`);
@@ -69,6 +77,11 @@ const cmd: Command = {
       throw new UsageError((e as Error).message);
     }
     const run = resolve(out ?? join('runs', config.name));
+    if (gateOnly) {
+      const g = await gateCheckpoints(config, run, { file: gateFile, steps: gateSteps });
+      if (g.choice) console.log(`gate: chosen checkpoint step-${g.choice.step}: ${g.choice.reason}`);
+      return 0;
+    }
     const res = await pretrain(config, run, { resume, until });
     console.log(`pretrain: ${run} at step ${res.step}, last loss ${res.lastLoss.toFixed(4)}`);
     if (res.gate?.choice) console.log(`gate: chosen checkpoint step-${res.gate.choice.step}: ${res.gate.choice.reason}`);
