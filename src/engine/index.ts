@@ -5,7 +5,7 @@ export { kernels, kernelsName, setKernels, tryNativeKernels, nativeError, jsKern
 export type { Kernels } from './kernels/types.ts';
 export { matmul, linear } from './ops/matmul.ts';
 export { add, sub, mul, scale } from './ops/elementwise.ts';
-export { reshape, view } from './ops/shape.ts';
+export { reshape, view, gatherRows } from './ops/shape.ts';
 export { embedding } from './ops/embedding.ts';
 export { rmsnorm } from './ops/norm.ts';
 export { rope } from './ops/rope.ts';

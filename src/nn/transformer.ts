@@ -29,6 +29,7 @@ import { embedding } from '../engine/ops/embedding.ts';
 import { linear } from '../engine/ops/matmul.ts';
 import { rmsnorm } from '../engine/ops/norm.ts';
 import { rope } from '../engine/ops/rope.ts';
+import { gatherRows } from '../engine/ops/shape.ts';
 import { swigluMlp } from '../engine/ops/mlp.ts';
 import { checkIds } from '../engine/ops/util.ts';
 import { Tensor } from '../engine/tensor.ts';
@@ -56,6 +57,11 @@ export interface LayerParams {
 export interface ForwardOptions {
   /** Absolute position of each of the B*T tokens (default 0..T-1 in every sequence). */
   positions?: Int32Array;
+  /**
+   * Only these rows (indices into the B*T tokens) get logits: the lm_head GEMM and the logits
+   * memory then scale with the trained positions, not with prompts. Default: every row.
+   */
+  outputRows?: Int32Array;
 }
 
 /** Every parameter's Hugging Face name and shape, in checkpoint order. */
@@ -144,7 +150,7 @@ export class Transformer {
     this.lmHead = config.tieWordEmbeddings ? this.embed : P('lm_head.weight');
   }
 
-  /** ids [B*T] -> logits [B*T, vocab], recorded on the tape unless under noGrad. */
+  /** ids [B*T] -> logits [B*T, vocab] ([outputRows.length, vocab] if given), on the tape unless under noGrad. */
   forward(ids: Int32Array, B: number, T: number, opts: ForwardOptions = {}): Tensor {
     const c = this.config;
     if (ids.length !== B * T) throw new Error(`forward: ids has ${ids.length} tokens but B ${B} x T ${T} = ${B * T}`);
@@ -171,6 +177,7 @@ export class Transformer {
       // MLP block: down(silu(gate(h)) * up(h)), fused into one op (same maths).
       x = add(x, swigluMlp(rmsnorm(x, L.postNorm, eps), L.gate, L.up, L.down));
     }
+    if (opts.outputRows) x = gatherRows(x, opts.outputRows); // norm is per row: gather first
     return linear(rmsnorm(x, this.finalNorm, eps), this.lmHead);
   }
 

@@ -96,3 +96,18 @@ test('a few AdamW steps on one batch lower the cross-entropy', async () => {
   }
   assert.ok(losses[19] < losses[0] * 0.5, `loss ${losses[0]} -> ${losses[19]}`);
 });
+
+test('outputRows: logits of chosen rows equal those rows of the full forward, and gradients flow', () => {
+  const cfg = tinyConfig('qwen2');
+  const m = new Transformer(cfg, new Rng(13));
+  randomise(m, new Rng(14));
+  const ids = randIds(new Rng(15), 8, cfg.vocabSize);
+  const rows = Int32Array.from([1, 5, 7]);
+  const full = noGrad(() => Float32Array.from(m.forward(ids, 2, 4).data));
+  const part = m.forward(ids, 2, 4, { outputRows: rows });
+  assert.deepEqual(part.shape, [3, cfg.vocabSize]);
+  const V = cfg.vocabSize;
+  rows.forEach((r, i) => assertClose(part.data.subarray(i * V, i * V + V), full.subarray(r * V, r * V + V), 1e-6, 1e-6));
+  const r = gradcheck(() => m.forward(ids, 2, 4, { outputRows: rows }), [m.embed, m.layers[0].q], { eps: 1e-2, rtol: 2e-2, atol: 1e-3, maxPerInput: 6 });
+  assert.equal(r.failures, 0, JSON.stringify(r.worst));
+});

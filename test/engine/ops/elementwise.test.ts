@@ -45,3 +45,13 @@ test('sum, mean, reshape', () => {
   assertGrad((a) => mean(mul(a, a)), [a]);
   assertGrad((a) => mul(reshape(a, [4, 3]), reshape(a, [4, 3])), [a]);
 });
+
+test('gatherRows: selected rows (repeats add up in backward)', async () => {
+  const { gatherRows } = await import('../../../src/engine/index.ts');
+  const rng = new Rng(4);
+  const x = randn(rng, [4, 3]);
+  const rows = Int32Array.from([2, 0, 2]);
+  assertClose(gatherRows(x, rows).data, [...x.data.subarray(6, 9), ...x.data.subarray(0, 3), ...x.data.subarray(6, 9)]);
+  assertGrad((x) => gatherRows(x, rows), [x]);
+  assert.throws(() => gatherRows(x, Int32Array.from([4])), /gatherRows: rows\[0\] = 4 is outside \[0, 4\)/);
+});
