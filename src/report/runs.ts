@@ -10,7 +10,7 @@ export { RunFormatError, type Row };
 
 export interface Run {
   dir: string;
-  /** config.name, else the folder name. */
+  /** The folder name (config.name is the method's label, shared by its seeds). */
   name: string;
   /** Algorithm as configured (e.g. 'distil', 'grpo'). */
   algorithm: string;
@@ -83,6 +83,19 @@ function nameOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A training config's `name` is the method's label in reports (distil train defaults it to the
+ * algorithm). Some people put the seed in it ("distil-s1", "grpo_seed2"): that suffix is
+ * dropped so that the seeds still group together.
+ */
+export function labelFromName(name: string | undefined, seed: number | undefined): string | undefined {
+  if (!name) return undefined;
+  if (seed === undefined) return name;
+  // Only after a separator, so "v2" or "run12" stay whole: "x-1", "x_s1", "x-seed-1", "x.seed=1".
+  const m = new RegExp(`^(.+?)[-_.](?:s|seed)?[-_=]?${seed}$`).exec(name);
+  return m ? m[1] : name;
+}
+
 export function readRun(dirIn: string): Run {
   const dir = resolve(dirIn);
   if (!existsSync(dir)) throw new RunFormatError(`${dirIn}: no such run folder`);
@@ -93,14 +106,15 @@ export function readRun(dirIn: string): Run {
   }
   const config = (cfg ?? {}) as Row;
   const algorithm = nameOf(config.algorithm) ?? 'unknown';
-  const label = str(config, 'label') ?? algorithm;
+  const seed = num(config, 'seed');
+  const label = str(config, 'label') || labelFromName(str(config, 'name'), seed) || algorithm;
   const run: Run = {
     dir,
-    name: str(config, 'name') ?? basename(dir),
+    name: basename(dir),
     algorithm,
     label,
     env: nameOf(config.env),
-    seed: num(config, 'seed'),
+    seed,
     config,
     metrics: readJsonl(join(dir, 'metrics.jsonl'), warnings),
     evals: readJsonl(join(dir, 'eval.jsonl'), warnings),
@@ -140,7 +154,9 @@ export function disambiguateLabels(runs: Run[]): void {
     byKey.set(k, [...(byKey.get(k) ?? []), r]);
   }
   for (const group of byKey.values()) {
-    if (group.length < 2 || group.some((r) => typeof r.config.label === 'string')) continue;
+    // A label someone chose (config.label, or a name other than the algorithm) is kept as is.
+    const chosen = (r: Run) => typeof r.config.label === 'string' || (typeof r.config.name === 'string' && r.label !== r.algorithm);
+    if (group.length < 2 || group.some(chosen)) continue;
     const flats = group.map((r) => flattenConfig(r.config));
     const keys = [...new Set(flats.flatMap((f) => Object.keys(f)))].filter((k) => !INCIDENTAL.test(k));
     const differing = keys.filter((k) => new Set(flats.map((f) => f[k] ?? 'unset')).size > 1).sort();

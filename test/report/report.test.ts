@@ -105,8 +105,8 @@ test('a gate.json from distil pretrain: chosen checkpoint, per-level tables colo
   assert.match(html, /<span class="num pass">98<\/span>/);
   assert.match(html, /<span class="num fail">50<\/span>/);
   assert.ok(html.includes('<pre>gate &lt;text&gt;</pre>'));
-  assert.ok(res.pngs.some((p) => basename(p) === 'gate-tiny-math.png'));
-  assert.ok(res.pngs.some((p) => basename(p) === 'pretrain-loss-tiny-math.png'));
+  assert.ok(res.pngs.some((p) => basename(p) === 'gate-pretrain-tiny.png'));
+  assert.ok(res.pngs.some((p) => basename(p) === 'pretrain-loss-pretrain-tiny.png'));
   // The pretraining run is not a method in the comparison.
   assert.ok(!/<td>unknown<\/td>/.test(html.slice(html.indexOf('<section id="results">'))));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { disambiguateLabels, expandRunDirs, groupRuns, loadRuns, readRun, RunFormatError } from '../../src/report/runs.ts';
+import { disambiguateLabels, expandRunDirs, groupRuns, labelFromName, loadRuns, readRun, RunFormatError } from '../../src/report/runs.ts';
 import { readJsonl } from '../../src/report/jsonl.ts';
 import { makeRuns } from './synthetic.ts';
 
@@ -59,7 +59,7 @@ test('groups: 3 algorithms x 2 envs, 2 seeds each; a folder of runs expands; gat
     makeRuns(root);
     const { runs, groups } = loadRuns([root]);
     assert.equal(runs.length, 14);
-    assert.deepEqual(runs.filter((r) => r.pretrain).map((r) => r.name).sort(), ['pretrain', 'tiny-math']);
+    assert.deepEqual(runs.filter((r) => r.pretrain).map((r) => r.name).sort(), ['pretrain', 'pretrain-tiny']);
     assert.equal(groups.length, 6);
     for (const g of groups) assert.equal(g.runs.length, 2, `${g.label}/${g.env}`);
     assert.deepEqual([...new Set(groups.map((g) => g.env))], ['code', 'math']);
@@ -88,4 +88,32 @@ test('runs that differ in a setting get it in their label instead of being avera
   const seedsOnly = [mk(1, true), mk(2, true)];
   disambiguateLabels(seedsOnly);
   assert.deepEqual(seedsOnly.map((r) => r.label), ['distil', 'distil']);
+});
+
+test('labels: config.name is the label, minus a seed suffix after a separator', () => {
+  assert.equal(labelFromName('distil-s1', 1), 'distil');
+  assert.equal(labelFromName('grpo_seed2', 2), 'grpo');
+  assert.equal(labelFromName('distil-fc-off-seed-3', 3), 'distil-fc-off');
+  assert.equal(labelFromName('distil-s1', 2), 'distil-s1', 'another seed: kept');
+  assert.equal(labelFromName('v2', 2), 'v2', 'no separator: kept');
+  assert.equal(labelFromName(undefined, 1), undefined);
+  const root = tmp();
+  try {
+    const { dirs } = makeRuns(root);
+    const r = readRun(dirs[0]);
+    assert.equal(r.label, 'distil');
+    assert.equal(r.name, 'math-distil-s1', 'runs are named by their folder');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a label someone chose is not split by differing settings', () => {
+  const mk = (lr: number) => ({
+    dir: '/r', name: 'r', algorithm: 'distil', label: 'mine', env: 'math', seed: 1,
+    config: { algorithm: 'distil', name: 'mine', lr }, metrics: [], evals: [], samples: [], warnings: [],
+  });
+  const runs = [mk(1), mk(2)];
+  disambiguateLabels(runs);
+  assert.deepEqual(runs.map((r) => r.label), ['mine', 'mine']);
 });

@@ -31,7 +31,7 @@ export function makeRuns(root: string, seed = 7): Synthetic {
       for (const s of SEEDS) {
         const dir = join(root, `${env}-${algo}-s${s}`);
         mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: `${env}-${algo}-s${s}`, algorithm: algo, env, seed: s, lr: 3e-5, out_dir: dir, extra: { ignored: true } }));
+        writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: `${algo}-s${s}`, algorithm: algo, env, seed: s, lr: 3e-5, out_dir: dir, extra: { ignored: true } }));
         const metrics: object[] = [];
         const evals: object[] = [];
         const samples: object[] = [];
