@@ -41,6 +41,8 @@ export interface OpenAIBackendOptions {
   scoreVia?: 'auto' | 'prompt_logprobs' | 'echo';
   /** HTTP requests in flight at once (default 8; the server batches them). */
   concurrency?: number;
+  /** Score requests sent per HTTP request, as a list of prompts (default 16). */
+  scoreBatch?: number;
 }
 
 /** A 4xx (or a 5xx after the last retry) with the server's error message. */
@@ -66,11 +68,17 @@ export class OpenAICompatibleBackend implements PolicyBackend {
   /** null until the server has accepted or refused return_tokens_as_token_ids. */
   private idsSupported: boolean | null = null;
   private textToId: Map<string, number | number[]> | null = null;
+  private plMaxTokens = 0;
 
   constructor(readonly opts: OpenAIBackendOptions) {
     this.root = opts.baseURL.replace(/\/+$/, '').replace(/\/v1$/, '');
     this.vocabSize = opts.vocabSize ?? opts.tokenizer.vocabSize;
     this.scoreMode = !opts.scoreVia || opts.scoreVia === 'auto' ? null : opts.scoreVia;
+  }
+
+  /** The shared tokenizer (as LocalBackend.tokenizer). */
+  get tokenizer(): Tokenizer {
+    return this.opts.tokenizer;
   }
 
   /** Lists the served models (choosing the only one when no model is named) and reads the vocabulary size. */
@@ -131,61 +139,111 @@ export class OpenAICompatibleBackend implements PolicyBackend {
 
   // --- scoring --------------------------------------------------------------------------
 
+  /**
+   * Requests with the same topK go out several to an HTTP request (a list of token-id
+   * prompts, `scoreBatch` per call), so that the server can batch them and the HTTP and JSON
+   * overhead is paid once per group.
+   */
   async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {
-    return this.mapLimit(reqs, (r, i) => this.scoreOne(r, i));
+    const out: ScoredTokens[] = new Array(reqs.length);
+    const groups = new Map<number, number[]>();
+    reqs.forEach((r, i) => {
+      const where = `score request ${i}`;
+      if (!Array.isArray(r.prompt) || r.prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids`);
+      if (!Array.isArray(r.completion)) throw new Error(`${where}: completion must be an array of token ids`);
+      const k = r.topK ?? 0;
+      if (!Number.isInteger(k) || k < 0 || k > this.vocabSize) throw new Error(`${where}: topK must be a whole number in [0, ${this.vocabSize}], got ${r.topK}`);
+      const T = r.completion.length;
+      out[i] = { logprobs: new Float32Array(T), topIds: k ? new Int32Array(T * k) : undefined, topProbs: k ? new Float32Array(T * k) : undefined, k: k || undefined };
+      if (T === 0) return; // nothing to ask the server
+      groups.set(k, [...(groups.get(k) ?? []), i]);
+    });
+    const size = this.opts.scoreBatch ?? 16;
+    const chunks: { k: number; idx: number[] }[] = [];
+    for (const [k, idx] of groups) for (let at = 0; at < idx.length; at += size) chunks.push({ k, idx: idx.slice(at, at + size) });
+    await this.mapLimit(chunks, (c) => this.scoreChunk(reqs, c.idx, c.k, out));
+    return out;
   }
 
-  private async scoreOne(r: ScoreRequest, i: number): Promise<ScoredTokens> {
-    const where = `score request ${i}`;
-    if (!Array.isArray(r.prompt) || r.prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids`);
-    if (!Array.isArray(r.completion)) throw new Error(`${where}: completion must be an array of token ids`);
-    const k = r.topK ?? 0;
-    if (!Number.isInteger(k) || k < 0 || k > this.vocabSize) throw new Error(`${where}: topK must be a whole number in [0, ${this.vocabSize}], got ${r.topK}`);
-    const T = r.completion.length;
-    const out: ScoredTokens = { logprobs: new Float32Array(T), topIds: k ? new Int32Array(T * k) : undefined, topProbs: k ? new Float32Array(T * k) : undefined, k: k || undefined };
-    if (T === 0) return out;
-    const seq = [...r.prompt, ...r.completion];
-    const P = r.prompt.length;
+  private async scoreChunk(reqs: ScoreRequest[], idx: number[], k: number, out: ScoredTokens[]): Promise<void> {
+    const seqs = idx.map((i) => [...reqs[i].prompt, ...reqs[i].completion]);
+    const whereOf = (j: number) => `score request ${idx[j]}`;
+    // One prompt is sent as a flat list, so that a server without batch prompts still works.
+    const prompt = seqs.length === 1 ? seqs[0] : seqs;
 
     if (this.scoreMode !== 'echo') {
       // Captured before the await: concurrent requests may settle the mode meanwhile.
       const detecting = this.scoreMode === null;
       let res: Json | null = null;
       try {
-        res = await this.completion({ model: this.opts.model, prompt: seq, max_tokens: 1, temperature: 0, prompt_logprobs: k });
+        res = await this.promptLogprobsCall(prompt, k);
       } catch (e) {
         // Only an auto-detecting client falls back, and only when the server refused the field.
         if (!(detecting && e instanceof OpenAIServerError && e.status === 400 && (e.param === 'prompt_logprobs' || /prompt_logprobs/.test(e.message)))) throw e;
       }
-      const pl: unknown = res?.choices?.[0]?.prompt_logprobs;
-      if (Array.isArray(pl)) {
+      const choices = res ? this.choicesByPrompt(res, seqs.length) : null;
+      if (choices && choices.every((c) => Array.isArray(c.prompt_logprobs))) {
         this.scoreMode = 'prompt_logprobs';
-        if (pl.length < seq.length) throw new Error(`${where}: the server returned prompt_logprobs for ${pl.length} of ${seq.length} prompt tokens`);
-        for (let t = 0; t < T; t++) {
-          const d = pl[P + t] as Record<string, { logprob: number; rank?: number }> | null;
-          const id = seq[P + t];
-          const own = d?.[String(id)];
-          if (!own) throw new Error(`${where}: prompt_logprobs at completion position ${t} does not list the token ${id}`);
-          out.logprobs[t] = own.logprob;
-          if (k) {
-            const ranked = Object.entries(d!).map(([key, v]) => ({ id: Number(key), logprob: v.logprob, rank: v.rank ?? Infinity }));
-            ranked.sort((a, b) => a.rank - b.rank || b.logprob - a.logprob || a.id - b.id);
-            this.fillTop(out, t, k, ranked, where);
-          }
-        }
-        return out;
+        choices.forEach((c, j) => this.readPromptLogprobs(c.prompt_logprobs, seqs[j], reqs[idx[j]].prompt.length, k, out[idx[j]], whereOf(j)));
+        return;
       }
-      if (!detecting) throw new Error(`${where}: the server ignored prompt_logprobs (use scoreVia 'echo' or 'auto')`);
+      if (!detecting) throw new Error(`${whereOf(0)}: the server ignored prompt_logprobs (use scoreVia 'echo' or 'auto')`);
       this.scoreMode = 'echo';
     }
 
-    const res = await this.completion({ model: this.opts.model, prompt: seq, max_tokens: 0, echo: true, logprobs: k, temperature: 0 });
-    const lp = res.choices?.[0]?.logprobs;
+    const res = await this.completion({ model: this.opts.model, prompt, max_tokens: 0, echo: true, logprobs: k, temperature: 0 });
+    this.choicesByPrompt(res, seqs.length).forEach((c, j) => this.readEcho(c.logprobs, seqs[j], reqs[idx[j]].prompt.length, k, out[idx[j]], whereOf(j)));
+  }
+
+  /**
+   * prompt_logprobs with max_tokens 0 (nothing sampled; distil serve), or 1 on servers that
+   * refuse 0 (the one sampled token is ignored).
+   */
+  private async promptLogprobsCall(prompt: number[] | number[][], k: number): Promise<Json> {
+    const body = { model: this.opts.model, prompt, max_tokens: this.plMaxTokens, temperature: 0, prompt_logprobs: k };
+    try {
+      return await this.completion(body);
+    } catch (e) {
+      const refusedZero = body.max_tokens === 0 && e instanceof OpenAIServerError && e.status === 400 && e.code !== 'context_length_exceeded' && (e.param === 'max_tokens' || /max_tokens/.test(e.message));
+      if (!refusedZero) throw e;
+      this.plMaxTokens = 1;
+      return this.completion({ ...body, max_tokens: 1 });
+    }
+  }
+
+  /** The first choice of each prompt, by index (n = 1, so index = prompt number). */
+  private choicesByPrompt(res: Json, n: number): Json[] {
+    const choices: Json[] = Array.isArray(res.choices) ? res.choices : [];
+    const byIndex = new Map(choices.map((c, j) => [typeof c.index === 'number' ? c.index : j, c]));
+    return Array.from({ length: n }, (_, j) => {
+      const c = byIndex.get(j);
+      if (!c) throw new Error(`the server returned ${choices.length} choices for ${n} prompts`);
+      return c;
+    });
+  }
+
+  private readPromptLogprobs(pl: unknown[], seq: number[], P: number, k: number, out: ScoredTokens, where: string): void {
+    if (pl.length < seq.length) throw new Error(`${where}: the server returned prompt_logprobs for ${pl.length} of ${seq.length} prompt tokens`);
+    for (let t = 0; t < seq.length - P; t++) {
+      const d = pl[P + t] as Record<string, { logprob: number; rank?: number }> | null;
+      const id = seq[P + t];
+      const own = d?.[String(id)];
+      if (!own) throw new Error(`${where}: prompt_logprobs at completion position ${t} does not list the token ${id}`);
+      out.logprobs[t] = own.logprob;
+      if (k) {
+        const ranked = Object.entries(d!).map(([key, v]) => ({ id: Number(key), logprob: v.logprob, rank: v.rank ?? Infinity }));
+        ranked.sort((a, b) => a.rank - b.rank || b.logprob - a.logprob || a.id - b.id);
+        this.fillTop(out, t, k, ranked, where);
+      }
+    }
+  }
+
+  private readEcho(lp: Json | null | undefined, seq: number[], P: number, k: number, out: ScoredTokens, where: string): void {
     if (!lp || !Array.isArray(lp.tokens) || lp.tokens.length < seq.length) throw new Error(`${where}: the server's echo returned ${lp?.tokens?.length ?? 'no'} tokens for a prompt of ${seq.length}`);
     const echoed = (lp.tokens as unknown[]).slice(0, seq.length).map((s) => this.tokenId(s, where));
     const at = echoed.findIndex((id, j) => id !== seq[j]);
     if (at >= 0) throw new Error(`${where}: the server echoed token ${echoed[at]} at position ${at} where ${seq[at]} was sent (it re-tokenised the prompt?)`);
-    for (let t = 0; t < T; t++) {
+    for (let t = 0; t < seq.length - P; t++) {
       out.logprobs[t] = lp.token_logprobs[P + t];
       if (k) {
         const dict = (lp.top_logprobs?.[P + t] ?? {}) as Record<string, number>;
@@ -194,7 +252,6 @@ export class OpenAICompatibleBackend implements PolicyBackend {
         this.fillTop(out, t, k, ranked, where);
       }
     }
-    return out;
   }
 
   private fillTop(out: ScoredTokens, t: number, k: number, ranked: { id: number; logprob: number }[], where: string): void {

@@ -70,12 +70,12 @@ export async function chatCompletions(engine: Engine, raw: unknown) {
   checkContext(prompt.length, maxTokens, engine.maxPositions, 'messages');
 
   const outs = await engine.sample(sampleRequests(prompt, s, maxTokens));
+  const n = topN ?? 0;
+  const pos = wantLogprobs && n > 0 ? await engine.positionLogprobs(outs.map((c) => ({ ids: [...prompt, ...c.tokens], from: prompt.length, topN: n }))) : null;
   const choices = outs.map((c, j) => {
     let logprobs = null;
     if (wantLogprobs) {
-      const seq = [...prompt, ...c.tokens];
-      const n = topN ?? 0;
-      const entries = n > 0 ? entriesFromPositions(seq, prompt.length, engine.positionLogprobs(seq, prompt.length, n), [...c.logprobs]) : c.tokens.map((id, t) => ({ id, logprob: c.logprobs[t], top: [] }));
+      const entries = pos ? entriesFromPositions([...prompt, ...c.tokens], prompt.length, pos[j], n, [...c.logprobs]) : c.tokens.map((id, t) => ({ id, logprob: c.logprobs[t], top: [] }));
       logprobs = chatLogprobs(engine, entries, s.tokensAsIds, n);
     }
     return { index: j, message: { role: 'assistant', content: c.text }, logprobs, finish_reason: c.stopReason };

@@ -77,22 +77,30 @@ export async function completions(engine: Engine, raw: unknown) {
     throw new ApiError(500, `sampling failed: ${(e as Error).message}`);
   }
 
+  // Teacher-forced passes, batched: one over each prompt (echo and prompt_logprobs share it,
+  // with the larger N), one over each prompt + completion for the alternatives of sampled tokens.
+  const echoN = echo && topN !== undefined ? topN : undefined;
+  const promptPos = echoN !== undefined || promptTopN !== undefined
+    ? await engine.positionLogprobs(prompts.map((p) => ({ ids: p.ids, from: 1, topN: Math.max(echoN ?? 0, promptTopN ?? 0) })))
+    : null;
+  const promptOf = (ci: number) => prompts[Math.floor(ci / s.n)].ids;
+  const genPos = topN && outs.length
+    ? await engine.positionLogprobs(outs.map((c, ci) => ({ ids: [...promptOf(ci), ...c.tokens], from: promptOf(ci).length, topN })))
+    : null;
+
   const choices = prompts.flatMap((p, pi) => {
-    const echoed: TokenEntry[] | null =
-      echo && topN !== undefined
-        ? [{ id: p.ids[0], logprob: null, top: null }, ...entriesFromPositions(p.ids, 1, engine.positionLogprobs(p.ids, 1, topN))]
-        : null;
-    const pl = promptTopN !== undefined ? promptLogprobs(engine, p.ids, promptTopN, s.tokensAsIds) : undefined;
+    const echoed: TokenEntry[] | null = echoN !== undefined ? [{ id: p.ids[0], logprob: null, top: null }, ...entriesFromPositions(p.ids, 1, promptPos![pi], echoN)] : null;
+    const pl = promptTopN !== undefined ? promptLogprobs(engine, p.ids, promptPos![pi], promptTopN, s.tokensAsIds) : undefined;
     return Array.from({ length: s.n }, (_, j) => {
-      const c: Completion = maxTokens === 0 ? { tokens: [], text: '', logprobs: new Float32Array(0), stopReason: 'length' } : outs[pi * s.n + j];
+      const ci = pi * s.n + j;
+      const c: Completion = maxTokens === 0 ? { tokens: [], text: '', logprobs: new Float32Array(0), stopReason: 'length' } : outs[ci];
       let logprobs = null;
       if (topN !== undefined) {
-        const seq = [...p.ids, ...c.tokens];
-        const gen = topN > 0 && c.tokens.length ? entriesFromPositions(seq, p.ids.length, engine.positionLogprobs(seq, p.ids.length, topN), [...c.logprobs]) : c.tokens.map((id, t) => ({ id, logprob: c.logprobs[t], top: [] }));
+        const gen = genPos ? entriesFromPositions([...p.ids, ...c.tokens], p.ids.length, genPos[ci], topN, [...c.logprobs]) : c.tokens.map((id, t) => ({ id, logprob: c.logprobs[t], top: [] }));
         logprobs = legacyLogprobs(engine, [...(echoed ?? []), ...gen], s.tokensAsIds);
       }
       return {
-        index: pi * s.n + j,
+        index: ci,
         text: (echo ? p.text : '') + c.text,
         logprobs,
         finish_reason: c.stopReason,

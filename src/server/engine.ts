@@ -37,8 +37,16 @@ export interface PositionLogprobs {
   topLogprobs: number[];
 }
 
-/** Positions per teacher-forced pass; bounds the logits kept at once to CHUNK x vocab floats. */
-const CHUNK = 256;
+export interface PositionRequest {
+  ids: number[];
+  /** First position to report (>= 1: position 0 has no context). */
+  from: number;
+  topN: number;
+}
+
+/** Budgets of one teacher-forced pass: padded tokens, and logits kept (floats; 256 MB). */
+const TOKENS_PER_PASS = 16384;
+const LOGITS_PER_PASS = 64 * 1024 * 1024;
 
 export function servedModelFromFolder(dir: string, name?: string): ServedModel {
   const f = loadModelFolder(dir);
@@ -52,6 +60,7 @@ export class Engine {
   readonly decoder: Decoder;
   private readonly rng: Rng;
   private readonly sampler: Batcher<SampleRequest, Completion>;
+  private readonly scorer: Batcher<PositionRequest, PositionLogprobs[]>;
 
   constructor(
     readonly model: ServedModel,
@@ -70,6 +79,7 @@ export class Engine {
         rng: this.rng,
       }),
     );
+    this.scorer = new Batcher((items) => this.scoreAll(items));
   }
 
   /**
@@ -101,39 +111,72 @@ export class Engine {
   /**
    * Teacher-forced log-probs of ids[t] given ids[<t] for t in [from, ids.length), from >= 1,
    * with the top `topN` alternatives at each position (ties: lower id first, as the scorer).
+   * Passes of concurrent requests are batched like sampling.
    */
-  positionLogprobs(ids: number[], from: number, topN: number): PositionLogprobs[] {
-    const n = ids.length;
-    if (from < 1) throw new Error('positionLogprobs: the first token has no context (from must be >= 1)');
-    if (from >= n) return [];
+  positionLogprobs(items: PositionRequest[]): Promise<PositionLogprobs[][]> {
+    items.forEach((it) => {
+      if (it.from < 1) throw new Error('positionLogprobs: the first token has no context (from must be >= 1)');
+    });
+    return this.scorer.submit(items);
+  }
+
+  /** Sequences sorted by length and cut into left-padded batches within the budgets. */
+  private scoreAll(items: PositionRequest[]): PositionLogprobs[][] {
+    const out: PositionLogprobs[][] = items.map(() => []);
+    const fed = (i: number) => items[i].ids.length - 1;
+    const order = items.map((_, i) => i).filter((i) => items[i].from < items[i].ids.length).sort((a, b) => fed(a) - fed(b));
+    const V = this.vocabSize;
+    let chunk: number[] = [], rows = 0;
+    const flush = () => {
+      if (chunk.length) this.scoreChunk(items, chunk, out);
+      chunk = [];
+      rows = 0;
+    };
+    for (const i of order) {
+      const n = items[i].ids.length - items[i].from;
+      if (chunk.length && (fed(i) * (chunk.length + 1) > TOKENS_PER_PASS || (rows + n) * V > LOGITS_PER_PASS)) flush();
+      chunk.push(i);
+      rows += n;
+    }
+    flush();
+    return out;
+  }
+
+  private scoreChunk(items: PositionRequest[], idx: number[], out: PositionLogprobs[][]): void {
     const V = this.vocabSize, K = this.decoder.k;
-    const cache = this.decoder.newCache(1, n - 1);
-    const out: PositionLogprobs[] = [];
+    const L = Math.max(...idx.map((i) => items[i].ids.length - 1));
+    const cache = this.decoder.newCache(idx.length, L);
+    const ids = new Int32Array(idx.length * L).fill(this.model.tokenizer.padId);
+    const outRows: number[] = [];
+    idx.forEach((i, b) => {
+      // Row t-1 of a sequence predicts its token t; the last token is never fed.
+      const seq = items[i].ids;
+      cache.kvStart[b] = L - (seq.length - 1);
+      ids.set(seq.slice(0, -1), b * L + cache.kvStart[b]);
+      for (let t = items[i].from; t < seq.length; t++) outRows.push(b * L + cache.kvStart[b] + t - 1);
+    });
+    const logits = this.decoder.forward(ids, L, cache, outRows);
+    const topN = Math.max(...idx.map((i) => items[i].topN));
     const kIds = new Int32Array(topN), kVals = new Float32Array(topN);
-    // Only ids[0 .. n-2] are fed: row t-1 predicts ids[t].
-    for (let start = 0; start < n - 1; start += CHUNK) {
-      const end = Math.min(n - 1, start + CHUNK);
-      const rows: number[] = [];
-      for (let r = Math.max(start, from - 1); r < end; r++) rows.push(r - start);
-      const logits = this.decoder.forward(Int32Array.from(ids.slice(start, end)), end - start, cache, rows);
-      rows.forEach((r, i) => {
-        const row = logits.subarray(i * V, (i + 1) * V);
-        const target = ids[start + r + 1];
+    let r = 0;
+    for (const i of idx) {
+      const { ids: seq, from, topN: want } = items[i];
+      for (let t = from; t < seq.length; t++, r++) {
+        const row = logits.subarray(r * V, (r + 1) * V);
         const lse = logSumExp(row);
-        const t = row[target];
+        const own = row[seq[t]];
         let above = 0;
-        for (let j = 0; j < V; j++) if (row[j] > t) above++;
+        for (let j = 0; j < V; j++) if (row[j] > own) above++;
         const topIds: number[] = [], topLogprobs: number[] = [];
-        if (topN > 0) {
+        if (want > 0) {
           K.topk(row, 1, V, topN, kIds, kVals);
-          for (let j = 0; j < topN; j++) {
+          for (let j = 0; j < want; j++) {
             topIds.push(kIds[j]);
             topLogprobs.push(kVals[j] - lse);
           }
         }
-        out.push({ logprob: t - lse, rank: above + 1, topIds, topLogprobs });
-      });
+        out[i].push({ logprob: own - lse, rank: above + 1, topIds, topLogprobs });
+      }
     }
-    return out;
   }
 }

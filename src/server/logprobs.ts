@@ -20,12 +20,13 @@ export interface TokenEntry {
 /** JSON has no -Infinity; vLLM writes -9999 for impossible tokens. */
 const num = (x: number): number => (Number.isFinite(x) ? x : -9999);
 
-export function entriesFromPositions(ids: number[], from: number, pos: PositionLogprobs[], chosen?: number[]): TokenEntry[] {
+/** Entries for ids[from..] from their positions; top lists cut to `topN` (passes may have computed more). */
+export function entriesFromPositions(ids: number[], from: number, pos: PositionLogprobs[], topN: number, chosen?: number[]): TokenEntry[] {
   return pos.map((p, i) => ({
     id: ids[from + i],
     // The sampler's own value for sampled tokens (identical in exact arithmetic).
     logprob: chosen ? chosen[i] : p.logprob,
-    top: p.topIds.map((id, j) => ({ id, logprob: p.topLogprobs[j] })),
+    top: p.topIds.slice(0, topN).map((id, j) => ({ id, logprob: p.topLogprobs[j] })),
   }));
 }
 
@@ -83,13 +84,12 @@ export function chatLogprobs(engine: Engine, entries: TokenEntry[], asIds: boole
 
 export type PromptLogprobEntry = Record<string, { logprob: number; rank: number; decoded_token: string }> | null;
 
-/** vLLM's prompt_logprobs: the top N at each prompt position plus the actual token, keyed by id. */
-export function promptLogprobs(engine: Engine, prompt: number[], topN: number, asIds: boolean): PromptLogprobEntry[] {
-  const pos = engine.positionLogprobs(prompt, 1, topN);
+/** vLLM's prompt_logprobs from the prompt's positions: the top N plus the actual token, keyed by id. */
+export function promptLogprobs(engine: Engine, prompt: number[], pos: PositionLogprobs[], topN: number, asIds: boolean): PromptLogprobEntry[] {
   const out: PromptLogprobEntry[] = [null];
   pos.forEach((p, i) => {
     const d: NonNullable<PromptLogprobEntry> = {};
-    p.topIds.forEach((id, j) => {
+    p.topIds.slice(0, topN).forEach((id, j) => {
       d[String(id)] = { logprob: num(p.topLogprobs[j]), rank: j + 1, decoded_token: tokenName(engine, id, asIds) };
     });
     const id = prompt[i + 1];
