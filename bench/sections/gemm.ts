@@ -88,7 +88,8 @@ const section: BenchSection = {
     const { sgemm, threads } = loadSgemm();
     const reps = ctx.quick ? 5 : 30;
     const minSeconds = ctx.quick ? 0.05 : 0.5;
-    ctx.note(`native sgemm with ${threads} OpenMP threads`);
+    // How idle OpenMP threads wait matters on a shared machine (see bench/README.md).
+    ctx.note(`native sgemm with ${threads} OpenMP threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? '(unset: spin, then sleep)'}`);
 
     // PyTorch: pick its faster thread setting on the headline shape (with OpenBLAS, torch's own
     // threads and BLAS's threads can oversubscribe the two cores), then run every shape with it.
