@@ -139,13 +139,14 @@ test('without the vocabulary endpoint, probes alone catch a different tokenizer'
 });
 
 /** A server in front of distil serve that behaves like a strict OpenAI server without vLLM's extensions. */
-async function strictProxy(target: string, refused: string[]): Promise<{ url: string; close: () => Promise<void>; seen: string[] }> {
+async function strictProxy(target: string, refused: string[] | ((body: any) => string | undefined)): Promise<{ url: string; close: () => Promise<void>; seen: string[] }> {
   const seen: string[] = [];
+  const refuse = typeof refused === 'function' ? refused : (json: any) => refused.find((k) => k in json);
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
     const json = body ? JSON.parse(body) : undefined;
-    const bad = json && refused.find((k) => k in json);
+    const bad = json && refuse(json);
     seen.push(bad ? `refused ${bad}` : `${req.method} ${req.url}`);
     if (bad) {
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -185,6 +186,45 @@ test('on a server without the vLLM extensions, score falls back to echo and maps
     assert.equal((be as any).idsSupported, false);
     const s = await be.sample([{ prompt: p.tok.encode('ab'), maxTokens: 5, seed: 9, stopTokenIds: [p.tok.eosId] }]);
     assert.deepEqual(s[0].tokens, (await p.local.sample([{ prompt: p.tok.encode('ab'), maxTokens: 5, seed: 9, stopTokenIds: [p.tok.eosId] }]))[0].tokens);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('score requests go several to an HTTP request, grouped by topK', async () => {
+  const p = pairs.qwen;
+  const proxy = await strictProxy(p.server.url, []);
+  try {
+    const be = await OpenAICompatibleBackend.connect({ baseURL: proxy.url, tokenizer: p.tok, maxRetries: 0, scoreBatch: 4 });
+    const reqs = [...scoreRequests(p.tok, 3), ...scoreRequests(p.tok, 3), ...scoreRequests(p.tok, 0)];
+    proxy.seen.length = 0;
+    const got = await be.score(reqs);
+    // 6 non-empty requests with topK 3 (two calls of 4 and 2), 3 with topK 0 (one call).
+    assert.deepEqual(proxy.seen, ['POST /v1/completions', 'POST /v1/completions', 'POST /v1/completions']);
+    const want = await p.local.score(reqs);
+    got.forEach((g, i) => {
+      assert.equal(g.logprobs.length, want[i].logprobs.length);
+      g.logprobs.forEach((x, t) => assert.ok(Math.abs(x - want[i].logprobs[t]) < 1e-4));
+      assert.deepEqual(g.topIds && [...g.topIds], want[i].topIds && [...want[i].topIds!]);
+    });
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('on a server that refuses max_tokens 0, prompt_logprobs is asked with max_tokens 1', async () => {
+  const p = pairs.llama;
+  const proxy = await strictProxy(p.server.url, (b) => (b.max_tokens === 0 && !b.echo ? 'max_tokens' : undefined));
+  try {
+    const be = await OpenAICompatibleBackend.connect({ baseURL: proxy.url, tokenizer: p.tok, maxRetries: 0 });
+    const reqs = scoreRequests(p.tok, 2);
+    const got = await be.score(reqs);
+    const want = await p.local.score(reqs);
+    got.forEach((g, i) => assert.deepEqual([...(g.topIds ?? [])], [...(want[i].topIds ?? [])]));
+    assert.equal(proxy.seen.filter((x) => x === 'refused max_tokens').length, 1);
+    assert.equal((be as any).scoreMode, 'prompt_logprobs');
+    await be.score(reqs);
+    assert.equal(proxy.seen.filter((x) => x === 'refused max_tokens').length, 1, 'learned once');
   } finally {
     await proxy.close();
   }
