@@ -1,4 +1,13 @@
-/** A toy env for the learning tests: `Q:d\n` -> `(d+1) mod 10`, then end-of-sequence. */
+/**
+ * A toy env for the learning tests: prompt `Q:3`, answer `e`, the letter of the next digit
+ * (a..j for 0..9), then end-of-sequence. The answer is the completion's first character (what
+ * follows is ignored): the `expert` teacher (the reference, then end-of-sequence) has no advice
+ * after a wrong answer and returns the uniform distribution there, and with an exact-match
+ * reward the divergence algorithms, trained toward that uniform target after every wrong
+ * answer, unlearn end-of-sequence and collapse (measured while writing the test). The answer
+ * is a letter so that the state after the answer (ending in a letter) differs from the state
+ * before it (ending in a digit).
+ */
 import { registerEnv, envNames } from '../../src/envs/registry.ts';
 import type { Env, Task } from '../../src/envs/types.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -13,7 +22,7 @@ function task(split: 'train' | 'test', i: number, d: number): Task {
 export function nextDigitEnv(): Env {
   return {
     name: NEXT_DIGIT,
-    description: 'answer the next digit (mod 10)',
+    description: 'answer the letter of the next digit (mod 10)',
     levels: [1],
     tasks(split, n, seed) {
       // The test split covers the ten questions in turn; the train split draws them from the seed.
