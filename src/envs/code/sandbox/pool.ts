@@ -169,7 +169,7 @@ export class Sandbox {
   }
 
   private spawn(): void {
-    const child = fork(WORKER, [], {
+    const child = fork(WORKER, [String(this.memoryMb)], {
       execArgv: workerFlags(this.memoryMb),
       env: {},
       cwd: tmpdir(),

@@ -175,7 +175,9 @@ function evaluate(job) {
 }
 
 const v8 = require('node:v8');
-const heapLimit = v8.getHeapStatistics().heap_size_limit;
+// The parent passes the old-space limit it set (MB); retiring at half of it leaves room for
+// the next job even when what stays behind cannot be collected.
+const retireBytes = 0.5 * Number(process.argv[2] || 256) * 2 ** 20;
 
 process.on('message', (msg) => {
   let reply;
@@ -186,7 +188,7 @@ process.on('message', (msg) => {
   }
   // Some state outlives a context (the isolate-wide Symbol.for registry, compiled code): a
   // worker whose heap stays large asks to be replaced rather than fail a later job.
-  reply.retire = v8.getHeapStatistics().used_heap_size > 0.5 * heapLimit;
+  reply.retire = v8.getHeapStatistics().used_heap_size > retireBytes;
   process.send(reply);
 });
 // A candidate's promise that rejects with nobody listening (`Promise.reject(1)`, a refused
