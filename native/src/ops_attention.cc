@@ -112,19 +112,36 @@ inline void Gather(const float* rows, int64_t stride, int64_t n, int64_t Dh, flo
 // Number of floats the panels of n keys take.
 inline int64_t PanelFloats(int64_t n, int64_t Dh) { return (n + kBK - 1) / kBK * kBK * Dh; }
 
-// s[jj] = sum_d x[d] * kt[d][jj] for all kBK columns.
-template <int DH>
-inline void ScoresPacked(const float* x, const float* kt, int64_t dh, float* s) {
+// s[jj] = sum_d x[d] * kt[d][jj] for the first 8 * C columns: C accumulators in registers.
+template <int DH, int C>
+inline void ScoresPackedC(const float* x, const float* kt, int64_t dh, float* s) {
   const int64_t D = DH > 0 ? DH : dh;
-  v8 acc[kBK / 8];
-  for (int c = 0; c < kBK / 8; c++) acc[c] = Splat(0);
+  v8 acc[C];
+  for (int c = 0; c < C; c++) acc[c] = Splat(0);
   for (int64_t d = 0; d < D; d++) {
     const v8 xd = Splat(x[d]);
     const float* kr = kt + d * kBK;
 #pragma GCC unroll 8
-    for (int c = 0; c < kBK / 8; c++) acc[c] += xd * Load(kr + 8 * c);
+    for (int c = 0; c < C; c++) acc[c] += xd * Load(kr + 8 * c);
   }
-  for (int c = 0; c < kBK / 8; c++) Store(s + 8 * c, acc[c]);
+  for (int c = 0; c < C; c++) Store(s + 8 * c, acc[c]);
+}
+
+// s[jj] for jj < n (n <= kBK, rounded up to 8; later entries are left as they were), so a
+// row on the causal diagonal only pays for the keys it sees.
+template <int DH>
+inline void ScoresPacked(const float* x, const float* kt, int64_t dh, int64_t n, float* s) {
+  static_assert(kBK == 64, "one case per 8 keys");
+  switch ((n + 7) / 8) {
+    case 1: ScoresPackedC<DH, 1>(x, kt, dh, s); break;
+    case 2: ScoresPackedC<DH, 2>(x, kt, dh, s); break;
+    case 3: ScoresPackedC<DH, 3>(x, kt, dh, s); break;
+    case 4: ScoresPackedC<DH, 4>(x, kt, dh, s); break;
+    case 5: ScoresPackedC<DH, 5>(x, kt, dh, s); break;
+    case 6: ScoresPackedC<DH, 6>(x, kt, dh, s); break;
+    case 7: ScoresPackedC<DH, 7>(x, kt, dh, s); break;
+    default: ScoresPackedC<DH, 8>(x, kt, dh, s); break;
+  }
 }
 
 // s[jj] = x . rows[jj] for jj < n (no packing).
@@ -226,7 +243,7 @@ void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse,
           const int64_t lim = std::min(nk, P.RowEnd(i0 + r) - jb);
           if (lim <= 0) continue;
           const float* qr = qBase + (i0 + r) * qs;
-          if (packed) ScoresPacked<DH>(qr, kt, Dh, s);
+          if (packed) ScoresPacked<DH>(qr, kt, Dh, lim, s);
           else ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
           const float mx = std::max(w.m[r], ScaleMask(s, lim, P.scale));
           if (mx == kNegInf) continue;
@@ -316,8 +333,8 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
             const float* qr = qBase + (i0 + r) * qs;
             const float* gr = gBase + (i0 + r) * qs;
             if (packed) {
-              ScoresPacked<DH>(qr, w.kt.data() + panel, Dh, s);
-              ScoresPacked<DH>(gr, w.vt.data() + panel, Dh, dps);
+              ScoresPacked<DH>(qr, w.kt.data() + panel, Dh, lim, s);
+              ScoresPacked<DH>(gr, w.vt.data() + panel, Dh, lim, dps);
             } else {
               ScoresDirect<DH>(qr, kBase + jb * ks, ks, lim, Dh, s);
               ScoresDirect<DH>(gr, vBase + jb * ks, ks, lim, Dh, dps);

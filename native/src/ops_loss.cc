@@ -72,6 +72,7 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
       continue;
     }
     const float w = wp[n];
+    const float zt = z[t];  // read first: dLogits may be the logits buffer itself
     if (!acc) {
       // exp(z - max) goes straight into the gradient row and is rescaled there.
       const float m = RowMax(z, V);
@@ -79,7 +80,7 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
       const float sc = static_cast<float>(w * std::exp(static_cast<double>(m) - lse));
 #pragma omp simd
       for (int64_t i = 0; i < V; i++) g[i] *= sc;
-      lp[n] = static_cast<float>(lse - z[t]);
+      lp[n] = static_cast<float>(lse - zt);
     } else {
       // p = exp(z - m) * exp(m - lse): the float exponent stays exact (m is one of the
       // logits) and the rounding of lse only enters through the double factor.
@@ -88,7 +89,7 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
       const float sc = static_cast<float>(w * std::exp(static_cast<double>(m) - lse));
 #pragma omp simd
       for (int64_t i = 0; i < V; i++) g[i] += sc * ExpF(z[i] - m);
-      lp[n] = static_cast<float>(lse - z[t]);
+      lp[n] = static_cast<float>(lse - zt);
     }
     g[t] -= w;
   }

@@ -277,6 +277,16 @@ test('embedding lookup and scatter-add backward (repeated ids, threaded size)', 
   }
 });
 
+test('crossEntropy may write its gradient over the logits', () => {
+  const N = 6, V = 70;
+  const logits = randn(N * V, 2), targets = ints(N, V), w = new Float32Array(N).fill(1);
+  const l1 = new Float32Array(N), l2 = new Float32Array(N), d2 = new Float32Array(N * V);
+  js.crossEntropy(logits, N, V, targets, w, l2, d2, false);
+  nk.crossEntropy(logits, N, V, targets, w, l1, logits, false);
+  close(l1, l2, 'ce loss in place', 1e-5, 1e-6);
+  close(logits, d2, 'ce grad in place', 1e-5, 1e-7);
+});
+
 test('crossEntropy: ignored targets, row weights, overwrite and accumulate', () => {
   for (const [N, V] of [[1, 2], [9, 33], [200, 512]]) {
     const logits = randn(N * V, 3);
