@@ -66,3 +66,21 @@ test('gate.json with rows nested inside checkpoints renders nested tables', () =
   assert.match(h, /<h4>checkpoints<\/h4>/);
   assert.match(h, /<td><table class="gate"><thead><tr><th>level<\/th><th>fix<\/th>/);
 });
+
+test('teacher-student gap: without a logged gap, the rollouts\' disagreement is charted too', async () => {
+  const { gapSection } = await import('../../src/report/sections/curves.ts');
+  const { Assets } = await import('../../src/report/assets.ts');
+  const r = {
+    dir: '/r', name: 'r', algorithm: 'distil', label: 'distil', env: 'math', config: {}, evals: [], warnings: [],
+    metrics: [{ step: 1, teacher_mass: 0.5 }, { step: 2, teacher_mass: 0.6 }],
+    samples: [{ step: 1, disagreement: [0.5] }, { step: 2, disagreement: [0.25] }],
+  } as unknown as Run;
+  const assets = new Assets();
+  const html = gapSection([{ label: 'distil', env: 'math', runs: [r] }], assets);
+  assert.equal(assets.count, 2);
+  assert.match(html, /teacher_mass/);
+  const withGap = { ...r, metrics: [{ step: 1, gap: 1 }, { step: 2, gap: 0.5 }] } as Run;
+  const a2 = new Assets();
+  gapSection([{ label: 'distil', env: 'math', runs: [withGap] }], a2);
+  assert.equal(a2.count, 1, 'a logged gap is enough');
+});

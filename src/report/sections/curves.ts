@@ -76,8 +76,9 @@ const DESCRIBE: Record<string, string> = {
 
 export function gapSection(groups: readonly Group[], assets: Assets): string {
   const metricKeys = gapKeys(groups);
-  // Without a logged metric, fall back to the disagreement recorded on the sampled rollouts.
-  const keys = metricKeys.length ? metricKeys : [SAMPLE_DISAGREEMENT];
+  // Without a logged gap, the disagreement recorded on the sampled rollouts measures it too.
+  const hasGap = metricKeys.some((k) => k === MASS_GAP || /gap/i.test(k));
+  const keys = hasGap ? metricKeys : [...metricKeys, SAMPLE_DISAGREEMENT];
   const curveOf = (g: Group, key: string) => (key === SAMPLE_DISAGREEMENT ? sampleDisagreementCurve(g) : metricCurve(g, key));
   const parts: string[] = [];
   for (const [env, gs] of byEnv(groups)) {
