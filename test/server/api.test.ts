@@ -171,3 +171,12 @@ test('tokenize, detokenize and the vocabulary', async () => {
   assert.equal(v.eos_token_id, tok.eosId);
   v.tokens.forEach((t: string | null, id: number) => assert.equal(t, tok.idToToken(id) ?? null));
 });
+
+test('chat accepts content parts and max_completion_tokens; /health answers', async () => {
+  const parts = await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: [{ type: 'text', text: 'he' }, { type: 'text', text: 'llo' }] }], max_completion_tokens: 3, seed: 4, temperature: 0 });
+  const plain = await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hello' }], max_tokens: 3, seed: 4, temperature: 0 });
+  assert.equal(parts.status, 200);
+  assert.deepEqual(parts.json.choices, plain.json.choices);
+  assert.ok(parts.json.usage.completion_tokens <= 3);
+  assert.deepEqual(await (await fetch(`${s.url}/health`)).json(), { status: 'ok' });
+});
