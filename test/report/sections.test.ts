@@ -77,8 +77,8 @@ test('teacher-student gap: without a logged gap, the rollouts\' disagreement is 
   } as unknown as Run;
   const assets = new Assets();
   const html = gapSection([{ label: 'distil', env: 'math', runs: [r] }], assets);
-  assert.equal(assets.count, 2);
-  assert.match(html, /teacher_mass/);
+  assert.equal(assets.count, 2, 'teacher_mass and the rollouts\' disagreement');
+  assert.equal((html.match(/\u0000FIG\d+\u0000/g) ?? []).length, 2);
   const withGap = { ...r, metrics: [{ step: 1, gap: 1 }, { step: 2, gap: 0.5 }] } as Run;
   const a2 = new Assets();
   gapSection([{ label: 'distil', env: 'math', runs: [withGap] }], a2);
