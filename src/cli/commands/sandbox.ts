@@ -21,10 +21,11 @@ Tests file formats:
     {"entry": "f", "tests": [{"args": [1], "expected": 4}, {"args": [5], "expected": 8}]}
     or just the array [{"args": [...], "expected": ...}, ...] (entry from --entry, default f).
     Values are JSON; a test passes when the returned value renders exactly like "expected".
-  Anything else: HumanEval-style JavaScript test code, run after the code. It may use
+  Anything else: HumanEval-style JavaScript test code, run after the code, strict, in a
+    context of its own (the functions the code defines are visible by name). It may use
     require('assert') / require('node:assert') (ok, equal, strictEqual, deepEqual,
     deepStrictEqual, their not- forms, throws) and console.assert. Each assertion is one test;
-    a failed assertion does not stop the ones after it. The test code runs in strict mode.
+    a failed assertion does not stop the ones after it.
 
 Options:
   --entry NAME   function to call for JSON tests (default: the file's "entry", else f)

@@ -74,7 +74,8 @@ const MAX_CODE = 200_000;
  */
 export function workerFlags(memoryMb: number): string[] {
   return [
-    '--experimental-permission',
+    // Node 22.13+/23.5+ call it --permission; Node 20 only knows the experimental name.
+    process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission',
     // Node 20.20 takes one path per flag (a comma list is read as one path).
     `--allow-fs-read=${WORKER}`,
     `--allow-fs-read=${HARNESS}`,
