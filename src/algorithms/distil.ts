@@ -27,6 +27,8 @@ export const DISTIL_OPTIONS = {
   klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL anchor to the initial policy' },
   daggerBuffer: { type: 'number', default: 0, min: 0, integer: true, help: 'past rollouts kept for relabelling (DAgger aggregation; 0 = off)' },
   daggerSample: { type: 'number', default: 0, min: 0, integer: true, help: 'buffered rollouts relabelled and added per step' },
+  rollInBeta: { type: 'number', default: 0, min: 0, max: 1, help: 'probability of drawing a roll-in token from the teacher (0 = on-policy)' },
+  rollInContext: { type: 'string', default: 'reference', help: 'what the roll-in teacher is shown (it samples before any feedback exists)' },
 } as const satisfies Schema;
 
 export function distil(options?: Record<string, unknown>): Algorithm {
@@ -37,6 +39,7 @@ export function distil(options?: Record<string, unknown>): Algorithm {
       sampling: true,
       teacher: { context: o.context, topK: o.topK, kind: o.teacher as TeacherKind, emaRate: o.emaRate },
       refLogprobs: o.klBeta > 0,
+      rollIn: o.rollInBeta > 0 ? { beta: o.rollInBeta, context: o.rollInContext } : undefined,
       dagger: o.daggerBuffer > 0 && o.daggerSample > 0 ? { size: o.daggerBuffer, sample: o.daggerSample } : undefined,
     },
     build(step: StepData) {

@@ -47,6 +47,8 @@ export interface AlgorithmNeeds {
   refLogprobs?: boolean;
   /** DAgger aggregation: keep up to `size` past rollouts and add `sample` of them, relabelled by the current teacher, to each step. */
   dagger?: { size: number; sample: number };
+  /** DAgger roll-in: sample each token from the teacher (shown `context`) with probability beta. */
+  rollIn?: { beta: number; context: string };
 }
 
 export interface BuiltLoss {

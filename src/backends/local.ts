@@ -39,7 +39,8 @@ export interface LocalBackendOptions {
 
 export class LocalBackend implements PolicyBackend {
   readonly vocabSize: number;
-  private decoder: Decoder;
+  /** Inference view of the same weights (KV-cache sampling and scoring). */
+  readonly decoder: Decoder;
   private optimizer: AdamW | null = null;
   private poisoned: string | null = null;
   private rng: Rng;
@@ -68,6 +69,15 @@ export class LocalBackend implements PolicyBackend {
       eosIds: [t.eosId],
       padId: t.padId,
       rng: this.rng,
+    });
+  }
+
+  /** DAgger roll-in: each token comes from `teacher` (shown its own prompt) with probability beta. */
+  async sampleWithRollIn(reqs: SampleRequest[], teacher: LocalBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]> {
+    const t = this.opts.tokenizer;
+    return sample(this.decoder, reqs, {
+      decode: (ids) => t.decode(ids), eosIds: [t.eosId], padId: t.padId, rng: this.rng,
+      rollIn: { decoder: teacher.decoder, prompts: teacherPrompts, beta },
     });
   }
 

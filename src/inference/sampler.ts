@@ -7,7 +7,7 @@
 import type { Completion, SampleRequest } from '../backends/types.ts';
 import { Rng } from '../util/rng.ts';
 import type { Decoder } from './decoder.ts';
-import { chooseToken, validateTruncation, type Truncation } from './sampling.ts';
+import { chooseToken, logSumExp, validateTruncation, type Truncation } from './sampling.ts';
 
 export interface SamplerOptions {
   /** Turns token ids into text (for stop strings and Completion.text). */
@@ -18,6 +18,12 @@ export interface SamplerOptions {
   padId: number;
   /** Source of per-request generators for requests without a seed. */
   rng?: Rng;
+  /**
+   * DAgger roll-in: with probability beta, each token is drawn from a teacher (its own model
+   * and prompt per request, run in lockstep) instead of the student. Log-probs stay the
+   * student's, since they are what the learner's importance ratios compare against.
+   */
+  rollIn?: { decoder: Decoder; prompts: number[][]; beta: number };
 }
 
 interface RowState {
@@ -60,6 +66,8 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
   });
   let logits = decoder.forward(ids, P, cache, rows.map((_, b) => b * P + P - 1));
   const V = decoder.config.vocabSize;
+  const teacher = opts.rollIn ? startTeacher(opts.rollIn, B, maxNew, opts.padId, V) : null;
+  let tLogits = teacher?.logits ?? null;
   const step = new Int32Array(B);
   const allRows = rows.map((_, b) => b);
 
@@ -70,13 +78,19 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
         step[b] = opts.padId;
         continue;
       }
-      const choice = chooseToken(logits.subarray(b * V, (b + 1) * V), row.tr, row.rng);
+      const sRow = logits.subarray(b * V, (b + 1) * V);
+      let choice = chooseToken(sRow, row.tr, row.rng);
+      if (teacher && tLogits && teacher.beta > 0 && row.rng.next() < teacher.beta) {
+        const id = chooseToken(tLogits.subarray(b * V, (b + 1) * V), row.tr, row.rng).id;
+        choice = { id, logprob: sRow[id] - logSumExp(sRow), maxLogprob: choice.maxLogprob };
+      }
       step[b] = choice.id;
       row.maxLogprobs.push(choice.maxLogprob);
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;
     logits = decoder.forward(step, 1, cache, allRows);
+    if (teacher) tLogits = teacher.decoder.forward(step, 1, teacher.cache, allRows);
   }
 
   return rows.map((r) => ({
@@ -86,6 +100,24 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
     maxLogprobs: Float32Array.from(r.maxLogprobs),
     stopReason: r.stopReason,
   }));
+}
+
+function startTeacher(r: NonNullable<SamplerOptions['rollIn']>, B: number, maxNew: number, padId: number, V: number) {
+  if (r.prompts.length !== B) throw new Error(`roll-in: ${r.prompts.length} teacher prompts for ${B} requests`);
+  if (!(r.beta >= 0 && r.beta <= 1)) throw new Error(`roll-in: beta must be in [0, 1], got ${r.beta}`);
+  if (r.decoder.config.vocabSize !== V) throw new Error(`roll-in: the teacher's vocabulary (${r.decoder.config.vocabSize}) differs from the student's (${V})`);
+  r.prompts.forEach((p, i) => {
+    if (!p.length) throw new Error(`roll-in: teacher prompt ${i} is empty`);
+  });
+  const P = Math.max(...r.prompts.map((p) => p.length));
+  const cache = r.decoder.newCache(B, P + maxNew);
+  const ids = new Int32Array(B * P).fill(padId);
+  r.prompts.forEach((p, b) => {
+    cache.kvStart[b] = P - p.length;
+    ids.set(p, b * P + cache.kvStart[b]);
+  });
+  const logits = r.decoder.forward(ids, P, cache, r.prompts.map((_, b) => b * P + P - 1));
+  return { decoder: r.decoder, cache, logits, beta: r.beta };
 }
 
 function finishToken(row: RowState, id: number, logprob: number, opts: SamplerOptions): void {

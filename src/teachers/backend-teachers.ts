@@ -15,7 +15,7 @@ function scoreWith(backend: PolicyBackend, reqs: TeacherRequest[]): Promise<Scor
 
 /** The current student weights (the paper's formulation; nothing anchors it). */
 export function liveTeacher(student: PolicyBackend): Teacher {
-  return { name: 'live', score: (reqs) => scoreWith(student, reqs) };
+  return { name: 'live', backend: student, score: (reqs) => scoreWith(student, reqs) };
 }
 
 /** The student's weights at the start of the run, never updated (OPSD's setting). */
@@ -23,6 +23,7 @@ export async function frozenTeacher(student: PolicyBackend): Promise<Teacher> {
   const snap = await student.snapshot('frozen');
   return {
     name: 'frozen',
+    backend: snap,
     score: (reqs) => scoreWith(snap, reqs),
     save: async (dir) => saveSnapshot(snap, dir),
     load: async (dir) => loadSnapshot(snap, dir),
@@ -36,6 +37,7 @@ export async function emaTeacher(student: PolicyBackend, rate: number): Promise<
   const snap = (await student.snapshot('ema')) as LocalBackend;
   return {
     name: `ema(${rate})`,
+    backend: snap,
     score: (reqs) => scoreWith(snap, reqs),
     afterStep: async (s) => snap.emaUpdateFrom(s as LocalBackend, rate),
     save: async (dir) => saveSnapshot(snap, dir),
@@ -45,7 +47,7 @@ export async function emaTeacher(student: PolicyBackend, rate: number): Promise<
 
 /** Another model (local folder or server) with the same tokenizer. */
 export function externalTeacher(backend: PolicyBackend, name = 'external'): Teacher {
-  return { name, score: (reqs) => scoreWith(backend, reqs) };
+  return { name, backend, score: (reqs) => scoreWith(backend, reqs) };
 }
 
 function saveSnapshot(b: PolicyBackend, dir: string): void {

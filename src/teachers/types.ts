@@ -22,6 +22,8 @@ export interface Teacher {
   score(reqs: TeacherRequest[]): Promise<ScoredTokens[]>;
   /** Called after every optimiser step of the student (the EMA teacher moves here). */
   afterStep?(student: PolicyBackend): Promise<void>;
+  /** The model behind the teacher, when it is one this process holds (roll-in samples from it). */
+  readonly backend?: PolicyBackend;
   /** Extra state a checkpoint must keep to resume bit-for-bit (EMA weights). */
   save?(dir: string): Promise<void>;
   load?(dir: string): Promise<void>;

@@ -23,6 +23,9 @@ import { evaluatePolicy } from './evaluate.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
 import { appendJsonl, EVAL, METRICS, SAMPLES, truncateJsonl } from './run-files.ts';
 import { makeTeacher } from './teachers.ts';
+import type { Teacher } from '../teachers/types.ts';
+import type { Task } from '../envs/types.ts';
+import { buildTeacherContext } from '../feedback/contexts.ts';
 
 export interface TrainHooks {
   /** Called after every step with its metrics row. */
@@ -90,6 +93,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   }
 
   const schedule = scheduleOf(config);
+  const rollIn = algo.needs.rollIn ? rollInSettings(algo.needs.rollIn, teacher) : null;
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
   const wall = () => performance.now() / 1000 - wallStart;
@@ -119,6 +123,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     const fresh = algo.needs.sampling
       ? await collectRollouts(student, env, tokenizer, tasks, {
           groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
+          rollIn: rollIn ?? undefined,
         })
       : referenceRollouts(env, tokenizer, tasks);
     const sampledTokens = algo.needs.sampling ? fresh.reduce((a, r) => a + r.tokens.length, 0) : 0;
@@ -187,6 +192,19 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   if (!listCheckpoints(runDir).includes(state.step) && state.step > 0) await saveCheckpoint(runDir, student, teacher, state, config.keepCheckpoints);
   if (!stopped) writeJsonAtomic(join(runDir, 'summary.json'), { steps: state.step, sampled_tokens: state.sampledTokens, wall_s: state.wallSeconds, final_eval: lastEval });
   return { runDir, steps: state.step, stopped, finalEval: lastEval };
+}
+
+/** The roll-in teacher samples before the attempt exists, so its context has no attempt or outcome. */
+function rollInSettings(r: { beta: number; context: string }, teacher: Teacher | null) {
+  if (!teacher?.backend || !(teacher.backend instanceof LocalBackend)) {
+    throw new Error(`roll-in (rollInBeta ${r.beta}) needs a teacher held in this process (live, frozen or ema), not ${teacher?.name ?? 'none'}`);
+  }
+  const none = { reward: 0, correct: false, feedback: { summary: '', items: [] } };
+  return {
+    teacher: teacher.backend,
+    beta: r.beta,
+    context: (task: Task) => buildTeacherContext(r.context, { task, completion: '', outcome: none }),
+  };
 }
 
 function scheduleOf(c: TrainConfig) {

@@ -4,6 +4,7 @@
  * student's tokens after it.
  */
 import type { PolicyBackend } from '../backends/types.ts';
+import { LocalBackend } from '../backends/local.ts';
 import type { Rollout, TeacherScores } from '../algorithms/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -19,6 +20,8 @@ export interface SamplingSettings {
   seedBase: number;
   /** Rows per sampling call (bounds the KV cache). */
   maxBatch?: number;
+  /** DAgger roll-in from a local teacher shown each task's context. */
+  rollIn?: { teacher: LocalBackend; context: (task: Task) => string; beta: number };
 }
 
 export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer: Tokenizer, tasks: Task[], s: SamplingSettings): Promise<Rollout[]> {
@@ -30,7 +33,14 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
   );
   const completions = [];
   const chunk = s.maxBatch ?? 256;
-  for (let i = 0; i < reqs.length; i += chunk) completions.push(...(await policy.sample(reqs.slice(i, i + chunk))));
+  const teacherPrompts = s.rollIn ? tasks.flatMap((t) => Array.from({ length: s.groupSize }, () => tokenizer.encode(s.rollIn!.context(t)))) : null;
+  for (let i = 0; i < reqs.length; i += chunk) {
+    const part = reqs.slice(i, i + chunk);
+    if (s.rollIn && teacherPrompts) {
+      if (!(policy instanceof LocalBackend)) throw new Error('roll-in needs a local student');
+      completions.push(...(await policy.sampleWithRollIn(part, s.rollIn.teacher, teacherPrompts.slice(i, i + chunk), s.rollIn.beta)));
+    } else completions.push(...(await policy.sample(part)));
+  }
   const outcomes = await Promise.all(completions.map((c, i) => env.evaluate(tasks[Math.floor(i / s.groupSize)], c.text)));
   return completions.map((c, i) => {
     const g = Math.floor(i / s.groupSize);

@@ -141,3 +141,22 @@ test('the default kernels (native when built) sample the same greedy tokens as t
   const b = sample(new Decoder(TINY, w, kernels()), [r], opts)[0];
   assert.deepEqual(a.tokens, b.tokens);
 });
+
+test('roll-in: beta 0 samples only from the student, beta 1 only from the teacher', () => {
+  const student = new Decoder(TINY, randomWeights(TINY, 20), jsKernels);
+  const teacher = new Decoder(TINY, randomWeights(TINY, 21), jsKernels);
+  const reqs = [{ prompt: [3, 4], maxTokens: 8, temperature: 0, stopTokenIds: [] }, { prompt: [5], maxTokens: 8, temperature: 0, stopTokenIds: [] }];
+  const tPrompts = [[9, 9, 3, 4], [7, 5]];
+  const plain = sample(student, reqs, opts);
+  const hot = reqs.map((r, i) => ({ ...r, temperature: 1, seed: 40 + i }));
+  const b0 = sample(student, hot, { ...opts, rollIn: { decoder: teacher, prompts: tPrompts, beta: 0 } });
+  assert.deepEqual(b0.map((c) => c.tokens), sample(student, hot, opts).map((c) => c.tokens));
+  const b1 = sample(student, reqs, { ...opts, rollIn: { decoder: teacher, prompts: tPrompts, beta: 1 } });
+  const teacherAlone = sample(teacher, tPrompts.map((p) => ({ ...reqs[0], prompt: p })), opts);
+  assert.deepEqual(b1.map((c) => c.tokens), teacherAlone.map((c) => c.tokens));
+  assert.notDeepEqual(b1[0].tokens, plain[0].tokens);
+  // Log-probs are the student's own, even for teacher-chosen tokens.
+  const scored = score(student, reqs.map((r, i) => ({ prompt: r.prompt, completion: b1[i].tokens })), { padId: 1 });
+  b1.forEach((c, i) => c.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - scored[i].logprobs[t]) < 1e-4)));
+  assert.throws(() => sample(student, reqs, { ...opts, rollIn: { decoder: teacher, prompts: tPrompts, beta: 2 } }), /beta must be in/);
+});

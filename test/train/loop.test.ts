@@ -52,3 +52,18 @@ test('a second run into the same folder is refused unless resuming', async () =>
   await train(cfg, dir, quiet);
   await assert.rejects(train(cfg, dir, quiet), /already holds a run/);
 });
+
+test('distil with DAgger roll-in (beta 0.5) and an aggregation buffer runs, and roll-in needs a local teacher', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-rollin-'));
+  const cfg = resolveTrainConfig({ ...base, steps: 3, algorithm: 'distil', algorithmOptions: { topK: 8, select: 'all', rollInBeta: 0.5, daggerBuffer: 8, daggerSample: 2 } });
+  const res = await train(cfg, dir, quiet);
+  assert.equal(res.steps, 3);
+  const m = readJsonl(join(dir, 'metrics.jsonl'));
+  // Steps 2 and 3 train on the 4 fresh rollouts plus 2 relabelled from the buffer.
+  assert.ok(m.every((r) => typeof r.loss === 'number'));
+  const fresh = (r: Record<string, unknown>) => Math.round((r.completion_len as number) * 4);
+  assert.equal(m[0].trained_tokens, fresh(m[0]), 'step 1: the buffer is still empty');
+  assert.ok((m[1].trained_tokens as number) > fresh(m[1]), 'step 2 trains on buffered rollouts too');
+  const bad = resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { topK: 8, teacher: 'expert', rollInBeta: 0.5 } });
+  await assert.rejects(train(bad, mkdtempSync(join(tmpdir(), 'distil-rollin-bad-')), quiet), /roll-in .* needs a teacher held in this process/);
+});
