@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeReport, type ReportResult } from '../../src/report/index.ts';
@@ -109,4 +109,18 @@ test('a gate.json from distil pretrain: chosen checkpoint, per-level tables colo
   assert.ok(res.pngs.some((p) => basename(p) === 'pretrain-loss-pretrain-tiny.png'));
   // The pretraining run is not a method in the comparison.
   assert.ok(!/<td>unknown<\/td>/.test(html.slice(html.indexOf('<section id="results">'))));
+});
+
+test('a sparse run (config and a few training steps, no eval, no samples) still gives a readable report', () => {
+  const dir = join(root, 'sparse');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ algorithm: 'grpo', env: 'science', seed: 3 }));
+  writeFileSync(join(dir, 'metrics.jsonl'), '{"step":1,"accuracy":0.25,"reward":0.3}\n{"step":2,"accuracy":0.5,"reward":0.6,"new_key":[1]}\n');
+  const r = writeReport([dir], join(root, 'sparse-out'));
+  const h = readFileSync(r.htmlPath, 'utf8');
+  assert.match(h, /On <b>science<\/b>, only <b>grpo<\/b> was run: final training accuracy \(no eval\.jsonl\) 50\.0%/);
+  assert.match(h, /1 seed, no interval/);
+  assert.match(h, /No samples\.jsonl in these runs/);
+  assert.match(h, /No gate\.json/);
+  for (const p of r.pngs) decodePng(readFileSync(p));
 });
