@@ -94,7 +94,7 @@ export class Transformer {
   readonly weights: Float32Array;
   /** Their gradient storage, laid out the same way (read gradients through `tensor.grad`). */
   readonly grads: Float32Array;
-  private positionCache = new Map<string, Int32Array>();
+  private lastPositions: Int32Array | null = null;
 
   /**
    * With an Rng: weights ~ N(0, 0.02), the projections that write into the residual stream
@@ -199,14 +199,13 @@ export class Transformer {
   }
 
   private defaultPositions(B: number, T: number): Int32Array {
-    const key = `${B}x${T}`;
-    let p = this.positionCache.get(key);
-    if (!p) {
-      p = new Int32Array(B * T);
-      for (let i = 0; i < B * T; i++) p[i] = i % T;
-      this.positionCache.set(key, p);
-    }
-    return p;
+    // Only the last shape is cached: lengths that vary from step to step must not pile up.
+    const p = this.lastPositions;
+    if (p && p.length === B * T && (T === 0 || p[T - 1] === T - 1) && (B * T <= T || p[T] === 0)) return p;
+    const fresh = new Int32Array(B * T);
+    for (let i = 0; i < B * T; i++) fresh[i] = i % T;
+    this.lastPositions = fresh;
+    return fresh;
   }
 }
 
