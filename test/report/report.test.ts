@@ -120,6 +120,7 @@ test('a sparse run (config and a few training steps, no eval, no samples) still 
   const h = readFileSync(r.htmlPath, 'utf8');
   assert.match(h, /On <b>science<\/b>, only <b>grpo<\/b> was run: final training accuracy \(no eval\.jsonl\) 50\.0%/);
   assert.match(h, /1 seed, no interval/);
+  assert.match(h, /grpo: accuracy on training batches \(no eval\.jsonl\)/);
   assert.match(h, /No samples\.jsonl in these runs/);
   assert.match(h, /No gate\.json/);
   for (const p of r.pngs) decodePng(readFileSync(p));

@@ -4,7 +4,7 @@
  * including how far the teacher is from the student.
  */
 import type { Assets } from '../assets.ts';
-import { accuracyCurve, gapKeys, MASS_GAP, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
+import { accuracyCurve, evalRows, gapKeys, MASS_GAP, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
 import { esc, section } from '../html.ts';
 import { lineChart, type LineSeries } from '../plot/index.ts';
 import type { Group } from '../runs.ts';
@@ -40,6 +40,9 @@ export function curvesSection(groups: readonly Group[], pctFactor: number, asset
   const parts: string[] = [];
   for (const [env, gs] of byEnv(groups)) {
     const figs: string[] = [];
+    // Groups without evaluations are drawn from their training batches; say so.
+    const trainOnly = gs.filter((g) => g.runs.every((r) => evalRows(r, env).length === 0)).map((g) => g.label);
+    const note = trainOnly.length ? ` ${esc(trainOnly.join(', '))}: accuracy on training batches (no eval.jsonl).` : '';
     for (const ax of X_AXES) {
       const curves = gs.map((g) => ({ label: g.label, c: accuracyCurve(g, ax.key, pctFactor) })).filter((x) => x.c.x.length > 0);
       if (curves.length === 0) continue;
@@ -57,7 +60,8 @@ export function curvesSection(groups: readonly Group[], pctFactor: number, asset
             }),
           `${env}: accuracy against ${unit.label}`,
           `${esc(env)}: accuracy against ${esc(unit.label)}. Line: mean over seeds; shaded: 95% interval over seeds` +
-            (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).'),
+            (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).') +
+            note,
         ),
       );
     }
