@@ -18,11 +18,12 @@
 namespace distil {
 namespace ops {
 
-// Below this much work (elements times a cost weight) a parallel region costs more than it
-// saves, so loops run on the calling thread. A fork/join is a few microseconds on an idle
-// machine but can take milliseconds on a busy one (a barrier waits for a descheduled
-// thread), so only loops of a few hundred microseconds or more are split.
-constexpr int64_t kParallelMin = 1 << 18;
+// Below this much work (elements times a cost weight) loops run on the calling thread.
+// A fork/join costs a few microseconds on an idle machine but milliseconds on a busy one
+// (the barrier waits for a descheduled thread: measured 10 ms per region at load 19 on 2
+// cores), while splitting a memory-bound loop gains little. So only loops of about a
+// millisecond are split: attention, and exp-heavy kernels over large buffers.
+constexpr int64_t kParallelMin = 1 << 21;
 // Cost weights of an element relative to a load-add-store.
 constexpr int64_t kCostRow = 2;  // a row reduction and a write pass
 constexpr int64_t kCostExp = 8;  // an exp and a few multiplies
