@@ -65,7 +65,7 @@ export class LocalBackend implements PolicyBackend {
   async sample(reqs: SampleRequest[]): Promise<Completion[]> {
     const t = this.opts.tokenizer;
     return sample(this.decoder, reqs, {
-      decode: (ids) => t.decode(ids),
+      decode: (ids) => this.decodeText(ids),
       eosIds: [t.eosId],
       padId: t.padId,
       rng: this.rng,
@@ -76,9 +76,15 @@ export class LocalBackend implements PolicyBackend {
   async sampleWithRollIn(reqs: SampleRequest[], teacher: LocalBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]> {
     const t = this.opts.tokenizer;
     return sample(this.decoder, reqs, {
-      decode: (ids) => t.decode(ids), eosIds: [t.eosId], padId: t.padId, rng: this.rng,
+      decode: (ids) => this.decodeText(ids), eosIds: [t.eosId], padId: t.padId, rng: this.rng,
       rollIn: { decoder: teacher.decoder, prompts: teacherPrompts, beta },
     });
+  }
+
+  /** Text of sampled ids; ids past the tokenizer (models often pad their vocabulary) have no text. */
+  private decodeText(ids: number[]): string {
+    const t = this.opts.tokenizer;
+    return t.decode(ids.filter((id) => id < t.vocabSize));
   }
 
   async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {

@@ -24,7 +24,7 @@ import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from
 import { appendJsonl, EVAL, METRICS, SAMPLES, truncateJsonl } from './run-files.ts';
 import { makeTeacher } from './teachers.ts';
 import type { Teacher } from '../teachers/types.ts';
-import type { Task } from '../envs/types.ts';
+import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
 
 export interface TrainHooks {
@@ -51,10 +51,18 @@ function stepSeed(seed: number, step: number): number {
 }
 
 export async function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {}, opts: { resume?: boolean } = {}): Promise<TrainResult> {
+  const env = await getEnv(config.env, config.envOptions);
+  try {
+    return await trainOn(env, config, runDir, hooks, opts);
+  } finally {
+    await env.close?.(); // e.g. the code sandbox's worker processes
+  }
+}
+
+async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: TrainHooks, opts: { resume?: boolean }): Promise<TrainResult> {
   const log = hooks.log ?? ((m: string) => process.stderr.write(m + '\n'));
   mkdirSync(runDir, { recursive: true });
   const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
-  const env = await getEnv(config.env, config.envOptions);
   const levels = config.levels ?? undefined;
 
   let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };

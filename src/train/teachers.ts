@@ -1,6 +1,7 @@
 /** Builds the teacher an algorithm asks for, and the reference policy for KL measurements. */
 import type { AlgorithmNeeds } from '../algorithms/types.ts';
 import { LocalBackend } from '../backends/local.ts';
+import { OpenAICompatibleBackend } from '../backends/openai.ts';
 import { loadModelFolder } from '../models/folder.ts';
 import { transformerFromWeights } from '../models/transformer-io.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
@@ -22,7 +23,13 @@ export async function makeTeacher(needs: AlgorithmNeeds, student: LocalBackend, 
     case 'expert':
       return expertTeacher(referenceExpert({ encode: (s) => tokenizer.encode(s), eosId: tokenizer.eosId, vocabSize: student.vocabSize }), student.vocabSize);
     case 'external': {
-      if (!teacherModel) throw new Error("an 'external' teacher needs teacherModel (a model folder)");
+      if (!teacherModel) throw new Error("an 'external' teacher needs teacherModel (a model folder, or the URL of an OpenAI-compatible server)");
+      if (/^https?:\/\//.test(teacherModel)) {
+        // A server (distil serve, vLLM): same tokenizer required, checked before any step.
+        const remote = await OpenAICompatibleBackend.connect({ baseURL: teacherModel, tokenizer, vocabSize: student.vocabSize });
+        await remote.checkTokenizer(tokenizer);
+        return externalTeacher(remote, `external(${teacherModel})`);
+      }
       const f = loadModelFolder(teacherModel);
       if (!f.tokenizer) throw new Error(`teacher model ${teacherModel} has no tokenizer`);
       checkSameTokenizer(tokenizer, f.tokenizer, `teacher at ${teacherModel}`);
