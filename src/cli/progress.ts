@@ -16,6 +16,7 @@ export interface ProgressStream {
 }
 
 export interface ProgressOptions {
+  /** Units of work; 0 when unknown (then only the count and elapsed time are shown). */
   total: number;
   label?: string;
   /** Where to draw; default process.stderr (stdout stays clean for results). */
@@ -81,6 +82,10 @@ export function progress(opts: ProgressOptions): Progress {
     const eta = count > 0 && total > 0 ? ((total - count) * elapsed) / count : NaN;
     const parts: string[] = [];
     if (opts.label) parts.push(opts.label);
+    if (total === 0) {
+      parts.push(String(count), `${formatDuration(elapsed)}${finished ? ' total' : ' elapsed'}`);
+      return parts.join(' ') + (extra ? ` | ${extra}` : '');
+    }
     if (withBar) {
       const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - 60));
       const full = Math.round(frac * width);
@@ -103,10 +108,11 @@ export function progress(opts: ProgressOptions): Progress {
       stream.write(`\r${s}${' '.repeat(Math.max(0, lastLen - s.length))}${finished ? '\n' : ''}`);
       lastLen = s.length;
     } else {
-      const decile = total > 0 ? Math.floor((10 * Math.min(count, total)) / total) : 10;
+      // Unknown total: no deciles, only the heartbeat.
+      const decile = total > 0 ? Math.floor((10 * Math.min(count, total)) / total) : lastDecile;
       if (!force && decile === lastDecile && t - lastDraw < everyMs) return;
       // done() right after the last tick would repeat the same numbers in the log: skip it.
-      if (finished && lastPrinted === count && count >= total) return;
+      if (finished && total > 0 && lastPrinted === count && count >= total) return;
       lastDecile = decile;
       lastPrinted = count;
       stream.write(line(false) + '\n');

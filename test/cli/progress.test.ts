@@ -87,3 +87,15 @@ test('non-TTY: done() right after reaching the total does not print the same lin
   assert.equal(f.out.length, 2, f.out.join(''));
   assert.match(f.out[1], /^2\/2 100%/);
 });
+
+test('unknown total (0): count and elapsed time only, heartbeat lines without a TTY', () => {
+  const f = fake(false);
+  const bar = progress({ total: 0, label: 'scan', stream: f.stream, now: f.now, everyS: 10 });
+  bar.tick(5);
+  f.advance(3000);
+  bar.tick(5);
+  f.advance(8000);
+  bar.tick(5);
+  bar.done();
+  assert.deepEqual(f.out, ['scan 5 0s elapsed\n', 'scan 15 11s elapsed\n', 'scan 15 11s total\n']);
+});
