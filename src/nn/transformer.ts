@@ -31,6 +31,7 @@ import { rmsnorm } from '../engine/ops/norm.ts';
 import { rope } from '../engine/ops/rope.ts';
 import { gatherRows } from '../engine/ops/shape.ts';
 import { swigluMlp } from '../engine/ops/mlp.ts';
+import { swiglu } from '../engine/ops/activation.ts';
 import { checkIds } from '../engine/ops/util.ts';
 import { Tensor } from '../engine/tensor.ts';
 import type { Rng } from '../util/rng.ts';
@@ -52,6 +53,16 @@ export interface LayerParams {
   gate: Tensor;
   up: Tensor;
   down: Tensor;
+}
+
+/**
+ * Set by nn/lora.ts while LoRA adapters are attached: the linear for the seven projections,
+ * given the base weight; `adapts(W)` says whether it changes that weight's output (an adapted
+ * MLP runs unfused).
+ */
+export interface ProjectionHook {
+  adapts: (W: Tensor) => boolean;
+  linear: (x: Tensor, W: Tensor, bias?: Tensor) => Tensor;
 }
 
 export interface ForwardOptions {
@@ -95,6 +106,8 @@ export class Transformer {
   /** Their gradient storage, laid out the same way (read gradients through `tensor.grad`). */
   readonly grads: Float32Array;
   private lastPositions: Int32Array | null = null;
+  /** LoRA adapters (nn/lora.ts); null: plain linears. */
+  projection: ProjectionHook | null = null;
 
   /**
    * With an Rng: weights ~ N(0, 0.02), the projections that write into the residual stream
@@ -163,19 +176,22 @@ export class Transformer {
     for (const L of this.layers) {
       // Attention block.
       const h = rmsnorm(x, L.inputNorm, eps);
-      let q = linear(h, L.q, L.qBias);
-      let k = linear(h, L.k, L.kBias);
-      const v = linear(h, L.v, L.vBias);
+      const P = this.projection, lin = P ? P.linear : linear;
+      let q = lin(h, L.q, L.qBias);
+      let k = lin(h, L.k, L.kBias);
+      const v = lin(h, L.v, L.vBias);
       if (L.qNorm && L.kNorm) {
         q = rmsnorm(q, L.qNorm, eps); // per head: the weight is [headDim]
         k = rmsnorm(k, L.kNorm, eps);
       }
       q = rope(q, Hq, Dh, pos, theta);
       k = rope(k, Hkv, Dh, pos, theta);
-      x = add(x, linear(attention(q, k, v, { B, T, Hq, Hkv, Dh }), L.o));
+      x = add(x, lin(attention(q, k, v, { B, T, Hq, Hkv, Dh }), L.o));
       // MLP block.
       // MLP block: down(silu(gate(h)) * up(h)), fused into one op (same maths).
-      x = add(x, swigluMlp(rmsnorm(x, L.postNorm, eps), L.gate, L.up, L.down));
+      const hm = rmsnorm(x, L.postNorm, eps);
+      const adapted = P && (P.adapts(L.gate) || P.adapts(L.up) || P.adapts(L.down));
+      x = add(x, adapted ? lin(swiglu(lin(hm, L.gate), lin(hm, L.up)), L.down) : swigluMlp(hm, L.gate, L.up, L.down));
     }
     if (opts.outputRows) x = gatherRows(x, opts.outputRows); // norm is per row: gather first
     return linear(rmsnorm(x, this.finalNorm, eps), this.lmHead);
