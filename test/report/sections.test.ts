@@ -21,6 +21,7 @@ test('summary sentence: winner, margin, and whether intervals overlap', () => {
   const close = summarySentence('math', [result('distil', 52, 45, 59), result('grpo', 50, 43, 57), result('sft', 10, 5, 15)]);
   assert.match(close, /intervals overlap: with 3 seed\(s\)/);
   assert.match(close, /Lowest: sft at 10\.0%/);
+  assert.match(close, /Largest gain during training: distil \(\+22\.0 points\)/);
   assert.match(summarySentence('a<b', [result('x&y', 50, 40, 60)]), /On <b>a&lt;b<\/b>, only <b>x&amp;y<\/b> was run/);
 });
 

@@ -50,6 +50,12 @@ export function summarySentence(env: string, rs: FinalResult[]): string {
     const last = rs[rs.length - 1];
     s += ` Lowest: ${esc(last.group.label)} at ${pct(last.final.mean)}%.`;
   }
+  // Who learned most can differ from who ended highest (they may have started elsewhere).
+  const gains = rs.filter((r) => r.initial !== undefined).map((r) => ({ r, g: r.final.mean - r.initial! }));
+  if (gains.length >= 2) {
+    const top = gains.reduce((a, b) => (b.g > a.g ? b : a));
+    s += ` Largest gain during training: ${esc(top.r.group.label)} (${top.g >= 0 ? '+' : ''}${top.g.toFixed(1)} points).`;
+  }
   return s;
 }
 
