@@ -21,7 +21,7 @@ import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } fr
 import type { TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
-import { appendJsonl, EVAL, METRICS, SAMPLES, truncateJsonl } from './run-files.ts';
+import { appendJsonl, EVAL, METRICS, readJsonl, SAMPLES, truncateJsonl } from './run-files.ts';
 import { makeTeacher } from './teachers.ts';
 import type { Teacher } from '../teachers/types.ts';
 import type { Env, Task } from '../envs/types.ts';
@@ -94,6 +94,8 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, state.step);
     log(`resuming ${runDir} from step ${state.step}`);
   } else {
+    // Resuming a run killed before its first checkpoint starts it over: drop its old rows.
+    if (opts.resume) for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, -1);
     writeJsonAtomic(join(runDir, 'config.json'), config);
   }
   if (teacher?.name === 'frozen' && resumeFrom && !resumeFrom.teacherDir) {
@@ -116,7 +118,10 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     hooks.onEval?.(row);
     return row;
   };
-  let lastEval: Record<string, unknown> | null = state.step === 0 ? await evaluate(0) : null;
+  // On resume, the checkpoint step's evaluation (if it was made) is already in eval.jsonl:
+  // a finished run resumed is not evaluated again.
+  let lastEval: Record<string, unknown> | null =
+    state.step === 0 ? await evaluate(0) : (readJsonl(join(runDir, EVAL)).filter((r) => r.step === state.step).pop() ?? null);
   let stopped = false;
   const budgetLeft = () => !config.sampledTokenBudget || state.sampledTokens < config.sampledTokenBudget;
   while (state.step < config.steps && budgetLeft()) {

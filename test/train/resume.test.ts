@@ -81,8 +81,8 @@ const base = {
 
 const CASES: Case[] = [
   {
-    name: 'distil with an EMA teacher, a DAgger buffer and a KL anchor',
-    config: async () => ({ ...base, algorithm: 'distil', algorithmOptions: { topK: 8, teacher: 'ema', emaRate: 0.3, select: 'all', daggerBuffer: 6, daggerSample: 2, klBeta: 0.05 } }),
+    name: 'distil with an EMA teacher, a DAgger buffer, teacher roll-in and a KL anchor',
+    config: async () => ({ ...base, algorithm: 'distil', algorithmOptions: { topK: 8, teacher: 'ema', emaRate: 0.3, select: 'all', daggerBuffer: 6, daggerSample: 2, klBeta: 0.05, rollInBeta: 0.3 } }),
     teacher: true,
   },
   { name: 'opsd with a frozen teacher', config: async () => ({ ...base, algorithm: 'opsd', algorithmOptions: { topK: 8, teacher: 'frozen' } }), teacher: true },
@@ -100,18 +100,44 @@ const CASES: Case[] = [
   },
 ];
 
+/** Every output of the two runs equal, timing aside (the last checkpoint's tensors bit for bit). */
+function assertSameRuns(whole: string, killed: string, teacher: boolean): void {
+  assert.equal(assertSameJsonl(whole, killed, 'metrics.jsonl'), 6);
+  assert.equal(assertSameJsonl(whole, killed, 'eval.jsonl'), 3);
+  assert.equal(assertSameJsonl(whole, killed, 'samples.jsonl'), 12);
+  const summary = (d: string) => {
+    const s = JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8'));
+    return { ...withoutTiming(s), final_eval: withoutTiming(s.final_eval) };
+  };
+  assert.deepEqual(summary(killed), summary(whole));
+  const last = (d: string) => join(d, 'checkpoints', 'step-6');
+  assert.ok(assertSameTensors(last(whole), last(killed), 'model') > 0);
+  assert.ok(assertSameTensors(last(whole), last(killed), 'optimizer') > 0);
+  assert.deepEqual(JSON.parse(readFileSync(join(last(killed), 'optimizer', 'state.json'), 'utf8')), JSON.parse(readFileSync(join(last(whole), 'optimizer', 'state.json'), 'utf8')));
+  if (teacher) assert.ok(assertSameTensors(last(whole), last(killed), 'teacher') > 0);
+  else assert.ok(!existsSync(join(last(killed), 'teacher')));
+  const state = (d: string) => withoutTiming({ ...JSON.parse(readFileSync(join(last(d), 'trainer-state.json'), 'utf8')), wallSeconds: undefined });
+  assert.deepEqual(state(killed), state(whole));
+  assert.deepEqual(readdirSync(join(killed, 'checkpoints')).sort(), ['step-4', 'step-6']);
+}
+
+async function setUp(c: Case) {
+  const root = mkdtempSync(join(tmpdir(), 'distil-resume-'));
+  const given = await c.config();
+  const cfg = resolveTrainConfig(given);
+  const configPath = join(root, 'config.json');
+  writeFileSync(configPath, JSON.stringify(given));
+  const whole = join(root, 'whole');
+  await train(cfg, whole, { log: () => {} });
+  return { cfg, configPath, whole, killed: join(root, 'killed') };
+}
+
 for (const c of CASES) {
   test(`${c.name}: killed mid-step (SIGKILL) and resumed, the run ends as an uninterrupted one`, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'distil-resume-'));
-    const given = await c.config();
-    const cfg = resolveTrainConfig(given);
-    const configPath = join(root, 'config.json');
-    writeFileSync(configPath, JSON.stringify(given));
+    const { cfg, configPath, whole, killed } = await setUp(c);
+    const trained = readJsonl(join(whole, 'metrics.jsonl')).filter((r) => r.skipped === 0).map((r) => r.step as number);
+    assert.ok(trained.some((s) => s > 4), `no step after the checkpoint trained: ${trained}`);
 
-    const whole = join(root, 'whole');
-    await train(cfg, whole, { log: () => {} });
-
-    const killed = join(root, 'killed');
     await runChildUntilKilled(configPath, killed, 5);
     assert.deepEqual(listCheckpoints(killed), [2, 4], 'the killed run should hold the checkpoints of steps 2 and 4');
     assert.deepEqual(readJsonl(join(killed, 'metrics.jsonl')).map((r) => r.step), [1, 2, 3, 4]);
@@ -121,27 +147,29 @@ for (const c of CASES) {
     const res = await train(cfg, killed, { log: (m) => logs.push(m) }, { resume: true });
     assert.equal(res.steps, 6);
     assert.ok(logs.some((l) => /resuming .* from step 4/.test(l)), logs.join('\n'));
-
-    assert.equal(assertSameJsonl(whole, killed, 'metrics.jsonl'), 6);
-    const trained = readJsonl(join(whole, 'metrics.jsonl')).filter((r) => r.skipped === 0).map((r) => r.step as number);
-    assert.ok(trained.some((s) => s > 4), `no step after the checkpoint trained: ${trained}`);
-    console.log(`${c.name}: steps that trained ${trained.join(",")}`);
-    assert.equal(assertSameJsonl(whole, killed, 'eval.jsonl'), 3);
-    assert.equal(assertSameJsonl(whole, killed, 'samples.jsonl'), 12);
-    const summary = (d: string) => {
-      const s = JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8'));
-      return { ...withoutTiming(s), final_eval: withoutTiming(s.final_eval) };
-    };
-    assert.deepEqual(summary(killed), summary(whole));
-
-    const last = (d: string) => join(d, 'checkpoints', 'step-6');
-    assert.ok(assertSameTensors(last(whole), last(killed), 'model') > 0);
-    assert.ok(assertSameTensors(last(whole), last(killed), 'optimizer') > 0);
-    assert.deepEqual(JSON.parse(readFileSync(join(last(killed), 'optimizer', 'state.json'), 'utf8')), JSON.parse(readFileSync(join(last(whole), 'optimizer', 'state.json'), 'utf8')));
-    if (c.teacher) assert.ok(assertSameTensors(last(whole), last(killed), 'teacher') > 0);
-    else assert.ok(!existsSync(join(last(killed), 'teacher')));
-    const state = (d: string) => withoutTiming({ ...JSON.parse(readFileSync(join(last(d), 'trainer-state.json'), 'utf8')), wallSeconds: undefined });
-    assert.deepEqual(state(killed), state(whole));
-    assert.deepEqual(readdirSync(join(killed, 'checkpoints')).sort(), ['step-4', 'step-6']);
+    assertSameRuns(whole, killed, c.teacher);
   });
 }
+
+test('a run killed before its first checkpoint starts over when resumed, and ends as an uninterrupted one', async () => {
+  const c = CASES[0];
+  const { cfg, configPath, whole, killed } = await setUp(c);
+  await runChildUntilKilled(configPath, killed, 1);
+  assert.deepEqual(listCheckpoints(killed), []);
+  assert.deepEqual(readJsonl(join(killed, 'eval.jsonl')).map((r) => r.step), [0], 'the killed run evaluated step 0');
+  await train(cfg, killed, { log: () => {} }, { resume: true });
+  assertSameRuns(whole, killed, c.teacher);
+});
+
+test('resuming a finished run changes none of its files', async () => {
+  const { cfg, whole } = await setUp(CASES[1]);
+  const files = ['metrics.jsonl', 'eval.jsonl', 'samples.jsonl', 'config.json'];
+  const before = files.map((f) => readFileSync(join(whole, f), 'utf8'));
+  const summary = readFileSync(join(whole, 'summary.json'), 'utf8');
+  const res = await train(cfg, whole, { log: () => {} }, { resume: true });
+  assert.equal(res.steps, 6);
+  assert.equal(res.finalEval?.step, 6);
+  files.forEach((f, i) => assert.equal(readFileSync(join(whole, f), 'utf8'), before[i], `${f} changed`));
+  assert.equal(readFileSync(join(whole, 'summary.json'), 'utf8'), summary);
+  assert.deepEqual(listCheckpoints(whole), [4, 6]);
+});
