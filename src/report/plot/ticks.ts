@@ -21,8 +21,11 @@ export function niceStep(span: number, target: number): number {
   return nice * p;
 }
 
-/** Ticks for a linear axis over [lo, hi], widened to the nearest ticks outside. */
-export function linearAxis(lo: number, hi: number, target = 5): Axis {
+/**
+ * Ticks for a linear axis over [lo, hi], widened to the nearest ticks outside. With
+ * `integer` (e.g. steps) ticks fall on whole numbers only: no "2.5" step labels.
+ */
+export function linearAxis(lo: number, hi: number, target = 5, integer = false): Axis {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = 0;
     hi = 1;
@@ -34,7 +37,8 @@ export function linearAxis(lo: number, hi: number, target = 5): Axis {
     lo -= pad;
     hi += pad;
   }
-  const step = niceStep(hi - lo, target);
+  let step = niceStep(hi - lo, target);
+  if (integer && !Number.isInteger(step)) step = Math.max(1, Math.floor(step));
   const min = Math.floor(lo / step + 1e-9) * step;
   const max = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];

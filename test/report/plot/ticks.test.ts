@@ -18,6 +18,9 @@ test('linearAxis widens to the enclosing ticks with clean values', () => {
   assert.equal(a.max, 1);
   assert.deepEqual(linearAxis(0, 300, 6).ticks, [0, 50, 100, 150, 200, 250, 300]);
   assert.deepEqual(linearAxis(-3, 3, 6).ticks, [-3, -2, -1, 0, 1, 2, 3]);
+  assert.deepEqual(linearAxis(2, 4, 6).ticks, [2, 2.5, 3, 3.5, 4]);
+  assert.deepEqual(linearAxis(2, 4, 6, true).ticks, [2, 3, 4], 'whole numbers for integer data');
+  assert.deepEqual(linearAxis(0, 12, 5, true).ticks, [0, 2, 4, 6, 8, 10, 12]);
 });
 
 test('linearAxis handles a flat series, reversed bounds and non-finite input', () => {
