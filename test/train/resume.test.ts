@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -141,8 +141,13 @@ for (const c of CASES) {
     await runChildUntilKilled(configPath, killed, 5);
     assert.deepEqual(listCheckpoints(killed), [2, 4], 'the killed run should hold the checkpoints of steps 2 and 4');
     assert.deepEqual(readJsonl(join(killed, 'metrics.jsonl')).map((r) => r.step), [1, 2, 3, 4]);
-    // A kill in the middle of an append leaves a torn last line: resume must drop it.
+    // A kill in the middle of an append leaves a torn last line: resume must drop it. A kill
+    // while a checkpoint is written leaves its temporary folder (or, had it been renamed, a
+    // folder without trainer-state.json): resume must ignore both.
     appendFileSync(join(killed, 'metrics.jsonl'), '{"step":5,"loss":0.12');
+    mkdirSync(join(killed, 'checkpoints', 'step-6.tmp-99999', 'model'), { recursive: true });
+    mkdirSync(join(killed, 'checkpoints', 'step-6', 'model'), { recursive: true });
+    writeFileSync(join(killed, 'checkpoints', 'step-6', 'model', 'config.json'), '{"torn');
     const logs: string[] = [];
     const res = await train(cfg, killed, { log: (m) => logs.push(m) }, { resume: true });
     assert.equal(res.steps, 6);
