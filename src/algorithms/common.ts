@@ -1,6 +1,7 @@
 /** Small pieces every algorithm uses to turn rollouts into per-token arrays. */
 import type { PerToken, TrainBatch } from '../backends/types.ts';
-import type { Rollout, StepData } from './types.ts';
+import type { Rollout, StepData, TeacherKind } from './types.ts';
+import type { OptionSpec } from './options.ts';
 
 export function batchOf(rollouts: Rollout[]): TrainBatch {
   return { sequences: rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })) };
@@ -65,4 +66,15 @@ export function selectTokens(step: StepData, mode: TokenSelection, margin: numbe
     return w;
   });
   return { weights, kept, total };
+}
+
+/** Option specs shared by the algorithms that learn from a teacher's distribution. */
+export function teacherOptions(defaults: { teacher: TeacherKind; context: string }) {
+  return {
+    topK: { type: 'number', default: 64, min: 1, integer: true, help: 'teacher top-k kept per position' },
+    support: { type: 'enum', values: ['tail', 'renorm', 'full'], default: 'tail', help: 'how the top-k support is closed' },
+    teacher: { type: 'enum', values: ['ema', 'frozen', 'live', 'external', 'expert'], default: defaults.teacher, help: 'which model teaches' },
+    emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
+    context: { type: 'string', default: defaults.context, help: 'teacher context: binary | reference | feedback | critique | peer' },
+  } as const satisfies Record<string, OptionSpec>;
 }

@@ -7,21 +7,17 @@
  * the initial policy by a k3 KL penalty.
  */
 import type { LossTerm } from '../backends/types.ts';
-import { batchOf, groupsOf, perToken, selectTokens, teacherTargets, TOKEN_SELECTIONS, type TokenSelection } from './common.ts';
+import { batchOf, groupsOf, perToken, selectTokens, teacherOptions, teacherTargets, TOKEN_SELECTIONS, type TokenSelection } from './common.ts';
 import { resolveOptions, type Schema } from './options.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 export const DISTIL_OPTIONS = {
-  topK: { type: 'number', default: 64, min: 1, integer: true, help: 'teacher top-k kept per position' },
-  support: { type: 'enum', values: ['tail', 'renorm', 'full'], default: 'tail', help: 'how the top-k support is closed' },
+  ...teacherOptions({ teacher: 'ema', context: 'feedback' }),
   futureCredit: { type: 'boolean', default: true, help: 'add the future-credit term (off = CE-only ablation)' },
   gamma: { type: 'number', default: 0.9, min: 0, max: 1, help: 'discount of future cross-entropies' },
   lambdaFc: { type: 'number', default: 0.1, min: 0, help: 'coefficient of the future-credit term' },
   baseline: { type: 'enum', values: ['group_position', 'batch', 'none'], default: 'group_position', help: 'baseline subtracted from C_t' },
   standardize: { type: 'boolean', default: true, help: 'standardise C_t - b_t over the batch' },
-  teacher: { type: 'enum', values: ['ema', 'frozen', 'live', 'external', 'expert'], default: 'ema', help: 'which model teaches' },
-  emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
-  context: { type: 'string', default: 'feedback', help: 'teacher context: binary | reference | feedback | critique | peer' },
   select: { type: 'enum', values: TOKEN_SELECTIONS, default: 'confident', help: 'tokens trained on' },
   margin: { type: 'number', default: 0, min: 0, max: 1, help: "with select 'confident': required teacher-over-student confidence" },
   klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL anchor to the initial policy' },

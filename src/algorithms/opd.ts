@@ -4,14 +4,17 @@
  * importance-sampled policy gradient. Needs only the teacher's log-prob of each sampled token.
  */
 import { opdAdvantages } from '../losses/advantages.ts';
-import { batchOf } from './common.ts';
+import { batchOf, teacherOptions } from './common.ts';
 import { resolveOptions, type Schema } from './options.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
+// OPD reads only the teacher's log-prob of each sampled token: no top-k or support options.
+const { teacher, emaRate, context } = teacherOptions({ teacher: 'ema', context: 'feedback' });
+
 export const OPD_OPTIONS = {
-  teacher: { type: 'enum', values: ['ema', 'frozen', 'live', 'external', 'expert'], default: 'ema', help: 'which model teaches' },
-  emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
-  context: { type: 'string', default: 'feedback', help: 'teacher context' },
+  teacher,
+  emaRate,
+  context,
   clipLow: { type: 'number', default: 0.2, min: 0, max: 1, help: 'PPO clip eps_low' },
   clipHigh: { type: 'number', default: 0.28, min: 0, help: 'PPO clip eps_high' },
   aggregation: { type: 'enum', values: ['token_mean', 'seq_mean', 'fixed_len'], default: 'token_mean', help: 'loss aggregation' },

@@ -1,39 +1,50 @@
 /**
- * OPSD, on-policy self-distillation (METHODS.md): generalised JSD(beta) between the student
- * and a frozen copy of itself shown the reference solution, at every state the student
- * visited. beta 0 is forward KL(q||p), 1 reverse KL(p||q).
+ * OPSD and SDPO, on-policy self-distillation (METHODS.md): the generalised JSD(beta) between
+ * the student and a teacher copy of itself at every state the student visited (beta 0 is
+ * forward KL(q||p), 1 reverse KL(p||q)). OPSD: a frozen teacher shown the reference solution.
+ * SDPO (sdpo.ts) is built from the same pieces.
  */
-import { batchOf, teacherTargets } from './common.ts';
+import { batchOf, teacherOptions, teacherTargets } from './common.ts';
 import { resolveOptions, type Schema } from './options.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 export const OPSD_OPTIONS = {
   beta: { type: 'number', default: 0.5, min: 0, max: 1, help: 'JSD interpolation (0 forward KL, 1 reverse KL)' },
-  topK: { type: 'number', default: 64, min: 1, integer: true, help: 'teacher top-k kept per position' },
-  support: { type: 'enum', values: ['tail', 'renorm', 'full'], default: 'tail', help: 'how the top-k support is closed' },
-  teacher: { type: 'enum', values: ['frozen', 'ema', 'live', 'external', 'expert'], default: 'frozen', help: 'which model teaches' },
-  emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
-  context: { type: 'string', default: 'reference', help: 'teacher context' },
+  ...teacherOptions({ teacher: 'frozen', context: 'reference' }),
 } as const satisfies Schema;
 
-export function opsd(options?: Record<string, unknown>): Algorithm {
-  const o = resolveOptions(OPSD_OPTIONS, options, 'opsd');
+export interface DivergenceSettings {
+  beta: number;
+  topK: number;
+  support: string;
+  teacher: string;
+  emaRate: number;
+  context: string;
+  isClip?: number;
+}
+
+export function selfDistillation(name: string, o: DivergenceSettings): Algorithm {
   return {
-    name: 'opsd',
+    name,
     needs: { sampling: true, teacher: { context: o.context, topK: o.topK, kind: o.teacher as TeacherKind, emaRate: o.emaRate } },
     build(step: StepData) {
       const rs = step.rollouts;
-      const { targetIds, targetProbs } = teacherTargets(step, o.topK, 'opsd');
+      const { targetIds, targetProbs } = teacherTargets(step, o.topK, name);
       return {
         batch: batchOf(rs),
         loss: {
           terms: [{
             kind: 'divergence', weight: 1, beta: o.beta, support: o.support as 'tail', k: o.topK, targetIds, targetProbs,
             tokenWeights: rs.map((r) => new Float32Array(r.tokens.length).fill(1)),
+            isClip: o.isClip, logpOld: o.isClip !== undefined ? rs.map((r) => r.logprobs) : undefined,
           }],
         },
         metrics: {},
       };
     },
   };
+}
+
+export function opsd(options?: Record<string, unknown>): Algorithm {
+  return selfDistillation('opsd', resolveOptions(OPSD_OPTIONS, options, 'opsd'));
 }
