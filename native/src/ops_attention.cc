@@ -1,19 +1,22 @@
 // Causal grouped-query attention over the [B, T, H, Dh] layout, forward and backward.
 //
-// Forward (flash-style): for each (sequence, query head), query rows are taken in blocks of
-// kBQ and keys are streamed in blocks of kBK with an online softmax (running max and sum per
-// row), so memory is O(block) whatever the cache length; the log-sum-exp of each row is saved.
-// Backward recomputes the probabilities from that lse. Work is split over (sequence, kv head)
-// pairs so that the dk/dv rows a thread accumulates into are its own.
+// Work is split over (sequence, kv head) pairs: a task packs that head's keys (and values)
+// once and serves every query head of its group, and the dk/dv rows it accumulates into
+// are its own, so no two threads write the same memory.
+//
+// Forward (flash-style): query rows are taken in blocks of kBQ and keys streamed in blocks
+// of kBK with an online softmax (running max and sum per row), so scratch memory does not
+// grow with Tq; the log-sum-exp of each row is saved. Backward recomputes the
+// probabilities from that lse, with D_i = sum_j P_ij dP_ij taken from the recomputed rows
+// (the forward output is not needed).
 //
 // Query row i sits at absolute position qOffset + i and sees keys j with
 // kvStart[b] <= j < min(qOffset + i + 1, kvLen). A row that sees no key outputs zeros and
 // lse = -inf (its backward is zero).
 //
-// Scores use a transposed copy of the keys (Kt[d][j], in panels of kBK keys, packed once per
-// task and shared by the group's query heads), so the inner loop runs along 8 keys at a
-// time with one broadcast query element; products with V accumulate a whole output row in
-// registers when Dh is a compile-time size.
+// Scores use a transposed copy of the keys (Kt[d][j], in panels of kBK keys), so the inner
+// loop runs along 8 keys at a time with one broadcast query element; products with V
+// accumulate a whole output row in registers when Dh is a compile-time size (32, 64, 128).
 #include "ops.h"  // first: it sets the optimisation pragma for the whole file
 
 #ifdef __AVX__
@@ -24,17 +27,15 @@
 
 #include <vector>
 
-
 namespace distil {
 namespace ops {
 namespace {
 
 constexpr int64_t kBK = 64;  // keys per block
 constexpr int64_t kBQ = 32;  // query rows per block (forward)
-// Below this many query rows in a block, scores are plain dot products (packing would cost
-// as much as it saves, e.g. one-token decoding against a long cache).
+// With fewer query rows than this (Tq), scores are plain dot products: packing would cost
+// as much as it saves (e.g. one-token decoding against a long cache).
 constexpr int64_t kPackMinRows = 4;
-
 
 struct Dims {
   const float *q, *k, *v;
