@@ -59,7 +59,7 @@ export function lineChartScene(spec: LineChartSpec): Scene {
   }
   const empty = xs.length === 0;
   const xLo = empty ? (logX ? 1 : 0) : Math.min(...xs), xHi = empty ? (logX ? 10 : 1) : Math.max(...xs);
-  const xAxis = logX ? logAxis(xLo, xHi) : linearAxis(xLo, xHi, 6, !empty && xs.every(Number.isInteger));
+  const xAxis = logX ? logAxis(xLo, xHi) : linearAxis(xLo, xHi, 6, !empty && xs.every(Number.isInteger), true);
   const yAxis = spec.yRange ? linearAxis(spec.yRange[0], spec.yRange[1], 5) : linearAxis(empty ? 0 : Math.min(...ys), empty ? 1 : Math.max(...ys), 5);
 
   const frame = layoutFrame({

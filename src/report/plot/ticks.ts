@@ -23,9 +23,10 @@ export function niceStep(span: number, target: number): number {
 
 /**
  * Ticks for a linear axis over [lo, hi], widened to the nearest ticks outside. With
- * `integer` (e.g. steps) ticks fall on whole numbers only: no "2.5" step labels.
+ * `integer` (e.g. steps) ticks fall on whole numbers only: no "2.5" step labels. A `tight`
+ * axis ends at the data instead (x axes: no empty strip after the last point).
  */
-export function linearAxis(lo: number, hi: number, target = 5, integer = false): Axis {
+export function linearAxis(lo: number, hi: number, target = 5, integer = false, tight = false): Axis {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = 0;
     hi = 1;
@@ -43,6 +44,10 @@ export function linearAxis(lo: number, hi: number, target = 5, integer = false):
   const max = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
   for (let i = 0; min + i * step <= max + step * 1e-9; i++) ticks.push(cleanFloat(min + i * step));
+  if (tight) {
+    const inside = ticks.filter((t) => t >= lo - step * 1e-9 && t <= hi + step * 1e-9);
+    return { min: lo, max: hi, ticks: inside, log: false };
+  }
   return { min: cleanFloat(min), max: cleanFloat(max), ticks, log: false };
 }
 

@@ -21,6 +21,8 @@ test('linearAxis widens to the enclosing ticks with clean values', () => {
   assert.deepEqual(linearAxis(2, 4, 6).ticks, [2, 2.5, 3, 3.5, 4]);
   assert.deepEqual(linearAxis(2, 4, 6, true).ticks, [2, 3, 4], 'whole numbers for integer data');
   assert.deepEqual(linearAxis(0, 12, 5, true).ticks, [0, 2, 4, 6, 8, 10, 12]);
+  const tight = linearAxis(2, 41.3, 5, false, true);
+  assert.deepEqual([tight.min, tight.max, tight.ticks], [2, 41.3, [10, 20, 30, 40]], 'tight: ends at the data, ticks inside');
 });
 
 test('linearAxis handles a flat series, reversed bounds and non-finite input', () => {
