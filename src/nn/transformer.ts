@@ -187,8 +187,7 @@ export class Transformer {
       q = rope(q, Hq, Dh, pos, theta);
       k = rope(k, Hkv, Dh, pos, theta);
       x = add(x, lin(attention(q, k, v, { B, T, Hq, Hkv, Dh }), L.o));
-      // MLP block.
-      // MLP block: down(silu(gate(h)) * up(h)), fused into one op (same maths).
+      // MLP block: down(silu(gate(h)) * up(h)), one fused op (same maths) unless LoRA adapts it.
       const hm = rmsnorm(x, L.postNorm, eps);
       const adapted = P && (P.adapts(L.gate) || P.adapts(L.up) || P.adapts(L.down));
       x = add(x, adapted ? lin(swiglu(lin(hm, L.gate), lin(hm, L.up)), L.down) : swigluMlp(hm, L.gate, L.up, L.down));
