@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossEntropy, jsKernels, linear, noGrad, setKernels } from '../../src/engine/index.ts';
+import { crossEntropy, jsKernels, kernels, linear, nativeError, noGrad, setKernels, tryNativeKernels, type Kernels } from '../../src/engine/index.ts';
+import { Decoder } from '../../src/inference/decoder.ts';
 import { attachLora, LORA_TARGETS, loraLinear, loraScale, parseLoraModuleName, loraModuleName, type LoraModel } from '../../src/nn/lora.ts';
 import { AdamW } from '../../src/nn/optim.ts';
 import { Transformer } from '../../src/nn/transformer.ts';
@@ -194,4 +195,54 @@ test('module names round-trip', () => {
   assert.equal(parseLoraModuleName('model.layers.0.mlp.q_proj'), null);
   assert.equal(parseLoraModuleName('model.layers.0.self_attn.rotary_emb'), null);
   assert.equal(parseLoraModuleName('lm_head'), null);
+});
+
+test('the KV-cache Decoder over the model\'s own buffers (as LocalBackend builds it) samples the adapted model once merged', () => {
+  for (const arch of ['llama', 'qwen2', 'qwen3'] as const) {
+    const cfg = tinyConfig(arch);
+    const m = new Transformer(cfg, new Rng(40));
+    randomise(m, new Rng(41));
+    const decoder = new Decoder(cfg, new Map([...m.params].map(([n, p]) => [n, p.data])), kernels());
+    const lora = attachLora(m, { r: 2, alpha: 4, targetModules: ['q_proj', 'v_proj', 'up_proj', 'down_proj'] }, new Rng(42));
+    randomiseAdapters(lora, new Rng(43));
+    const [B, T] = [2, 5];
+    const ids = randIds(new Rng(44), B * T, cfg.vocabSize);
+    const adapted = logits(m, ids, B, T);
+    const rows = Array.from({ length: B * T }, (_, i) => i);
+    const unmergedDecode = Float32Array.from(decoder.forward(ids, T, decoder.newCache(B, T), rows));
+    assert.ok(unmergedDecode.some((v, i) => Math.abs(v - adapted[i]) > 1e-3), 'unmerged: the decoder sees the base weights only');
+    lora.merge();
+    assertClose(decoder.forward(ids, T, decoder.newCache(B, T), rows), adapted, 1e-4, 1e-4, `${arch} decoder on merged weights`);
+    lora.unmerge();
+    lora.detach();
+  }
+});
+
+/** One LoRA training step (all targets) on kernel set k: logits, adapter gradients, adapters after AdamW. */
+function loraStep(k: Kernels) {
+  setKernels(k);
+  try {
+    const cfg = tinyConfig('qwen2', { hiddenSize: 16, intermediateSize: 24, headDim: 8, vocabSize: 40 });
+    const m = new Transformer(cfg, new Rng(50));
+    const lora = attachLora(m, { r: 4, alpha: 8, targetModules: ALL }, new Rng(51));
+    randomiseAdapters(lora, new Rng(52), 0.1);
+    const [B, T] = [2, 9];
+    const out = m.forward(randIds(new Rng(53), B * T, cfg.vocabSize), B, T);
+    const logitsCopy = Float32Array.from(out.data);
+    crossEntropy(out, randIds(new Rng(54), B * T, cfg.vocabSize)).backward();
+    const grads = [...lora.parameters().values()].map((p) => Float32Array.from(p.grad!));
+    new AdamW(lora.parameters(), { lr: 1e-2 }).step();
+    return { logits: logitsCopy, grads, after: [...lora.parameters().values()].map((p) => Float32Array.from(p.data)) };
+  } finally {
+    setKernels(jsKernels);
+  }
+}
+
+const native = tryNativeKernels() ?? jsKernels;
+test(`a LoRA training step gives the same results on the ${native.name} and js kernels${native === jsKernels ? ` (native unavailable: ${nativeError()?.split('\n')[0]})` : ''}`, () => {
+  const a = loraStep(jsKernels), b = loraStep(native);
+  assertClose(b.logits, a.logits, 1e-4, 1e-5, 'logits');
+  a.grads.forEach((g, i) => assertClose(b.grads[i], g, 1e-3, 1e-5, `grad ${i}`));
+  // AdamW's first step is lr * g / (|g| + eps): near-zero gradients amplify kernel rounding, hence lr / 100.
+  a.after.forEach((w, i) => assertClose(b.after[i], w, 1e-4, 1e-4, `adapter ${i} after AdamW`));
 });
