@@ -113,11 +113,8 @@ export class LocalBackend implements PolicyBackend {
 
     for (const [start, end] of passes) {
       const mb = seqs.slice(start, end);
-      const { logits, block, rows, N, B, T } = this.completionLogits(mb);
-      if (N === 0) {
-        logits.backward(new Float32Array(logits.size)); // releases the graph
-        continue;
-      }
+      if (mb.every((s) => s.completion.length === 0)) continue; // nothing to train on here
+      const { logits, block, N } = this.completionLogits(mb);
       const grad = new Float32Array(N * V);
       let passLoss = 0;
       loss.terms.forEach((term, j) => {
@@ -128,12 +125,11 @@ export class LocalBackend implements PolicyBackend {
         const g = res.grad;
         for (let i = 0; i < g.length; i++) grad[i] += g[i];
       });
-      const dLogits = new Float32Array(B * T * V);
-      rows.forEach((r, i) => dLogits.set(grad.subarray(i * V, (i + 1) * V), r * V));
       if (!Number.isFinite(passLoss) || !allFinite(grad)) {
         this.poisoned = `non-finite loss (${passLoss}) in sequences ${start}..${end - 1}`;
-        dLogits.fill(0); // still run backward so the graph's memory goes back to the pool
+        grad.fill(0); // still run backward so the graph's memory goes back to the pool
       }
+      const dLogits = grad;
       logits.backward(dLogits);
       total += passLoss;
       tokens += N;
@@ -143,9 +139,11 @@ export class LocalBackend implements PolicyBackend {
     return { loss: total, metrics, tokens };
   }
 
-  /** Logits of a group of sequences (right-padded), and a copy of their completion rows. */
+  /**
+   * Logits of the completion rows of a group of sequences (right-padded), [N, V]: the LM head
+   * runs on those rows only, which matters when the vocabulary is large.
+   */
   private completionLogits(mb: TrainSequence[]) {
-    const V = this.vocabSize;
     const B = mb.length;
     const T = Math.max(...mb.map(fedLength));
     const ids = new Int32Array(B * T).fill(this.opts.tokenizer.padId);
@@ -154,12 +152,9 @@ export class LocalBackend implements PolicyBackend {
       ids.set([...s.prompt, ...s.completion.slice(0, -1)], b * T);
       for (let t = 0; t < s.completion.length; t++) rows.push(b * T + s.prompt.length - 1 + t);
     });
-    const logits = this.model.forward(ids, B, T);
     const N = rows.length;
-    const block = new Float32Array(N * V);
-    const ld = logits.data;
-    rows.forEach((r, i) => block.set(ld.subarray(r * V, (r + 1) * V), i * V));
-    return { logits, block, rows, N, B, T };
+    const logits = this.model.forward(ids, B, T, { outputRows: Int32Array.from(rows) });
+    return { logits, block: logits.data, N };
   }
 
   /** The spec with every future-credit term's d_t = C_t - b_t precomputed over the whole batch. */
@@ -170,8 +165,12 @@ export class LocalBackend implements PolicyBackend {
     const H = new Map<LossTerm, Float64Array[]>(fcTerms.map((t) => [t, []]));
     for (const [start, end] of passes) {
       // tidy: a no-grad forward's intermediates have no graph to release them.
+      const mb = seqs.slice(start, end);
+      if (mb.every((s) => s.completion.length === 0)) {
+        for (const term of fcTerms) H.get(term)!.push(...mb.map(() => new Float64Array(0)));
+        continue;
+      }
       tidy(() => noGrad(() => {
-        const mb = seqs.slice(start, end);
         const { block, N } = this.completionLogits(mb);
         for (const term of fcTerms) {
           if (term.kind !== 'softCrossEntropy') continue;

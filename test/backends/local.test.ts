@@ -178,3 +178,13 @@ test('DistIL future credit: one pass and several passes give the same loss and g
   for (let i = 0; i < ga.length; i++) diff = Math.max(diff, Math.abs(ga[i] - gc[i]));
   assert.ok(diff > 1e-6, `future credit changed nothing (${diff})`);
 });
+
+test('sequences with empty completions contribute nothing and do not break a pass', async () => {
+  const be = make(11, { maxTokensPerPass: 5 });
+  const withEmpty: TrainBatch = { sequences: [{ prompt: tok.encode('ab'), completion: [] }, ...batch.sequences, { prompt: tok.encode('c'), completion: [] }] };
+  const spec: LossSpec = { terms: [{ kind: 'crossEntropy', weight: 1, tokenWeights: withEmpty.sequences.map((s) => new Float32Array(s.completion.length).fill(1)) }] };
+  const a = await be.forwardBackward(withEmpty, spec);
+  const b = await make(11).forwardBackward(batch, ce());
+  assert.ok(Math.abs(a.loss - b.loss) < 1e-5);
+  assert.equal(a.tokens, 7);
+});
