@@ -178,3 +178,17 @@ test('resuming a finished run changes none of its files', async () => {
   assert.equal(readFileSync(join(whole, 'summary.json'), 'utf8'), summary);
   assert.deepEqual(listCheckpoints(whole), [4, 6]);
 });
+
+test('a run stopped between steps (Ctrl-C) and resumed ends as an uninterrupted one', async () => {
+  const c = CASES[0];
+  const { cfg, whole, killed: stoppedDir } = await setUp(c);
+  let last = 0;
+  const res = await train(cfg, stoppedDir, { log: () => {}, onStep: (row) => (last = row.step), shouldStop: () => last === 3 });
+  assert.equal(res.stopped, true);
+  assert.equal(res.steps, 3);
+  assert.deepEqual(listCheckpoints(stoppedDir), [2, 3], 'stopping checkpoints the last step');
+  assert.ok(!existsSync(join(stoppedDir, 'summary.json')), 'a stopped run has no summary yet');
+  const again = await train(cfg, stoppedDir, { log: () => {} }, { resume: true });
+  assert.equal(again.stopped, false);
+  assertSameRuns(whole, stoppedDir, c.teacher);
+});
