@@ -21,15 +21,24 @@ function sgemm(g: GemmArgs): void {
     const oa = bi * sA, ob = bi * sB, oc = bi * sC;
     for (let i = 0; i < M; i++) {
       acc.fill(0);
-      for (let p = 0; p < K; p++) {
-        const av = transA ? a[oa + p * lda + i] : a[oa + i * lda + p];
-        if (av === 0) continue;
-        if (transB) for (let j = 0; j < N; j++) acc[j] += av * b[ob + j * ldb + p];
-        else {
-          const row = ob + p * ldb;
-          for (let j = 0; j < N; j++) acc[j] += av * b[row + j];
+      if (transB && !transA) {
+        // Rows of A and of B are both contiguous along k: one dot product per output.
+        const ra = oa + i * lda;
+        for (let j = 0; j < N; j++) {
+          const rb = ob + j * ldb;
+          let s = 0;
+          for (let p = 0; p < K; p++) s += a[ra + p] * b[rb + p];
+          acc[j] = s;
         }
-      }
+      } else
+        for (let p = 0; p < K; p++) {
+          const av = transA ? a[oa + p * lda + i] : a[oa + i * lda + p];
+          if (transB) for (let j = 0; j < N; j++) acc[j] += av * b[ob + j * ldb + p];
+          else {
+            const row = ob + p * ldb;
+            for (let j = 0; j < N; j++) acc[j] += av * b[row + j];
+          }
+        }
       const row = oc + i * ldc;
       // beta = 0 overwrites, so NaNs already in C cannot leak through 0 * NaN.
       if (beta === 0) for (let j = 0; j < N; j++) c[row + j] = alpha * acc[j];
