@@ -111,3 +111,14 @@ test('outputRows: logits of chosen rows equal those rows of the full forward, an
   const r = gradcheck(() => m.forward(ids, 2, 4, { outputRows: rows }), [m.embed, m.layers[0].q], { eps: 1e-2, rtol: 2e-2, atol: 1e-3, maxPerInput: 6 });
   assert.equal(r.failures, 0, JSON.stringify(r.worst));
 });
+
+test('parameters are views of one buffer in checkpoint order, so gate_proj and up_proj are adjacent (one GEMM)', () => {
+  const m = new Transformer(tinyConfig('llama'), new Rng(16));
+  const { gate, up } = m.layers[1];
+  assert.equal(gate.data.buffer, m.weights.buffer);
+  assert.equal(up.data.byteOffset, gate.data.byteOffset + gate.data.byteLength);
+  gate.beginGrad();
+  up.beginGrad();
+  assert.equal(up.gradBuf.byteOffset, gate.gradBuf.byteOffset + gate.gradBuf.byteLength);
+  assert.equal(m.weights.length, [...m.params.values()].reduce((n, p) => n + p.size, 0));
+});
