@@ -79,7 +79,11 @@ const section: BenchSection = {
   name: 'train_step',
   order: 30,
   async run(ctx: BenchContext) {
-    const [warmup, steps] = ctx.quick ? [1, 2] : [2, 10];
+    const { tryNativeKernels, nativeError } = await import('../../src/engine/kernels/index.ts');
+    const native = process.env.DISTIL_ENGINE !== 'js' && tryNativeKernels() !== null;
+    // The TypeScript kernels take tens of seconds per step here: one step says enough.
+    const [warmup, steps] = !native ? [0, 1] : ctx.quick ? [1, 2] : [2, 10];
+    if (!native) ctx.note(`train_step: running on the TypeScript kernels (${process.env.DISTIL_ENGINE === 'js' ? 'DISTIL_ENGINE=js' : nativeError()?.split('\n')[0]}): one step only`);
     ctx.note(`train_step: REFERENCE_MODEL, batch ${B} x ${T}, ${steps} steps after ${warmup} warm-up`);
     const ours = runChild(warmup, steps);
     ctx.record({ impl: `distil (${ours.engine})`, threads: null, median_ms: round(ours.median_ms), best_ms: round(ours.best_ms), peak_rss_mb: round(ours.peak_rss_mb), loss: round(ours.loss, 4) });
