@@ -68,10 +68,11 @@ for (const arch of ['llama', 'qwen2', 'qwen3'] as const) {
     assert.ok(attn.adapters.every((ad) => ad.A.data.some((v) => v !== 0) && ad.B.data.every((v) => v === 0)));
     assertClose(logits(m, ids, B, T), base, 0, 0, 'attention adapters, B = 0');
     attn.detach();
-    // Every projection: the MLP then runs unfused (other GEMM shapes), equal up to rounding.
+    // Every projection: the MLP then runs unfused; the reference kernels sum each output in the
+    // same order either way, so this is exact too (the native packed gate+up GEMM may round ~1e-9 apart).
     const lora = attachLora(m, { r: 3, alpha: 6, targetModules: ALL }, new Rng(5));
     assert.equal(lora.adapters.length, 7 * cfg.numLayers);
-    assertClose(logits(m, ids, B, T), base, 1e-6, 1e-6, 'all adapters, B = 0');
+    assertClose(logits(m, ids, B, T), base, 0, 0, 'all adapters, B = 0');
 
     // Only the adapters require grad, so AdamW over model.params would do nothing; over lora.parameters() it moves them.
     assert.ok([...m.params.values()].every((p) => !p.requiresGrad));
