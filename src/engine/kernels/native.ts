@@ -15,7 +15,7 @@ import type { Kernels, Support } from './types.ts';
 export type NativeLoad = { kernels: Kernels } | { error: string };
 
 /** The addon's functions, by name (positional signatures as in native/src/ops_*.cc and gemm.cc). */
-type Addon = Record<string, ((...args: unknown[]) => unknown) | undefined>;
+export type Addon = Record<string, ((...args: unknown[]) => unknown) | undefined>;
 
 const addonPath = fileURLToPath(new URL('../../../native/build/distil.node', import.meta.url));
 const failPath = fileURLToPath(new URL('../../../native/build/BUILD_FAILED.txt', import.meta.url));
@@ -41,6 +41,16 @@ function loadAddon(): Addon | string {
 export function loadNativeKernels(): NativeLoad {
   const addon = loadAddon();
   if (typeof addon === 'string') return { error: addon };
+  const { kernels, missing } = adaptAddon(addon);
+  nativeMissing = missing;
+  return { kernels };
+}
+
+/**
+ * The Kernels view of an addon object: each method one positional call into it, and the
+ * TypeScript reference for every function the addon lacks (listed in `missing`).
+ */
+export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] } {
   // Plain property calls: the hot path costs one call into the addon and nothing else.
   const A = addon as Record<string, (...args: unknown[]) => unknown>;
   const native: Kernels = {
@@ -112,6 +122,5 @@ export function loadNativeKernels(): NativeLoad {
     missing.push(name);
     kernels[name] = (reference[name] as (...args: unknown[]) => unknown).bind(jsKernels);
   }
-  nativeMissing = missing;
-  return { kernels: native };
+  return { kernels: native, missing };
 }

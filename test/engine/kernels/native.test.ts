@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels } from '../../../src/engine/kernels/js.ts';
-import { loadNativeKernels, nativeMissing } from '../../../src/engine/kernels/native.ts';
+import { adaptAddon, loadNativeKernels, nativeMissing } from '../../../src/engine/kernels/native.ts';
 import type { AttentionArgs, Kernels, Support } from '../../../src/engine/kernels/types.ts';
 import { Rng } from '../../../src/util/rng.ts';
 
@@ -35,6 +35,20 @@ test('every kernel of the interface is served by the addon (none falls back to t
   assert.equal(nk.name, 'native');
   const mine = nativeMissing.filter((n) => n !== 'sgemm'); // sgemm is native/src/gemm.cc's
   assert.deepEqual(mine, []);
+});
+
+test('kernels an addon lacks fall back to the reference, the rest call the addon', () => {
+  const calls: string[] = [];
+  const partial = { add: (...args: unknown[]) => void calls.push(`add:${args.length}`) };
+  const { kernels, missing } = adaptAddon(partial);
+  assert.equal(kernels.name, 'native');
+  assert.ok(missing.includes('softmax') && missing.includes('sgemm') && !missing.includes('add'));
+  const f = (n: number) => new Float32Array(n);
+  kernels.add(f(2), f(2), f(2));
+  assert.deepEqual(calls, ['add:3']);
+  const out = f(3);
+  kernels.softmax(Float32Array.from([0, 0, Math.log(2)]), 1, 3, out); // the reference runs
+  close(out, [0.25, 0.25, 0.5], 'fallback softmax');
 });
 
 test('elementwise kernels match the reference, odd lengths and threaded lengths', () => {
