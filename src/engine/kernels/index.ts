@@ -16,19 +16,25 @@ let nativeTried: { kernels: Kernels } | { error: string } | null = null;
  * A training step runs a few hundred short regions, and on a shared (oversubscribed) machine a
  * spinning thread burns the time slice its partner needs: measured on a 2-core machine at load
  * ~13, a REFERENCE_MODEL step took 3-4 s with the default and 1.1 s with a short spin (the same
- * as one thread). A short spin keeps the hand-off fast on an idle machine. libgomp reads this when
- * the addon loads it, so it is set before loading; a value the user set wins.
+ * as one thread). A short spin keeps the hand-off fast on an idle machine. libgomp reads the
+ * variable once, when the addon loads it; it is set only for that moment (child processes, e.g.
+ * a PyTorch reference, keep the caller's environment), and a policy the user set wins.
  */
-function tuneOpenMP(): void {
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '1000';
+function withOpenMPTuning<T>(load: () => T): T {
+  const set = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
+  if (set) process.env.GOMP_SPINCOUNT = '1000';
+  try {
+    return load();
+  } finally {
+    if (set) delete process.env.GOMP_SPINCOUNT;
+  }
 }
 
 /** The native kernels if they load, else null (and the reason in `nativeError()`). Never warns. */
 export function tryNativeKernels(): Kernels | null {
   if (!nativeTried) {
-    tuneOpenMP();
     try {
-      nativeTried = loadNativeKernels();
+      nativeTried = withOpenMPTuning(loadNativeKernels);
     } catch (e) {
       nativeTried = { error: (e as Error).message };
     }
