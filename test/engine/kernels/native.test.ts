@@ -217,6 +217,7 @@ const attnCases: AttnCase[] = [
   { B: 2, Tq: 1, S: 300, kvLen: 200, qOffset: 199, Hq: 4, Hkv: 1, Dh: 10 }, // long cache, generic Dh
   { B: 2, Tq: 3, S: 20, kvLen: 13, qOffset: 10, Hq: 2, Hkv: 2, Dh: 16, kvStart: [2, 12] }, // few rows: unpacked
   { B: 1, Tq: 40, S: 90, kvLen: 85, qOffset: 45, Hq: 6, Hkv: 3, Dh: 64, kvStart: [7] }, // chunked prefill
+  { B: 1, Tq: 20, S: 1000, kvLen: 1000, qOffset: 980, Hq: 2, Hkv: 1, Dh: 32 }, // long cache: small backward blocks
   { B: 2, Tq: 5, S: 8, kvLen: 8, qOffset: 0, Hq: 2, Hkv: 1, Dh: 8, kvStart: [0, 8] }, // fully masked sequence
 ];
 
