@@ -139,8 +139,36 @@ export function flattenConfig(v: unknown, prefix = '', out: Record<string, strin
   return out;
 }
 
-// Keys that differ between seeds of one method without making it a different method.
+// Keys that differ between seeds of one method without making it a different method:
+// identity and bookkeeping, and settings of logging, checkpointing and speed.
 const INCIDENTAL = /(^|\.)(seed|name|label|env|out|output|dir|path|resume|created|started|date|time|timestamp|host|pid|version|commit)([._]|$)|(_dir|_path|_file)$/;
+const BOOKKEEPING = /(Every|_every|^keepCheckpoints|^samplesPerStep|^maxTokensPerPass|^klInit)$/;
+
+/**
+ * Short forms of one key's values for labels: long values (paths) lose the prefix and suffix
+ * they all share, so "/tmp/a-1/ckpt/model" and "/tmp/a-2/ckpt/model" become "…1…" and "…2…".
+ */
+export function shortValues(values: string[]): string[] {
+  const vs = values.map((v) => v.replace(/^"|"$/g, ''));
+  if (vs.every((v) => v.length <= 24)) return vs;
+  const distinct = [...new Set(vs)];
+  let pre = 0, suf = 0;
+  if (distinct.length > 1) {
+    const minLen = Math.min(...distinct.map((v) => v.length));
+    while (pre < minLen && distinct.every((v) => v[pre] === distinct[0][pre])) pre++;
+    while (suf < minLen - pre && distinct.every((v) => v[v.length - 1 - suf] === distinct[0][distinct[0].length - 1 - suf])) suf++;
+  }
+  return vs.map((v) => {
+    let s = v.slice(pre, v.length - suf);
+    if (s.length > 24) s = s.slice(0, 23) + '…';
+    return `${pre ? '…' : ''}${s}${suf ? '…' : ''}`;
+  });
+}
+
+/** The algorithm's own options say most about a method, so they come first in a label. */
+function keyRank(k: string): number {
+  return /^algorithm/i.test(k) ? 0 : /^(lr|teacher)/i.test(k) ? 1 : 2;
+}
 
 /**
  * Runs of one algorithm on one env that differ in a setting (an ablation such as future
@@ -158,13 +186,29 @@ export function disambiguateLabels(runs: Run[]): void {
     const chosen = (r: Run) => typeof r.config.label === 'string' || (typeof r.config.name === 'string' && r.label !== r.algorithm);
     if (group.length < 2 || group.some(chosen)) continue;
     const flats = group.map((r) => flattenConfig(r.config));
-    const keys = [...new Set(flats.flatMap((f) => Object.keys(f)))].filter((k) => !INCIDENTAL.test(k));
-    const differing = keys.filter((k) => new Set(flats.map((f) => f[k] ?? 'unset')).size > 1).sort();
+    const keys = [...new Set(flats.flatMap((f) => Object.keys(f)))].filter((k) => !INCIDENTAL.test(k) && !BOOKKEEPING.test(k));
+    const differing = keys
+      .filter((k) => new Set(flats.map((f) => f[k] ?? 'unset')).size > 1)
+      .sort((a, b) => keyRank(a) - keyRank(b) || a.localeCompare(b));
     if (differing.length === 0) continue;
     const shown = differing.slice(0, 3);
+    const short = new Map(shown.map((k) => [k, shortValues(flats.map((f) => f[k] ?? 'unset'))]));
+    // Different settings must never end up under one label (shortened values, or keys beyond
+    // the three shown, could collide): such labels get a number.
+    const bySignature = new Map<string, string>();
+    const used = new Set<string>();
     group.forEach((r, i) => {
-      const parts = shown.map((k) => `${k.split('.').pop()}=${(flats[i][k] ?? 'unset').replace(/^"|"$/g, '')}`);
-      r.label = `${r.label} (${parts.join(', ')}${differing.length > 3 ? ', ...' : ''})`;
+      const sig = JSON.stringify(differing.map((k) => flats[i][k] ?? 'unset'));
+      let label = bySignature.get(sig);
+      if (label === undefined) {
+        const parts = shown.map((k) => `${k.split('.').pop()}=${short.get(k)![i]}`);
+        const base = `${r.label} (${parts.join(', ')}${differing.length > 3 ? ', …' : ''})`;
+        label = base;
+        for (let n = 2; used.has(label); n++) label = `${base} #${n}`;
+        bySignature.set(sig, label);
+        used.add(label);
+      }
+      r.label = label;
     });
   }
 }

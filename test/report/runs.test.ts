@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { disambiguateLabels, expandRunDirs, groupRuns, labelFromName, loadRuns, readRun, RunFormatError } from '../../src/report/runs.ts';
+import { disambiguateLabels, expandRunDirs, groupRuns, labelFromName, loadRuns, readRun, RunFormatError, shortValues } from '../../src/report/runs.ts';
 import { readJsonl } from '../../src/report/jsonl.ts';
 import { makeRuns } from './synthetic.ts';
 
@@ -116,4 +116,25 @@ test('a label someone chose is not split by differing settings', () => {
   const runs = [mk(1), mk(2)];
   disambiguateLabels(runs);
   assert.deepEqual(runs.map((r) => r.label), ['mine', 'mine']);
+});
+
+test('labels shorten long differing values to what differs, and never merge different settings', () => {
+  assert.deepEqual(shortValues(['"/tmp/warm-aa/checkpoints/step-27/model"', '"/tmp/warm-bb/checkpoints/step-27/model"']), ['…aa…', '…bb…']);
+  assert.deepEqual(shortValues(['1', '2']), ['1', '2']);
+  const mk = (seed: number, o: Record<string, unknown>) => ({
+    dir: '/r', name: 'r', algorithm: 'grpo', label: 'grpo', env: 'math', seed,
+    config: { algorithm: 'grpo', seed, ...o }, metrics: [], evals: [], samples: [], warnings: [],
+  });
+  // Four settings differ; only three are shown, so two runs would look alike without a number.
+  const runs = [
+    mk(1, { a: 1, b: 1, c: 1, d: 1 }), mk(2, { a: 1, b: 1, c: 1, d: 1 }), mk(1, { a: 1, b: 1, c: 1, d: 2 }), mk(1, { a: 2, b: 2, c: 2, d: 2 }),
+  ];
+  disambiguateLabels(runs);
+  assert.equal(runs[0].label, runs[1].label, 'seeds of one setting share a label');
+  assert.equal(new Set(runs.map((r) => r.label)).size, 3);
+  assert.match(runs[2].label, / #2$/);
+  // Bookkeeping settings (how often to evaluate or checkpoint) do not make a new method.
+  const book = [mk(1, { evalEvery: 5 }), mk(2, { evalEvery: 10 })];
+  disambiguateLabels(book);
+  assert.deepEqual(book.map((r) => r.label), ['grpo', 'grpo']);
 });

@@ -94,5 +94,5 @@ export function barChartScene(spec: BarChartSpec): Scene {
     });
   });
   prims.push(...axisLines(plot));
-  return { width, height, background: '#ffffff', fontScale: s, prims };
+  return { width, height: frame.height, background: '#ffffff', fontScale: s, prims };
 }

@@ -33,6 +33,8 @@ export interface FrameOptions {
 
 export interface Frame {
   plot: Rect;
+  /** The chart's height: the requested one, grown when a long legend needs more rows. */
+  height: number;
   prims: Prim[];
   /** y pixel of a data value. */
   y(v: number): number;
@@ -76,9 +78,13 @@ export function layoutFrame(o: FrameOptions): Frame {
   const left = 8 * s + (o.yLabel ? lineH : 0) + yTickW + 6 * s;
   const right = 12 * s;
   const top = 8 * s + (o.title ? lineH + 4 * s : 0) + (o.topRoom ?? 0);
-  const legend = legendRows(o.legend, o.width - 16 * s, s);
+  // Long names are shortened so that one entry never exceeds the chart's width.
+  const items = o.legend.map((it) => ({ ...it, name: fit(it.name, o.width - 16 * s - SWATCH - 20 * s, s) }));
+  const legend = legendRows(items, o.width - 16 * s, s);
   const bottom = o.xTickRoom + (o.xLabel ? lineH : 0) + legend.length * lineH + 8 * s;
-  const plot: Rect = { x: left, y: top, w: Math.max(10, o.width - left - right), h: Math.max(10, o.height - top - bottom) };
+  // Legend rows beyond the first make the chart taller instead of squashing the plot.
+  const height = o.height + Math.max(0, legend.length - 1) * lineH;
+  const plot: Rect = { x: left, y: top, w: Math.max(10, o.width - left - right), h: Math.max(10, height - top - bottom) };
   const y = (v: number) => plot.y + plot.h - axisFraction(o.yAxis, v) * plot.h;
 
   if (o.title) {
@@ -116,7 +122,7 @@ export function layoutFrame(o: FrameOptions): Frame {
     });
     ly += lineH;
   }
-  return { plot, prims, y };
+  return { plot, height, prims, y };
 }
 
 /** The plot's left and bottom axis lines (drawn last, over the data). */

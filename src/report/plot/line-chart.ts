@@ -113,7 +113,7 @@ export function lineChartScene(spec: LineChartSpec): Scene {
   if (empty) {
     prims.push({ kind: 'text', x: plot.x + plot.w / 2, y: plot.y + plot.h / 2, text: 'no data', color: AXIS, anchor: 'middle', baseline: 'middle' });
   }
-  return { width, height, background: '#ffffff', fontScale: s, prims };
+  return { width, height: frame.height, background: '#ffffff', fontScale: s, prims };
 }
 
 /** Maximal runs of consecutive indices where `good` holds (gaps break a line). */

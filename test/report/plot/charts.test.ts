@@ -105,3 +105,18 @@ test('a title too long for the chart is shortened with an ellipsis', () => {
   const t = c.scene.prims.find((p) => p.kind === 'text' && p.bold);
   assert.ok(t && t.kind === 'text' && t.text.endsWith('…') && t.text.length < 30, JSON.stringify(t));
 });
+
+test('a long legend makes the chart taller instead of squashing the plot', () => {
+  const series = Array.from({ length: 30 }, (_, i) => ({ name: `method number ${i} with a long name`, x: [0, 1], y: [i, i + 1] }));
+  const one = lineChart({ series: series.slice(0, 1), width: 600, height: 400 });
+  const many = lineChart({ series, width: 600, height: 400 });
+  assert.equal(one.scene.height, 400);
+  assert.ok(many.scene.height > 400);
+  const plotH = (c: typeof one) => {
+    const axis = c.scene.prims.find((p) => p.kind === 'line' && p.points.length === 6)!;
+    return axis.kind === 'line' ? axis.points[3] - axis.points[1] : 0;
+  };
+  assert.ok(Math.abs(plotH(many) - plotH(one)) < 1, `plot height ${plotH(many)} vs ${plotH(one)}`);
+  const png = decodePng(many.png());
+  assert.equal(png.height, many.scene.height);
+});
