@@ -94,7 +94,7 @@ const section: BenchSection = {
         try {
           // Two torch threads usually lose badly on 2 cores (PLATFORM_NOTES): probe them with fewer steps.
           const n = threads === 1 ? steps : Math.min(steps, 5);
-          const t = runPythonJson<StepResult>(ctx.torchPython, join(root, 'bench', 'torch', 'train_step.py'), { threads, B, T, warmup: Math.min(warmup, 1), steps: n, config: REFERENCE_MODEL });
+          const t = runPythonJson<StepResult>(ctx.torchPython, join(root, 'bench', 'torch', 'train_step.py'), { threads, B, T, warmup: threads === 1 ? warmup : Math.min(warmup, 1), steps: n, config: REFERENCE_MODEL });
           ctx.record({ impl: 'pytorch', threads, median_ms: round(t.median_ms), best_ms: round(t.best_ms), peak_rss_mb: round(t.peak_rss_mb), loss: round(t.loss, 4) });
           if (!torch || t.median_ms < torch.median_ms) torch = t;
         } catch (e) {
