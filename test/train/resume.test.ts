@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadWeights } from '../../src/models/checkpoint.ts';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
@@ -50,7 +51,9 @@ function assertSameTensors(a: string, b: string, sub: string): number {
 
 async function runChildUntilKilled(configPath: string, runDir: string, killStep: number): Promise<void> {
   const marker = join(runDir, '..', 'killed-at');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/train/resume-child.ts', configPath, runDir, marker, String(killStep)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const script = fileURLToPath(new URL('./resume-child.ts', import.meta.url));
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, configPath, runDir, marker, String(killStep)], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
