@@ -21,6 +21,10 @@ import { weightsOfTransformer } from '../models/transformer-io.ts';
 import { AdamW, type AdamWState } from '../nn/optim.ts';
 import { clipGradNorm } from '../nn/params.ts';
 import { Transformer } from '../nn/transformer.ts';
+import type { LoraModel } from '../nn/lora.ts';
+import { savePeftAdapter } from '../models/peft.ts';
+import type { Tensor } from '../engine/tensor.ts';
+import { join } from 'node:path';
 import { Rng } from '../util/rng.ts';
 import type {
   Completion, LossReport, LossSpec, LossTerm, OptimOptions, PolicyBackend, SampleRequest,
@@ -35,6 +39,8 @@ export interface LocalBackendOptions {
   maxTokensPerPass?: number;
   /** Called with a message when a step is skipped (default: console.warn). */
   warn?: (msg: string) => void;
+  /** LoRA adapters attached to `model`: only they train; sampling runs on merged weights. */
+  lora?: LoraModel;
 }
 
 export class LocalBackend implements PolicyBackend {
@@ -62,23 +68,48 @@ export class LocalBackend implements PolicyBackend {
     return this.opts.tokenizer;
   }
 
+  /** The parameters the optimiser updates: the adapters under LoRA, else every parameter. */
+  private trainable(): Map<string, Tensor> {
+    return this.opts.lora ? this.opts.lora.parameters() : this.model.params;
+  }
+
+  private zeroGrad(): void {
+    this.model.zeroGrad();
+    this.opts.lora?.zeroGrad();
+  }
+
+  /**
+   * Run fn on the effective weights. The decoder reads the base buffers, so LoRA adapters are
+   * merged in for inference and taken out again (exactly) afterwards.
+   */
+  private withMerged<T>(fn: () => T): T {
+    const lora = this.opts.lora;
+    if (!lora || lora.merged) return fn();
+    lora.merge();
+    try {
+      return fn();
+    } finally {
+      lora.unmerge();
+    }
+  }
+
   async sample(reqs: SampleRequest[]): Promise<Completion[]> {
     const t = this.opts.tokenizer;
-    return sample(this.decoder, reqs, {
+    return this.withMerged(() => sample(this.decoder, reqs, {
       decode: (ids) => this.decodeText(ids),
       eosIds: [t.eosId],
       padId: t.padId,
       rng: this.rng,
-    });
+    }));
   }
 
   /** DAgger roll-in: each token comes from `teacher` (shown its own prompt) with probability beta. */
   async sampleWithRollIn(reqs: SampleRequest[], teacher: LocalBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]> {
     const t = this.opts.tokenizer;
-    return sample(this.decoder, reqs, {
+    return this.withMerged(() => sample(this.decoder, reqs, {
       decode: (ids) => this.decodeText(ids), eosIds: [t.eosId], padId: t.padId, rng: this.rng,
       rollIn: { decoder: teacher.decoder, prompts: teacherPrompts, beta },
-    });
+    }));
   }
 
   /** Text of sampled ids; ids past the tokenizer (models often pad their vocabulary) have no text. */
@@ -88,7 +119,7 @@ export class LocalBackend implements PolicyBackend {
   }
 
   async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {
-    return score(this.decoder, reqs, { padId: this.opts.tokenizer.padId });
+    return this.withMerged(() => score(this.decoder, reqs, { padId: this.opts.tokenizer.padId }));
   }
 
   async forwardBackward(batch: TrainBatch, spec: LossSpec): Promise<LossReport> {
@@ -198,45 +229,51 @@ export class LocalBackend implements PolicyBackend {
   async optimStep(o: OptimOptions): Promise<StepReport> {
     if (!(o.lr >= 0) || !Number.isFinite(o.lr)) throw new Error(`optimStep: lr must be a finite number >= 0, got ${o.lr}`);
     if (!this.optimizer) {
-      this.optimizer = new AdamW(this.model.params, {
+      this.optimizer = new AdamW(this.trainable(), {
         lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay ?? 0,
       });
     }
-    const clip = clipGradNorm(this.model.params.values(), o.maxGradNorm && o.maxGradNorm > 0 ? o.maxGradNorm : Infinity);
+    const clip = clipGradNorm(this.trainable().values(), o.maxGradNorm && o.maxGradNorm > 0 ? o.maxGradNorm : Infinity);
     if (this.poisoned || !clip.finite) {
       const why = this.poisoned ?? `non-finite gradient norm (${clip.norm})`;
       (this.opts.warn ?? console.warn)(`[distil] step skipped: ${why}; the weights are unchanged`);
       this.poisoned = null;
-      this.model.zeroGrad();
+      this.zeroGrad();
       return { gradNorm: clip.norm, skipped: true, lr: o.lr };
     }
     this.optimizer.step(o.lr);
-    this.model.zeroGrad();
+    this.zeroGrad();
     return { gradNorm: clip.norm, skipped: false, lr: o.lr };
   }
 
   /** A copy of the current weights as an inference-only backend (frozen and EMA teachers). */
   async snapshot(_kind: 'frozen' | 'ema'): Promise<LocalBackend> {
     const copy = new Transformer(this.model.config);
-    for (const [name, p] of this.model.params) copy.load(name, p.data);
+    this.withMerged(() => {
+      for (const [name, p] of this.model.params) copy.load(name, p.data);
+    });
     for (const p of copy.params.values()) p.requiresGrad = false;
-    return new LocalBackend(copy, { ...this.opts, rng: this.rng.fork() });
+    return new LocalBackend(copy, { ...this.opts, lora: undefined, rng: this.rng.fork() });
   }
 
   /** this <- (1 - rate) * this + rate * source, parameter by parameter (EMA teachers). */
   emaUpdateFrom(source: LocalBackend, rate: number): void {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`EMA rate must be in [0, 1], got ${rate}`);
     const k = kernels();
-    for (const [name, p] of this.model.params) {
-      const s = source.model.params.get(name);
-      if (!s || s.size !== p.size) throw new Error(`EMA: the source model has no parameter ${name} of ${p.size} values`);
-      k.scale(p.data, 1 - rate, p.data);
-      k.axpy(rate, s.data, p.data);
-    }
+    source.withMerged(() => {
+      for (const [name, p] of this.model.params) {
+        const s = source.model.params.get(name);
+        if (!s || s.size !== p.size) throw new Error(`EMA: the source model has no parameter ${name} of ${p.size} values`);
+        k.scale(p.data, 1 - rate, p.data);
+        k.axpy(rate, s.data, p.data);
+      }
+    });
   }
 
+  /** A model folder of the effective weights; under LoRA also the adapter alone, in PEFT's layout, in `adapter/`. */
   async save(dir: string): Promise<void> {
-    saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer });
+    this.withMerged(() => saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer }));
+    if (this.opts.lora) savePeftAdapter(join(dir, 'adapter'), this.opts.lora);
   }
 
   optimizerState(): AdamWState | null {
@@ -245,7 +282,7 @@ export class LocalBackend implements PolicyBackend {
 
   /** Restores the optimiser (resume). Its hyper-parameters come from the next optimStep's options. */
   loadOptimizerState(state: AdamWState, o: OptimOptions): void {
-    this.optimizer = new AdamW(this.model.params, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay ?? 0 });
+    this.optimizer = new AdamW(this.trainable(), { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay ?? 0 });
     this.optimizer.loadStateDict(state);
   }
 

@@ -4,6 +4,7 @@
  */
 import { getAlgorithm } from '../algorithms/registry.ts';
 import { ConfigError, resolveOptions, type Resolved, type Schema } from '../algorithms/options.ts';
+import { LORA_TARGETS, type LoraTarget } from '../nn/lora.ts';
 
 export const TRAIN_SCHEMA = {
   name: { type: 'string', default: '', help: 'label of the run in reports (default: the algorithm name)' },
@@ -39,6 +40,9 @@ export const TRAIN_SCHEMA = {
   keepCheckpoints: { type: 'number', default: 2, min: 1, integer: true, help: 'checkpoints kept (older ones are deleted)' },
   samplesPerStep: { type: 'number', default: 4, min: 0, integer: true, help: 'rollouts written to samples.jsonl per step' },
   klInit: { type: 'boolean', default: true, help: 'measure the KL to the initial policy every step' },
+  loraRank: { type: 'number', default: 0, min: 0, integer: true, help: 'train LoRA adapters of this rank instead of every weight (0 = full fine-tuning)' },
+  loraAlpha: { type: 'number', default: 16, min: 0, help: 'LoRA scaling numerator (scale = alpha / rank)' },
+  loraTargets: { type: 'string', default: 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj', help: 'comma-separated projections that get adapters' },
   maxTokensPerPass: { type: 'number', default: 8192, min: 1, integer: true, help: 'padded tokens per forward/backward pass' },
 } as const satisfies Schema;
 
@@ -50,7 +54,18 @@ export function resolveTrainConfig(given: Record<string, unknown>, where = 'trai
   // Check the algorithm's own options now, so a typo fails before any work.
   getAlgorithm(c.algorithm).create(c.algorithmOptions);
   if (!c.name) c.name = c.algorithm;
+  if (c.loraRank > 0) loraTargets(c.loraTargets);
   return c;
+}
+
+/** The projections named by the loraTargets setting (errors name an unknown one). */
+export function loraTargets(spec: string): LoraTarget[] {
+  const names = spec.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(LORA_TARGETS as readonly string[]).includes(n)) throw new ConfigError(`loraTargets: unknown projection '${n}'; known: ${LORA_TARGETS.join(', ')}`);
+  }
+  if (!names.length) throw new ConfigError('loraTargets: name at least one projection');
+  return names as LoraTarget[];
 }
 
 /** Parse command-line overrides `key=value` (values as JSON when they parse, else strings; a.b=v sets nested keys). */

@@ -18,11 +18,13 @@ import { makeSchedule } from '../nn/schedule.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
-import type { TrainConfig } from './config.ts';
+import { loraTargets, type TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
 import { appendJsonl, EVAL, METRICS, readJsonl, SAMPLES, truncateJsonl } from './run-files.ts';
 import { makeTeacher } from './teachers.ts';
+import { attachLora } from '../nn/lora.ts';
+import { loadPeftAdapter } from '../models/peft.ts';
 import type { Teacher } from '../teachers/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -72,18 +74,23 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     throw new Error(`${runDir} already holds a run (metrics.jsonl exists); resume it with --resume or choose another folder`);
   }
 
-  const folder = loadModelFolder(resumeFrom ? resumeFrom.modelDir : config.model);
+  // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
+  const folder = loadModelFolder(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
   if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
   const tokenizer: Tokenizer = folder.tokenizer;
-  const student = new LocalBackend(transformerFromWeights(folder.config, folder.weights, config.model), {
-    tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log,
-  });
+  const model = transformerFromWeights(folder.config, folder.weights, config.model);
+  const lora = config.loraRank > 0
+    ? resumeFrom
+      ? loadPeftAdapter(model, join(resumeFrom.modelDir, 'adapter')).lora
+      : attachLora(model, { r: config.loraRank, alpha: config.loraAlpha, targetModules: loraTargets(config.loraTargets) }, new Rng(config.seed))
+    : undefined;
+  const student = new LocalBackend(model, { tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log, lora });
   // The initial policy: the base of the KL measurement (and of KL anchors). On resume it is
   // re-read from the starting model, not from the checkpoint.
   const needRef = config.klInit || !!algo.needs.refLogprobs;
   const initial = needRef
     ? resumeFrom
-      ? new LocalBackend(transformerFromWeights(folder.config, loadModelFolder(config.model).weights, config.model), { tokenizer })
+      ? new LocalBackend(transformerFromWeights(folder.config, config.loraRank ? folder.weights : loadModelFolder(config.model).weights, config.model), { tokenizer })
       : await student.snapshot('frozen')
     : null;
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);

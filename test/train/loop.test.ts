@@ -67,3 +67,19 @@ test('distil with DAgger roll-in (beta 0.5) and an aggregation buffer runs, and 
   const bad = resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { topK: 8, teacher: 'expert', rollInBeta: 0.5 } });
   await assert.rejects(train(bad, mkdtempSync(join(tmpdir(), 'distil-rollin-bad-')), quiet), /roll-in .* needs a teacher held in this process/);
 });
+
+test('LoRA training (loraRank 2) trains only the adapters, saves them, and resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-lora-'));
+  const cfg = resolveTrainConfig({ ...base, steps: 2, lr: 1e-2, algorithm: 'sft', loraRank: 2, loraTargets: 'q_proj,v_proj', checkpointEvery: 1 });
+  await train(cfg, dir, quiet);
+  assert.ok(existsSync(join(dir, 'checkpoints', 'step-2', 'model', 'adapter', 'adapter_model.safetensors')));
+  const { loadModelFolder } = await import('../../src/models/folder.ts');
+  const start = loadModelFolder(model), end = loadModelFolder(join(dir, 'checkpoints', 'step-2', 'model'));
+  const changed = [...start.weights.keys()].filter((n) => !start.weights.get(n)!.data.every((x, i) => x === end.weights.get(n)!.data[i]));
+  assert.ok(changed.length > 0 && changed.every((n) => /q_proj|v_proj/.test(n)), `changed: ${changed.join(', ')}`);
+  // Resuming to 3 steps starts from the checkpoint's adapter.
+  const more = resolveTrainConfig({ ...base, steps: 3, lr: 1e-2, algorithm: 'sft', loraRank: 2, loraTargets: 'q_proj,v_proj', checkpointEvery: 1 });
+  const r = await train(more, dir, quiet, { resume: true });
+  assert.equal(r.steps, 3);
+  assert.throws(() => resolveTrainConfig({ ...base, loraRank: 2, loraTargets: 'q_proj,qq' }), /loraTargets: unknown projection 'qq'/);
+});
