@@ -3,6 +3,7 @@
 // (pack A: L2) -> NR-column micro-panel of B (L1) -> MR rows -> 6x16 register-blocked kernel.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -76,7 +77,7 @@ static inline void Kernel6x16(int64_t kc, const float* __restrict a, const float
       for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j)
-      c[i * ldc + j] = beta == 0.f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[i * ldc + j];
+      c[i * ldc + j] = beta == 0.f ? alpha * acc[i][j] : std::fma(alpha, acc[i][j], beta * c[i * ldc + j]);
 }
 #endif
 
@@ -137,12 +138,15 @@ static void PackedBlock(const View& A, const View& B, float* C, int64_t ldc, int
             if (mr == MR && nr == NR) {
               Kernel6x16(kc, ap, bp, cp, ldc, alpha, betaK);
             } else {
-              // Edge tile: full kernel into a scratch tile, then copy the valid corner.
-              Kernel6x16(kc, ap, bp, tile, NR, alpha, 0.f);
+              // Edge tile: the raw sums into a scratch tile, then the valid corner stored with
+              // the very operations of StoreRow, so that an element's value never depends on
+              // whether it fell in a full or an edge tile (that is, on how C was split up).
+              Kernel6x16(kc, ap, bp, tile, NR, 1.f, 0.f);
               for (int64_t i = 0; i < mr; ++i)
                 for (int64_t j = 0; j < nr; ++j) {
                   float* d = cp + i * ldc + j;
-                  *d = betaK == 0.f ? tile[i * NR + j] : tile[i * NR + j] + betaK * *d;
+                  const float t = tile[i * NR + j];
+                  *d = betaK == 0.f ? alpha * t : std::fma(alpha, t, betaK * *d);
                 }
             }
           }

@@ -7,6 +7,7 @@
 //                     NB of them at once to keep enough independent FMA chains in flight.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 #include "gemm_problem.h"
@@ -73,10 +74,10 @@ static inline void NNRow(int64_t K, const float* ac, const float* b, int64_t ldb
         _mm256_storeu_ps(c + j, s);
       }
       for (int64_t j = jv; j < j1; ++j)
-        for (int q = 0; q < 8; ++q) c[j] += ac[k + q] * r[q][j];
+        for (int q = 0; q < 8; ++q) c[j] = std::fma(ac[k + q], r[q][j], c[j]);
     }
     for (; k < K; ++k)
-      for (int64_t j = j0; j < j1; ++j) c[j] += ac[k] * b[k * ldb + j];
+      for (int64_t j = j0; j < j1; ++j) c[j] = std::fma(ac[k], b[k * ldb + j], c[j]);
   }
 }
 
@@ -99,9 +100,9 @@ static inline void NTTile(int64_t K, const float* ac, const float* b, int64_t ld
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < NB; ++j) {
       float s = HSum(acc[r][j]);
-      for (int64_t t = k; t < K; ++t) s += ac[r * K + t] * b[j * ldb + t];
+      for (int64_t t = k; t < K; ++t) s = std::fma(ac[r * K + t], b[j * ldb + t], s);
       float* p = c + r * ldc + j;
-      *p = beta == 0.f ? s : s + beta * *p;
+      *p = beta == 0.f ? s : std::fma(beta, *p, s);
     }
 }
 
@@ -126,8 +127,8 @@ static inline void NTRow(int64_t K, const float* ac, const float* b, int64_t ldb
   }
   for (int j = 0; j < NB; ++j) {
     float s = HSum(_mm256_add_ps(acc0[j], acc1[j]));
-    for (int64_t t = k; t < K; ++t) s += ac[t] * b[j * ldb + t];
-    c[j] = beta == 0.f ? s : s + beta * c[j];
+    for (int64_t t = k; t < K; ++t) s = std::fma(ac[t], b[j * ldb + t], s);
+    c[j] = beta == 0.f ? s : std::fma(beta, c[j], s);
   }
 }
 
@@ -142,19 +143,24 @@ static inline void SmallRows(bool transB, int64_t K, const float* ac, const View
     constexpr int NV = R == 1 ? 8 : R == 2 ? 4 : R == 3 ? 3 : 2;
     for (; j + 8 * NV <= n1; j += 8 * NV) NNTile<R, NV>(K, ac, B.p + j, B.rs, c + j, ldc, beta);
     for (; j + 8 <= n1; j += 8) NNTile<R, 1>(K, ac, B.p + j, B.rs, c + j, ldc, beta);
-    for (; j < n1; ++j)  // the last < 8 columns: plain dot products down a column of B
+    for (; j < n1; ++j)  // the last < 8 columns: the same fused operations, one lane at a time
       for (int r = 0; r < R; ++r) {
         float s = 0.f;
-        for (int64_t k = 0; k < K; ++k) s += ac[r * K + k] * B.p[k * B.rs + j];
+        for (int64_t k = 0; k < K; ++k) s = std::fma(ac[r * K + k], B.p[k * B.rs + j], s);
         float* p = c + r * ldc + j;
-        *p = beta == 0.f ? s : s + beta * *p;
+        *p = beta == 0.f ? s : std::fma(beta, *p, s);
       }
   } else {
-    constexpr int NB = R == 1 ? 8 : R == 2 ? 4 : R == 3 ? 3 : 2;
-    if (R == 1)  // 6 columns x 2 accumulators: 12 of the 16 registers
+    // Every column of a row goes through the same arithmetic whatever its position, so results
+    // do not depend on where the threads cut N.
+    if (R == 1) {  // 6 columns x 2 accumulators: 12 of the 16 registers
       for (; j + 6 <= n1; j += 6) NTRow<6>(K, ac, B.p + j * B.cs, B.cs, c + j, beta);
-    for (; j + NB <= n1; j += NB) NTTile<R, NB>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
-    for (; j < n1; ++j) NTTile<R, 1>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
+      for (; j < n1; ++j) NTRow<1>(K, ac, B.p + j * B.cs, B.cs, c + j, beta);
+    } else {
+      constexpr int NB = R == 2 ? 4 : R == 3 ? 3 : 2;
+      for (; j + NB <= n1; j += NB) NTTile<R, NB>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
+      for (; j < n1; ++j) NTTile<R, 1>(K, ac, B.p + j * B.cs, B.cs, c + j, ldc, beta);
+    }
   }
 }
 #else
@@ -214,7 +220,7 @@ static void SmallColsBlock(const View& A, const View& B, float* C, int64_t ldc, 
     for (int64_t j = 0; j < N; ++j) {
       float* p = C + (m0 + i) * ldc + j;
       const float v = tBuf[j * len + i];
-      *p = beta == 0.f ? v : v + beta * *p;
+      *p = beta == 0.f ? v : std::fma(beta, *p, v);
     }
 }
 

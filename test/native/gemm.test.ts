@@ -151,6 +151,34 @@ test('random shapes, layouts and scalars (seeded) agree with the reference', () 
   }
 });
 
+test('results do not depend on where threads cut C (rows at multiples of 6, columns of 16 or 64)', () => {
+  // The whole product against the same product computed in separate blocks, cut where the
+  // threads may cut it (packed path: rows at multiples of MR = 6, columns of NR = 16; few-row and
+  // few-column paths: multiples of 64), but off every cache-block and tile boundary otherwise.
+  // Results must be bit-for-bit equal, so a run is reproducible whatever the thread count.
+  const cases: Array<[number, number, number, number, number]> = [
+    // M, N, K, row cut, column cut (0: no cut)
+    [301, 203, 300, 150, 96], [97, 45, 513, 42, 32], [5, 777, 64, 0, 384], [1, 3000, 97, 0, 1984], [700, 3, 90, 320, 0],
+  ];
+  for (const [M, N, K, mc, nc] of cases)
+    for (const [transA, transB] of TT) {
+      const a = rand(M * K), b = rand(K * N), c0 = rand(M * N);
+      const lda = transA ? M : K, ldb = transB ? K : N;
+      const whole = c0.slice();
+      addon.sgemm(transA, transB, M, N, K, 0.7, a, lda, b, ldb, 0.75, whole, N, 1, 0, 0, 0); // alpha: not a power of 2
+      const parts = c0.slice();
+      const rows = mc ? [[0, mc], [mc, M]] : [[0, M]], cols = nc ? [[0, nc], [nc, N]] : [[0, N]];
+      for (const [r0, r1] of rows)
+        for (const [q0, q1] of cols) {
+          const aOff = transA ? r0 : r0 * lda, bOff = transB ? q0 * ldb : q0;
+          addon.sgemm(transA, transB, r1 - r0, q1 - q0, K, 0.7, a.subarray(aOff), lda, b.subarray(bOff), ldb, 0.75,
+            parts.subarray(r0 * N + q0), N, 1, 0, 0, 0);
+        }
+      for (let i = 0; i < M * N; i++)
+        if (!Object.is(whole[i], parts[i])) assert.fail(`${M}x${N}x${K} ${transA}/${transB}: c[${i}] ${whole[i]} vs ${parts[i]}`);
+    }
+});
+
 test('interleaved C items (heads of a [T, H, D] output) are written side by side', () => {
   const T = 20, H = 3, D = 16, K = 24;
   const a = rand(H * T * K), b = rand(H * K * D), c = new Float32Array(T * H * D).fill(NaN);
