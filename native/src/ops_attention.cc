@@ -113,19 +113,35 @@ inline void Gather(const float* rows, int64_t stride, int64_t n, int64_t Dh, flo
 // Number of floats the panels of n keys take.
 inline int64_t PanelFloats(int64_t n, int64_t Dh) { return (n + kBK - 1) / kBK * kBK * Dh; }
 
-// s[jj] = sum_d x[d] * kt[d][jj] for the first 8 * C columns: C accumulators in registers.
+// s[jj] = sum_d x[d] * kt[d][jj] for the first 8 * C columns, in registers. With fewer than
+// 8 columns of vectors, the sum over d is split into P interleaved partial sums, so that 8
+// independent FMA chains stay in flight (one chain would wait on the FMA latency).
 template <int DH, int C>
 inline void ScoresPackedC(const float* x, const float* kt, int64_t dh, float* s) {
+  constexpr int P = C >= 8 ? 1 : 8 / C;
   const int64_t D = DH > 0 ? DH : dh;
-  v8 acc[C];
-  for (int c = 0; c < C; c++) acc[c] = Splat(0);
-  for (int64_t d = 0; d < D; d++) {
-    const v8 xd = Splat(x[d]);
-    const float* kr = kt + d * kBK;
+  v8 acc[P][C];
+  for (int p = 0; p < P; p++)
+    for (int c = 0; c < C; c++) acc[p][c] = Splat(0);
+  int64_t d = 0;
+  for (; d + P <= D; d += P) {
 #pragma GCC unroll 8
-    for (int c = 0; c < C; c++) acc[c] += xd * Load(kr + 8 * c);
+    for (int p = 0; p < P; p++) {
+      const v8 xd = Splat(x[d + p]);
+      const float* kr = kt + (d + p) * kBK;
+#pragma GCC unroll 8
+      for (int c = 0; c < C; c++) acc[p][c] += xd * Load(kr + 8 * c);
+    }
   }
-  for (int c = 0; c < C; c++) Store(s + 8 * c, acc[c]);
+  if constexpr (DH == 0 || DH % P != 0) {  // a runtime Dh may leave a remainder
+    for (; d < D; d++) {
+      const v8 xd = Splat(x[d]);
+      for (int c = 0; c < C; c++) acc[0][c] += xd * Load(kt + d * kBK + 8 * c);
+    }
+  }
+  for (int p = 1; p < P; p++)
+    for (int c = 0; c < C; c++) acc[0][c] += acc[p][c];
+  for (int c = 0; c < C; c++) Store(s + 8 * c, acc[0][c]);
 }
 
 // s[jj] for jj < n (n <= kBK, rounded up to 8; later entries are left as they were), so a
