@@ -20,7 +20,8 @@ export type Addon = Record<string, ((...args: unknown[]) => unknown) | undefined
 const addonPath = fileURLToPath(new URL('../../../native/build/distil.node', import.meta.url));
 const failPath = fileURLToPath(new URL('../../../native/build/BUILD_FAILED.txt', import.meta.url));
 
-const supportCode: Record<Support, number> = { renorm: 0, tail: 1, full: 2 };
+/** The addon's code of a support-closing mode (ops_loss.cc), -1 for an unknown one. */
+const supportCode = (s: Support): number => (s === 'renorm' ? 0 : s === 'tail' ? 1 : s === 'full' ? 2 : -1);
 
 /** Kernel names that the loaded addon lacks (served by the TypeScript reference). */
 export let nativeMissing: string[] = [];
@@ -101,8 +102,8 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
     crossEntropy: (logits, N, V, targets, rowWeights, lossOut, dLogits, accumulate) =>
       void A.crossEntropy(logits, N, V, targets, rowWeights, lossOut, dLogits, accumulate),
     softCrossEntropy: (a) => {
-      const code = supportCode[a.support];
-      if (code === undefined) throw new TypeError(`softCrossEntropy: unknown support '${a.support}' (renorm | tail | full)`);
+      const code = supportCode(a.support);
+      if (code < 0) throw new TypeError(`softCrossEntropy: unknown support '${a.support}' (renorm | tail | full)`);
       A.softCrossEntropy(
         a.logits, a.N, a.V, a.ids, a.probs, a.k, code, a.rowWeights, a.lossOut, a.dLogits, a.accumulate ?? false,
         a.studentMassOut ?? null,

@@ -487,5 +487,6 @@ test('bad arguments throw TypeErrors that name the kernel and the argument', () 
   assert.throws(() => nk.softCrossEntropy({ ...sce, support: 'tail' }), /softCrossEntropy: ids\[3\] = 7 is outside/);
   assert.throws(() => nk.softCrossEntropy({ ...sce, support: 'full' }), /support 'full' needs k === V/);
   assert.throws(() => nk.softCrossEntropy({ ...sce, support: 'wide' as Support }), /unknown support 'wide'/);
+  assert.throws(() => nk.softCrossEntropy({ ...sce, support: 'toString' as Support }), /unknown support 'toString'/);
   assert.throws(() => nk.adamw({ param: f(2), grad: f(2), m: f(2), v: f(2), lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, step: 0 }), /adamw: 'step' is 1-based/);
 });
