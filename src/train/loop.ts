@@ -165,9 +165,13 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     if (initial) {
       const ref = await initial.score(rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })));
       data.refLogprobs = ref.map((s) => s.logprobs);
-      let sum = 0, n = 0;
-      rollouts.forEach((r, i) => r.logprobs.forEach((lp, t) => { sum += lp - ref[i].logprobs[t]; n++; }));
-      klInit = n ? sum / n : 0;
+      // KL(student || initial) estimated on the student's own fresh samples (k1: mean log-ratio);
+      // reference rollouts (SFT) and replayed DAgger rollouts are not samples of the current student.
+      if (algo.needs.sampling) {
+        let sum = 0, n = 0;
+        fresh.forEach((r, i) => r.logprobs.forEach((lp, t) => { sum += lp - ref[i].logprobs[t]; n++; }));
+        klInit = n ? sum / n : 0;
+      }
     }
     const t2 = performance.now();
 
