@@ -34,6 +34,8 @@ export interface PretrainConfig {
   name: string;
   seed: number;
   model: TinyModelSpec;
+  /** Start from this model folder's weights (fresh optimiser) instead of a random init; '' = random. */
+  init: string;
   corpus: CorpusConfig;
   /** Total optimiser steps (the schedule's length). */
   steps: number;
@@ -66,6 +68,7 @@ export const DEFAULT_PRETRAIN: PretrainConfig = {
   name: 'pretrain',
   seed: 0,
   model: 'tiny-2.7m',
+  init: '',
   corpus: DEFAULT_CORPUS,
   steps: 1000,
   batchSize: 32,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { progress } from '../cli/progress.ts';
 import { crossEntropy } from '../engine/ops/loss.ts';
 import { loadModelFolder } from '../models/folder.ts';
-import { transformerFromWeights } from '../models/transformer-io.ts';
+import { transformerFromWeights, weightsOfTransformer } from '../models/transformer-io.ts';
 import { AdamW } from '../nn/optim.ts';
 import { clipGradNorm, countParams } from '../nn/params.ts';
 import { makeSchedule } from '../nn/schedule.ts';
@@ -119,6 +119,16 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   } else {
     if (!opts.resume && (done.length || existsSync(metricsPath))) throw new Error(`pretrain: ${run} already holds a run; pass --resume to continue it or choose another --out`);
     model = new Transformer(modelConfig, rng);
+    if (config.init) {
+      // Continue from another run's checkpoint (e.g. a wider curriculum): its weights, a fresh optimiser.
+      const folder = loadModelFolder(config.init);
+      const w = weightsOfTransformer(model);
+      for (const [name, t] of folder.weights) {
+        if (!w.has(name)) throw new Error(`pretrain: init ${config.init} has tensor ${name}, which model '${JSON.stringify(config.model)}' lacks`);
+        model.load(name, t.data);
+      }
+      log(`pretrain: weights from ${config.init}`);
+    }
     writeFileAtomic(metricsPath, '');
   }
   writeJsonAtomic(cfgPath, config);

@@ -53,6 +53,14 @@ test('pretrain: a few steps lower the loss and write metrics and checkpoints', a
     assert.equal(g.choice?.step, 5);
     const onDisk = JSON.parse(readFileSync(join(run, 'gate-test.json'), 'utf8'));
     assert.equal(onDisk.checkpoints[0].levels[0].n, 2);
+    // Another run starting from this checkpoint's weights sees its first batch with a lower loss.
+    const next = mkdtempSync(join(tmpdir(), 'distil-pt-init-'));
+    try {
+      await pretrain(tinyConfig(['steps=2', 'checkpointEvery=2', `init=${join(run, 'checkpoints', 'step-5')}`]), next, quiet);
+      assert.ok(metrics(next)[0].loss < m[0].loss - 0.3, `init loss ${metrics(next)[0].loss} vs ${m[0].loss}`);
+    } finally {
+      rmSync(next, { recursive: true, force: true });
+    }
   } finally {
     rmSync(run, { recursive: true, force: true });
   }
