@@ -2,9 +2,13 @@
 // packing B would cost as much as the multiply itself. op(A) (at most 8 x K) is copied once,
 // contiguous and pre-scaled by alpha; B is then streamed straight from where it lives:
 //   B not transposed: rows of B are contiguous in n, so C rows are built 8*NV columns at a time
-//                     with the A values broadcast (each element of B read once per row chunk);
+//                     with the A values broadcast (each element of B read once per row chunk;
+//                     one row of C streams whole rows of B instead, see NNRow);
 //   B transposed:     columns of op(B) are contiguous in k, so each C entry is a dot product,
 //                     NB of them at once to keep enough independent FMA chains in flight.
+// Few columns (N <= kSmallM) reuse these kernels on the transposed problem (SmallColsBlock).
+// Scalar tails use the same fused operations as the vector lanes, so a value never depends on
+// where a block of columns starts (threads cut N at multiples of 64).
 #pragma once
 #include <algorithm>
 #include <cmath>
