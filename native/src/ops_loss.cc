@@ -5,7 +5,6 @@
 
 #include <omp.h>
 
-#include <functional>
 #include <vector>
 
 
@@ -201,7 +200,16 @@ napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// Descending by value, ties by lower id; NaN ranks below every number so the order is total.
+// Top-k order: a larger value first, and the lower id among equal values. NaN counts as
+// -inf so that the order is total.
+struct Entry {
+  float v;
+  int32_t id;
+};
+inline float Key(float v) { return std::isnan(v) ? kNegInf : v; }
+inline bool Better(const Entry& a, const Entry& b) { return a.v > b.v || (a.v == b.v && a.id < b.id); }
+
+// Descending by value, ties by lower id.
 napi_value TopK(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "topk");
   F32View x = a.F32(0, "x");
@@ -216,31 +224,26 @@ napi_value TopK(napi_env env, napi_callback_info info) {
   if (!a.ok() || k == 0) return nullptr;
 #pragma omp parallel if (N * V * kCostExp >= kParallelMin)
   {
-    std::vector<float> vals(V);
-    std::vector<int32_t> pick(k);
+    std::vector<Entry> heap(k);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; n++) {
       const float* row = x.data + n * V;
-      const auto key = [row](int32_t i) { return std::isnan(row[i]) ? kNegInf : row[i]; };
-      // The k-th largest value, in linear time; then every id above it (in id order) and as
-      // many ids equal to it as still fit, lowest first; then a sort of just those k.
-      for (int64_t i = 0; i < V; i++) vals[i] = key(static_cast<int32_t>(i));
-      std::nth_element(vals.begin(), vals.begin() + (k - 1), vals.end(), std::greater<float>());
-      const float thr = vals[k - 1];
-      int64_t above = 0;
-      for (int64_t i = 0; i < V; i++) above += key(static_cast<int32_t>(i)) > thr;
-      int64_t got = 0, ties = k - above;
-      for (int64_t i = 0; i < V && got < k; i++) {
-        const float v = key(static_cast<int32_t>(i));
-        if (v > thr || (v == thr && ties-- > 0)) pick[got++] = static_cast<int32_t>(i);
+      // A heap of the k best so far with the worst on top: most ids are turned away by one
+      // comparison with it. Ids arrive in increasing order, so an id that ties the worst
+      // kept value loses to it, as "ties: lower id first" requires.
+      for (int64_t i = 0; i < k; i++) heap[i] = Entry{Key(row[i]), static_cast<int32_t>(i)};
+      std::make_heap(heap.begin(), heap.end(), Better);
+      for (int64_t i = k; i < V; i++) {
+        const Entry e{Key(row[i]), static_cast<int32_t>(i)};
+        if (!Better(e, heap.front())) continue;
+        std::pop_heap(heap.begin(), heap.end(), Better);
+        heap.back() = e;
+        std::push_heap(heap.begin(), heap.end(), Better);
       }
-      std::sort(pick.begin(), pick.end(), [&key](int32_t i, int32_t j) {
-        const float a = key(i), b = key(j);
-        return a > b || (a == b && i < j);
-      });
+      std::sort_heap(heap.begin(), heap.end(), Better);  // best first
       for (int64_t i = 0; i < k; i++) {
-        idsOut.data[n * k + i] = pick[i];
-        valsOut.data[n * k + i] = row[pick[i]];
+        idsOut.data[n * k + i] = heap[i].id;
+        valsOut.data[n * k + i] = row[heap[i].id];
       }
     }
   }
