@@ -15,8 +15,16 @@ const nk: Kernels = load.kernels;
 const js = jsKernels;
 
 const rng = new Rng(1234);
-const randn = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
-const ints = (n: number, hi: number) => Int32Array.from({ length: n }, () => rng.int(hi));
+function randn(n: number, s = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal() * s;
+  return out;
+}
+function ints(n: number, hi: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.int(hi);
+  return out;
+}
 
 /** |a - e| <= atol + rtol * |e| everywhere; names the first index that fails. */
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
