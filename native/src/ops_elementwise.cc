@@ -25,7 +25,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   F32View src = a.F32(0, "src"), out = a.F32(1, "out");
   a.Covers(src, out.length, "src", "out");
   if (!a.ok()) return nullptr;
-  if (src.data != out.data) std::memmove(out.data, src.data, out.length * sizeof(float));
+  if (out.length > 0 && src.data != out.data) std::memmove(out.data, src.data, out.length * sizeof(float));
   return nullptr;
 }
 

@@ -110,6 +110,20 @@ test('cheap elementwise kernels split across threads at large sizes', () => {
   for (const key of Object.keys(want) as (keyof typeof want)[]) close(got[key], want[key], `${key} n=${n}`);
 });
 
+test('empty buffers and views into a larger buffer', () => {
+  const e = new Float32Array(0);
+  nk.copy(e, e);
+  nk.add(e, e, e);
+  nk.rmsnorm(e, e, 0, 0, 1e-5, e, e);
+  assert.equal(nk.sumSquares(e), 0);
+  // Views with a byte offset: the kernels see exactly the view.
+  const buf = randn(20), a = buf.subarray(3, 11), b = buf.subarray(11, 19), out = new Float32Array(8);
+  nk.add(a, b, out);
+  close(out, Array.from(a, (x, i) => x + b[i]), 'add on views', 1e-7, 0);
+  nk.scale(a, 2, a); // in place on a view; neighbours untouched
+  close(buf.subarray(3, 11), Array.from(out, (_, i) => 2 * (out[i] - b[i])), 'scale view in place', 1e-6, 1e-7);
+});
+
 test('silu saturates cleanly at large |x|', () => {
   const x = Float32Array.from([-200, -90, -30, 0, 30, 90, 200]);
   const got = new Float32Array(7), want = new Float32Array(7);
@@ -235,12 +249,12 @@ test('attention forward matches the reference (GQA 1/2/4, cache, kvStart, Tq = 1
     const ref = { ...a, out: new Float32Array(a.out.length), lse: new Float32Array(a.lse!.length) };
     nk.attention(a);
     js.attention(ref);
-    close(a.out, ref.out, `attention out ${JSON.stringify(c)}`, 1e-5, 2e-6);
+    close(a.out, ref.out, `attention out ${JSON.stringify(c)}`, 1e-5, 1e-5); // outputs are O(1) averages: absolute error
     close(a.lse!, ref.lse, `attention lse ${JSON.stringify(c)}`, 1e-5, 1e-6);
     // lse may be omitted at inference.
     const noLse = { ...a, out: new Float32Array(a.out.length), lse: undefined };
     nk.attention(noLse);
-    close(noLse.out, ref.out, 'attention out without lse', 1e-5, 2e-6);
+    close(noLse.out, ref.out, 'attention out without lse', 1e-5, 1e-5);
   }
 });
 
