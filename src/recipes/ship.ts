@@ -1,0 +1,45 @@
+/**
+ * Copies a pretraining checkpoint's model folder (weights, config, tokenizer; not the optimiser
+ * state) into a shipped-checkpoint folder with `recipe.json`: the run's config, the commands
+ * that reproduce it, and the gate numbers of that step.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import type { GateFile } from './gate.ts';
+
+const MODEL_FILES = ['config.json', 'model.safetensors', 'generation_config.json', 'char_tokenizer.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+export interface ShipInput {
+  run: string;
+  step: number;
+  /** Destination folder (e.g. src/recipes/checkpoints/<name>). */
+  dest: string;
+  /** Shell commands that reproduce the run, in order. */
+  commands: string[];
+  note?: string;
+}
+
+export function shipCheckpoint(s: ShipInput): string {
+  const src = join(s.run, 'checkpoints', `step-${s.step}`);
+  if (!existsSync(join(src, 'state.json'))) throw new Error(`ship: ${src} is not a complete checkpoint`);
+  const tmp = join(dirname(s.dest), `.${basename(s.dest)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const f of MODEL_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(tmp, f));
+  const config = JSON.parse(readFileSync(join(s.run, 'config.json'), 'utf8'));
+  const gatePath = join(s.run, 'gate.json');
+  const gate = existsSync(gatePath) ? (JSON.parse(readFileSync(gatePath, 'utf8')) as GateFile) : undefined;
+  const report = gate?.checkpoints.find((c) => c.step === s.step);
+  writeJsonAtomic(join(tmp, 'recipe.json'), {
+    step: s.step,
+    commands: s.commands,
+    note: s.note,
+    config,
+    gate: report ? { rl: report.rl, levels: report.levels, table: report.table.split('\n') } : undefined,
+    choice: gate?.choice,
+  });
+  rmSync(s.dest, { recursive: true, force: true });
+  renameSync(tmp, s.dest);
+  return s.dest;
+}

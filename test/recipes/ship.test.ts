@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadModelFolder } from '../../src/models/folder.ts';
+import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
+import { shipCheckpoint } from '../../src/recipes/ship.ts';
+import { pretrain } from '../../src/train/pretrain.ts';
+
+test('ship: a checkpoint becomes a loadable model folder with its recipe, without optimiser state', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'distil-ship-'));
+  try {
+    const run = join(root, 'run');
+    const cfg = resolvePretrainConfig({
+      model: 'micro', steps: 2, batchSize: 2, warmup: 0, checkpointEvery: 2,
+      corpus: { envs: [{ name: 'math', levels: [2] }] }, gate: { rlLevels: [2], n: 1, kinds: ['critique'] },
+    });
+    await pretrain(cfg, run, { log: () => {}, progressBar: false });
+    const dest = shipCheckpoint({ run, step: 2, dest: join(root, 'ckpt'), commands: ['distil pretrain --config x.json'] });
+    assert.equal(loadModelFolder(dest).config.numLayers, 2);
+    assert.ok(!existsSync(join(dest, 'optimizer.bin')));
+    const recipe = JSON.parse(readFileSync(join(dest, 'recipe.json'), 'utf8'));
+    assert.equal(recipe.step, 2);
+    assert.deepEqual(recipe.commands, ['distil pretrain --config x.json']);
+    assert.equal(recipe.config.model, 'micro');
+    assert.equal(recipe.gate.levels[0].n, 1);
+    assert.throws(() => shipCheckpoint({ run, step: 3, dest: join(root, 'c2'), commands: [] }), /not a complete checkpoint/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
