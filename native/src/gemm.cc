@@ -61,6 +61,8 @@ static int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// ownNs: the caller's own share; waitedNs: time spent waiting on the helpers, at the fork (libgomp
+// waits there for a helper still finishing the previous call) and at the join.
 static void NoteWait(int64_t ownNs, int64_t waitedNs) {
   if (waitedNs > std::max<int64_t>(1'000'000, 2 * ownNs)) {
     const int64_t b = gBackoff.load(std::memory_order_relaxed);
@@ -99,11 +101,12 @@ static void RunItems(const Problem& p) {
   const int64_t tasks = p.batch * parts;
   const int threads = int(std::min<int64_t>(nt, tasks));
   const int64_t start = NowNs();
-  int64_t callerDone = start;
+  int64_t callerBegin = start, callerDone = start;
 #pragma omp parallel num_threads(threads)
   {
     // Contiguous equal shares of the task list, one per thread.
     const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
+    if (tid == 0) callerBegin = NowNs();  // the fork itself may wait for a helper to get a core
     for (int64_t t = tasks * tid / nth; t < tasks * (tid + 1) / nth; ++t) {
       const int64_t b = t / parts, i = t % parts;
       const int64_t lo = Cut(len, parts, i, unit), hi = Cut(len, parts, i + 1, unit);
@@ -113,7 +116,7 @@ static void RunItems(const Problem& p) {
     }
     if (tid == 0) callerDone = NowNs();
   }
-  NoteWait(callerDone - start, NowNs() - callerDone);
+  NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
 }
 
 static void Run(const Problem& p) {
