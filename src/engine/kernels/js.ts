@@ -197,7 +197,11 @@ function softCrossEntropy(a: SoftCrossEntropyArgs): void {
         g[id] -= qi;
       }
       for (let j = 0; j < V; j++) g[j] += Q * Math.exp(logits[o + j] - lse);
-      const qTail = support === 'tail' ? Math.max(0, 1 - Q) : 0;
+      // With no token outside K (k equal to the vocabulary) the tail outcome does not exist: a
+      // teacher mass a rounding error short of 1 must not meet log(0).
+      let complement = false;
+      for (let j = 0; j < V && !complement; j++) complement = !inK[j];
+      const qTail = support === 'tail' && complement ? Math.max(0, 1 - Q) : 0;
       if (qTail > 0) {
         // log p_tail = logsumexp over the complement of K, minus lse: stable even when p_tail ~ 0.
         let m = -Infinity;

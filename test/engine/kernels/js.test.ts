@@ -82,3 +82,17 @@ test('sgemm: leading dimensions, batch strides (0 broadcasts), alpha and beta', 
   K.sgemm({ transA: false, transB: false, M: 2, N: 2, K: 3, a, b, c: nan, lda: 5 });
   assert.ok(nan.every((v) => Number.isFinite(v)), 'beta = 0 overwrites NaN');
 });
+
+test('softCrossEntropy tail with k = V: a teacher mass a rounding error short of 1 stays finite and equals full support', () => {
+  const V = 4;
+  const args = {
+    logits: Float32Array.from([0.1, 2, -1, 0.5]), N: 1, V, ids: Int32Array.from([1, 3, 0, 2]),
+    probs: Float32Array.from([0.5, 0.3, 0.15, 0.0499999]), k: V, rowWeights: Float32Array.from([1]),
+  };
+  const tail = { loss: new Float32Array(1), d: new Float32Array(V) }, full = { loss: new Float32Array(1), d: new Float32Array(V) };
+  K.softCrossEntropy({ ...args, support: "tail", lossOut: tail.loss, dLogits: tail.d });
+  K.softCrossEntropy({ ...args, support: "full", lossOut: full.loss, dLogits: full.d });
+  assert.ok(Number.isFinite(tail.loss[0]));
+  assert.ok(Math.abs(tail.loss[0] - full.loss[0]) < 1e-6);
+  for (let j = 0; j < V; j++) assert.ok(Math.abs(tail.d[j] - full.d[j]) < 1e-6);
+});
