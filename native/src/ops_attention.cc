@@ -300,11 +300,11 @@ void ForwardKvHead(const Dims& P, int64_t b, int64_t hk, float* out, float* lse,
 // probabilities P and their gradients dP (then dS) of a block of query rows against all
 // the keys they see.
 struct BwdScratch {
-  std::vector<float> kt, vt, kc, qc, gc, p, dp;
+  std::vector<float> kt, vt, kc, qc, gc, p, dp, dkc, dvc;
   int64_t rows;
   BwdScratch(int64_t Dh, int64_t panelFloats, int64_t rows, int64_t span)
       : kt(panelFloats), vt(panelFloats), kc(panelFloats), qc(rows * Dh), gc(rows * Dh), p(rows * span),
-        dp(rows * span), rows(rows) {}
+        dp(rows * span), dkc(panelFloats), dvc(panelFloats), rows(rows) {}
 };
 
 template <int DH>
@@ -327,6 +327,14 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
   // Contiguous copies (when packed) of the rows the dq, dk and dv sums stream through.
   const float* kRows = packed ? w.kc.data() : kBase + j0 * ks;
   const int64_t kStride = packed ? Dh : ks;
+  // dk and dv rows are summed in contiguous scratch (same order, same result) and added
+  // to the strided gradients once at the end.
+  float* dkAcc = packed ? w.dkc.data() : dkBase + j0 * ks;
+  float* dvAcc = packed ? w.dvc.data() : dvBase + j0 * ks;
+  if (packed) {
+    std::fill(w.dkc.begin(), w.dkc.begin() + (jAll - j0) * Dh, 0.0f);
+    std::fill(w.dvc.begin(), w.dvc.begin() + (jAll - j0) * Dh, 0.0f);
+  }
   alignas(32) float s[kBK], dps[kBK];
   for (int64_t hq = hk * P.group; hq < (hk + 1) * P.group; hq++) {
     const float* qBase = P.q + (b * P.Tq * P.Hq + hq) * Dh;
@@ -396,8 +404,21 @@ void BackwardKvHead(const Dims& P, int64_t b, int64_t hk, const float* lse, cons
         const int64_t r0 = std::min(nq, std::max<int64_t>(0, j0 + j - P.qOffset - i0));
         if (r0 == nq) continue;
         const int64_t off = r0 * span + j;
-        AxpyRows<DH>(dkBase + (j0 + j) * ks, qRows + r0 * rowStride, rowStride, w.dp.data() + off, span, nq - r0, Dh);
-        AxpyRows<DH>(dvBase + (j0 + j) * ks, gRows + r0 * rowStride, rowStride, w.p.data() + off, span, nq - r0, Dh);
+        AxpyRows<DH>(dkAcc + j * kStride, qRows + r0 * rowStride, rowStride, w.dp.data() + off, span, nq - r0, Dh);
+        AxpyRows<DH>(dvAcc + j * kStride, gRows + r0 * rowStride, rowStride, w.p.data() + off, span, nq - r0, Dh);
+      }
+    }
+  }
+  if (packed) {
+    for (int64_t j = 0; j < jAll - j0; j++) {
+      float* dkr = dkBase + (j0 + j) * ks;
+      float* dvr = dvBase + (j0 + j) * ks;
+      const float* a = w.dkc.data() + j * Dh;
+      const float* b2 = w.dvc.data() + j * Dh;
+#pragma omp simd
+      for (int64_t d = 0; d < Dh; d++) {
+        dkr[d] += a[d];
+        dvr[d] += b2[d];
       }
     }
   }
