@@ -58,6 +58,8 @@ def forward(ids, cache, start):
     return rms(x, W["model.norm.weight"])
 
 def generate(B, prompt_len, new_tokens, gen):
+    if new_tokens < 1:
+        return
     ids = torch.randint(0, V, (B, prompt_len), generator=gen)
     cache = [None] * L
     h = forward(ids, cache, 0)[:, -1]
@@ -79,8 +81,13 @@ out = {}
 gen = torch.Generator().manual_seed(0)
 with torch.no_grad():
     for m in job["measure"]:
-        fn = (lambda: generate(m["batch"], m["prompt"], m["new"], gen)) if m["kind"] == "sample" else (lambda: score(m["batch"], m["len"], m["k"], gen))
-        fn()  # warm-up
+        if m["kind"] == "sample":
+            fn = lambda: generate(m["batch"], m["prompt"], m["new"], gen)
+            warm = lambda: generate(m["batch"], m["prompt"], 4, gen)  # short: a full warm-up doubles the large model's time
+        else:
+            fn = lambda: score(m["batch"], m["len"], m["k"], gen)
+            warm = lambda: score(2, m["len"], m["k"], gen)
+        warm()
         times = []
         for _ in range(m["reps"]):
             t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
