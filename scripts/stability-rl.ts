@@ -33,6 +33,12 @@ const VARIANTS: [string, string, Record<string, unknown>, number?][] = [
   ['ema/all kl0.05', 'distil', { ...D, teacher: 'ema', select: 'all', futureCredit: false, klBeta: 0.05 }],
   ['ema/confident kl0.05', 'distil', { ...D, teacher: 'ema', select: 'confident', futureCredit: false, klBeta: 0.05 }],
   ['ema/feedback kl0.05', 'distil', { ...D, teacher: 'ema', select: 'feedback', futureCredit: false, klBeta: 0.05 }],
+  // 'confident' against the student's probability of the teacher's top token (confidentAgainst 'token').
+  ['ema/confident-token', 'distil', { ...D, teacher: 'ema', select: 'confident', confidentAgainst: 'token', futureCredit: false }],
+  ['frozen/confident-token', 'distil', { ...D, teacher: 'frozen', select: 'confident', confidentAgainst: 'token', futureCredit: false }],
+  ['ema/confident-token m0.1', 'distil', { ...D, teacher: 'ema', select: 'confident', confidentAgainst: 'token', margin: 0.1, futureCredit: false }],
+  ['ema/confident-token +fc', 'distil', { ...D, teacher: 'ema', select: 'confident', confidentAgainst: 'token' }],
+  ['ema/confident_feedback-token', 'distil', { ...D, teacher: 'ema', select: 'confident_feedback', confidentAgainst: 'token', futureCredit: false }],
   // docs/stability.md also records a 'mean-all' variant of the confident/feedback rows (the
   // loss averaged over all completion tokens, not the selected ones) made with a temporary
   // `tokenMean` option of distil.ts; it did not help and was removed.

@@ -43,10 +43,12 @@ export const TOKEN_SELECTIONS: readonly TokenSelection[] = ['all', 'confident', 
 /**
  * Which completion tokens distillation trains on (1) or skips (0) — METHODS.md's stability
  * options. 'confident': the teacher's top probability beats the student's (at sampling time)
- * by `margin`; 'feedback': positions from the feedback's first flagged location on (a correct
- * completion, with nothing flagged, is kept whole only under 'all' or 'confident').
+ * by `margin` (with `against` 'token': beats the student's probability of the teacher's top
+ * token, so a confidently wrong student does not hide a confident teacher); 'feedback':
+ * positions from the feedback's first flagged location on (a correct completion, with nothing
+ * flagged, is kept whole only under 'all' or 'confident').
  */
-export function selectTokens(step: StepData, mode: TokenSelection, margin: number, k: number): { weights: PerToken; kept: number; total: number } {
+export function selectTokens(step: StepData, mode: TokenSelection, margin: number, k: number, against: 'top' | 'token' = 'top'): { weights: PerToken; kept: number; total: number } {
   let kept = 0, total = 0;
   const weights = step.rollouts.map((r, i) => {
     const T = r.tokens.length;
@@ -55,7 +57,14 @@ export function selectTokens(step: StepData, mode: TokenSelection, margin: numbe
       const probs = step.teacher?.[i]?.scored.topProbs;
       if (!probs) throw new Error(`token selection '${mode}' needs teacher scores`);
       if (!r.maxLogprobs) throw new Error(`token selection '${mode}' needs the sampler's confidence (maxLogprobs); this backend does not report it`);
-      for (let t = 0; t < T; t++) if (!(probs[t * k] > Math.exp(r.maxLogprobs[t]) + margin)) w[t] = 0;
+      const ids = step.teacher![i].scored.topIds!;
+      for (let t = 0; t < T; t++) {
+        // 'token': the student's probability of the teacher's top token, known exactly when it
+        // is the sampled token, else bounded by min(student's top, 1 - sampled token's).
+        const pSampled = Math.exp(r.logprobs[t]), pTop = Math.exp(r.maxLogprobs[t]);
+        const student = against === 'top' ? pTop : ids[t * k] === r.tokens[t] ? pSampled : Math.min(pTop, 1 - pSampled);
+        if (!(probs[t * k] > student + margin)) w[t] = 0;
+      }
     }
     if (mode === 'feedback' || mode === 'confident_feedback') {
       const start = step.feedbackStarts?.[i] ?? Infinity;

@@ -20,6 +20,7 @@ export const DISTIL_OPTIONS = {
   standardize: { type: 'boolean', default: true, help: 'standardise C_t - b_t over the batch' },
   select: { type: 'enum', values: TOKEN_SELECTIONS, default: 'confident', help: 'tokens trained on' },
   margin: { type: 'number', default: 0, min: 0, max: 1, help: "with select 'confident': required teacher-over-student confidence" },
+  confidentAgainst: { type: 'enum', values: ['top', 'token'], default: 'top', help: "with select 'confident': compare the teacher's top probability with the student's top probability, or with the student's probability of the teacher's top token" },
   klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL anchor to the initial policy' },
   daggerBuffer: { type: 'number', default: 0, min: 0, integer: true, help: 'past rollouts kept for relabelling (DAgger aggregation; 0 = off)' },
   daggerSample: { type: 'number', default: 0, min: 0, integer: true, help: 'buffered rollouts relabelled and added per step' },
@@ -41,7 +42,7 @@ export function distil(options?: Record<string, unknown>): Algorithm {
     build(step: StepData) {
       const rs = step.rollouts;
       const { targetIds, targetProbs } = teacherTargets(step, o.topK, 'distil');
-      const sel = selectTokens(step, o.select as TokenSelection, o.margin, o.topK);
+      const sel = selectTokens(step, o.select as TokenSelection, o.margin, o.topK, o.confidentAgainst as 'top' | 'token');
       const terms: LossTerm[] = [];
       if (sel.kept > 0) {
         terms.push({
