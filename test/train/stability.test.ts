@@ -58,15 +58,15 @@ async function warmUp(steps: number, plainDigits: number): Promise<string> {
   return join(dir, 'checkpoints', `step-${steps}`, 'model');
 }
 
-/** 50 RL steps from `start`; the test-accuracy curve at steps 0, 10, ..., 50. */
-async function curve(start: string, algorithm: string, algorithmOptions: Record<string, unknown>): Promise<number[]> {
+/** RL steps (50 by default) from `start`; the test-accuracy curve at steps 0, 10, 20, ... */
+async function curve(start: string, algorithm: string, algorithmOptions: Record<string, unknown>, steps = 50): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), `distil-stability-${algorithm}-`));
   await train(resolveTrainConfig({
-    env: NEXT_DIGIT, model: start, algorithm, algorithmOptions, steps: 50, promptsPerStep: 8, groupSize: 4, lr: 1e-3, seed: 0,
+    env: NEXT_DIGIT, model: start, algorithm, algorithmOptions, steps, promptsPerStep: 8, groupSize: 4, lr: 1e-3, seed: 0,
     maxTokens: 2, evalEvery: 10, evalPrompts: 10, evalSamples: 40, evalTemperature: 1, checkpointEvery: 0, samplesPerStep: 0, klInit: false,
   }), dir, quiet);
   const evals = readJsonl(join(dir, 'eval.jsonl'));
-  assert.deepEqual(evals.map((e) => e.step), [0, 10, 20, 30, 40, 50]);
+  assert.deepEqual(evals.map((e) => e.step), Array.from({ length: steps / 10 + 1 }, (_, i) => 10 * i));
   const accs = evals.map((e) => e.accuracy as number);
   console.log(`stability ${`${algorithm} ${JSON.stringify(algorithmOptions)}`.padEnd(48)} ${accs.map((a) => a.toFixed(3)).join(' / ')}`);
   return accs;
@@ -89,6 +89,14 @@ test('from a checkpoint that already solves a task, 50 DistIL steps lose no accu
   assert.ok(grpo[5] >= start - NOISE, `GRPO lost accuracy: ${start} -> ${grpo[5]}`);
   assert.ok(distil[5] >= start - NOISE, `DistIL (defaults) lost accuracy beyond noise: ${start} -> ${distil[5]} (bound ${NOISE})`);
   assert.ok(best[5] >= start - NOISE, `DistIL (recommended setting) lost accuracy beyond noise: ${start} -> ${best[5]} (bound ${NOISE})`);
+});
+
+test('the recommended setting also holds over 150 steps (where the EMA defaults drift)', async () => {
+  // Measured over 3 seeds at lr 1e-3 (docs/stability.md, finding 12), change by step 150: this
+  // setting -0.007 / +0.003 / +0.003; the defaults -0.115 / -0.345 / -0.200; GRPO +0.005 to +0.008.
+  const best = await curve(solved, 'distil', { topK: 8, ...BEST }, 150);
+  assert.ok(best[0] >= 0.95);
+  assert.ok(best[15] >= best[0] - NOISE, `DistIL (recommended setting) lost accuracy over 150 steps: ${best.join(' / ')}`);
 });
 
 test("the prototype's failure setting (live teacher, every token) loses accuracy beyond that bound on the same setup", async () => {
