@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getEnv, loadModelFolder, transformerFromWeights, LocalBackend, train, resolveTrainConfig } from '../src/index.ts';
+import { getEnv, loadTransformer, LocalBackend, train, resolveTrainConfig } from '../src/index.ts';
 import { builtinCheckpoint } from '../src/recipes/checkpoints.ts';
 
 export async function tour(modelDir: string, steps = 5): Promise<{ feedback: string; sample: string; finalAccuracy: number }> {
@@ -19,8 +19,8 @@ export async function tour(modelDir: string, steps = 5): Promise<{ feedback: str
   console.log(task.prompt.trim(), '->', outcome.feedback.items[0]?.text);
 
   // A policy: any Llama/Qwen2/Qwen3 folder, or a built-in tiny checkpoint.
-  const f = loadModelFolder(modelDir);
-  const policy = new LocalBackend(transformerFromWeights(f.config, f.weights), { tokenizer: f.tokenizer! });
+  const { model, folder: f } = loadTransformer(modelDir);
+  const policy = new LocalBackend(model, { tokenizer: f.tokenizer! });
   const [c] = await policy.sample([{ prompt: f.tokenizer!.encode(task.prompt), maxTokens: 48, seed: 1 }]);
   console.log('sampled:', JSON.stringify(c.text));
 

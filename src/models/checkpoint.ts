@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.ts';
-import { readSafetensors, writeSafetensors } from './safetensors.ts';
+import { readSafetensors, writeSafetensors, type TensorDestination } from './safetensors.ts';
 import type { SaveDtype, WeightMap, WeightTensor } from './types.ts';
 
 export const SINGLE_FILE = 'model.safetensors';
@@ -23,12 +23,12 @@ export interface LoadedWeights {
 }
 
 /** Load the weights of a folder: sharded if the index exists, else the single file. */
-export function loadWeights(dir: string): LoadedWeights {
+export function loadWeights(dir: string, into?: TensorDestination): LoadedWeights {
   const indexPath = join(dir, INDEX_FILE);
   const singlePath = join(dir, SINGLE_FILE);
-  if (existsSync(indexPath)) return loadSharded(dir, indexPath);
+  if (existsSync(indexPath)) return loadSharded(dir, indexPath, into);
   if (existsSync(singlePath)) {
-    const { tensors, dtypes } = readSafetensors(singlePath);
+    const { tensors, dtypes } = readSafetensors(singlePath, into);
     const sources = new Map<string, string>();
     for (const name of tensors.keys()) sources.set(name, singlePath);
     return { tensors, sources, dtypes, description: singlePath };
@@ -40,7 +40,7 @@ export function loadWeights(dir: string): LoadedWeights {
   );
 }
 
-function loadSharded(dir: string, indexPath: string): LoadedWeights {
+function loadSharded(dir: string, indexPath: string, into?: TensorDestination): LoadedWeights {
   let index: { weight_map?: unknown };
   try {
     index = JSON.parse(readFileSync(indexPath, 'utf8'));
@@ -64,7 +64,8 @@ function loadSharded(dir: string, indexPath: string): LoadedWeights {
   for (const [shard, names] of byShard) {
     const path = join(dir, shard);
     if (!existsSync(path)) throw new Error(`${indexPath} lists shard ${shard} (holding e.g. tensor "${names[0]}") but ${path} does not exist`);
-    const contents = readSafetensors(path);
+    const wanted = new Set(names);
+    const contents = readSafetensors(path, into && ((name, n) => (wanted.has(name) ? into(name, n) : undefined)));
     for (const name of names) {
       const t = contents.tensors.get(name);
       if (!t) throw new Error(`${indexPath} says tensor "${name}" is in ${shard}, but ${path} does not contain it`);

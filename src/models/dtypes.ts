@@ -105,9 +105,8 @@ function f16ToF32Table(): Uint32Array {
 }
 
 /** Decode `n` little-endian 16-bit values starting at byte `offset` of `bytes` into float32. */
-export function decodeBf16(bytes: Uint8Array, offset: number, n: number): Float32Array {
-  const out = new Float32Array(n);
-  const outBits = new Uint32Array(out.buffer);
+export function decodeBf16(bytes: Uint8Array, offset: number, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, n);
   if ((bytes.byteOffset + offset) % 2 === 0) {
     const src = new Uint16Array(bytes.buffer, bytes.byteOffset + offset, n);
     for (let i = 0; i < n; i++) outBits[i] = src[i] << 16;
@@ -117,10 +116,9 @@ export function decodeBf16(bytes: Uint8Array, offset: number, n: number): Float3
   return out;
 }
 
-export function decodeF16(bytes: Uint8Array, offset: number, n: number): Float32Array {
+export function decodeF16(bytes: Uint8Array, offset: number, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
   const table = f16ToF32Table();
-  const out = new Float32Array(n);
-  const outBits = new Uint32Array(out.buffer);
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, n);
   if ((bytes.byteOffset + offset) % 2 === 0) {
     const src = new Uint16Array(bytes.buffer, bytes.byteOffset + offset, n);
     for (let i = 0; i < n; i++) outBits[i] = table[src[i]];

@@ -11,6 +11,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { ChatTemplate, pickChatTemplate } from './chat-template.ts';
 import { CHAR_TOKENIZER_FILE, CharTokenizer } from './char-tokenizer.ts';
 import { INDEX_FILE, SINGLE_FILE, loadWeights, saveWeights } from './checkpoint.ts';
+import type { TensorDestination } from './safetensors.ts';
 import { checkWeights, expectedTensors } from './expected-weights.ts';
 import { generationConfigToHf, parseGenerationConfig, type GenerationDefaults } from './generation-config.ts';
 import { configFromHf, configToHf, type TorchDtype } from './hf-config.ts';
@@ -41,6 +42,8 @@ export interface LoadOptions {
   weights?: boolean;
   /** Fail when the folder has no tokenizer (default true). */
   requireTokenizer?: boolean;
+  /** Where each tensor's values go (e.g. a model's own parameter buffers), given the config. */
+  into?: (config: ModelConfig) => TensorDestination;
 }
 
 function readJson(path: string, what: string): Json {
@@ -76,7 +79,7 @@ export function loadModelFolder(path: string, opts: LoadOptions = {}): ModelFold
 
   let weights: WeightMap = new Map();
   if (opts.weights ?? true) {
-    const loaded = loadWeights(dir);
+    const loaded = loadWeights(dir, opts.into?.(config));
     weights = loaded.tensors;
     warnings.push(...checkWeights(config, weights, { configFile: configPath, weightsFile: loaded.description, sources: loaded.sources }));
   }

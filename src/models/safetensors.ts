@@ -181,7 +181,14 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
  * time of a 135M-parameter model), has no 2-4 GiB single-Buffer limit, and lets a kept tensor
  * not pin the whole file in memory.
  */
-export function readSafetensors(path: string): SafetensorsContents {
+/**
+ * Where a tensor's values should land: an array of exactly its element count (e.g. a view
+ * into a model's parameter buffer), or undefined for a fresh array. Loading straight into the
+ * model avoids a second copy (and its page faults) of every weight.
+ */
+export type TensorDestination = (name: string, numel: number) => Float32Array | undefined;
+
+export function readSafetensors(path: string, into?: TensorDestination): SafetensorsContents {
   assertLittleEndianHost();
   let fd: number;
   try {
@@ -206,15 +213,26 @@ export function readSafetensors(path: string): SafetensorsContents {
     for (const e of [...header.entries].sort((a, b) => a.begin - b.begin)) {
       const bytes = e.end - e.begin;
       let t: WeightTensor;
+      const numel = e.shape.reduce((a, d) => a * d, 1);
+      const dest = into?.(e.name, numel);
+      const target = dest && dest.length === numel ? dest : undefined;
       if (e.dtype === 'F32') {
-        const data = new Float32Array(bytes / 4);
-        readExactly(fd, new Uint8Array(data.buffer), e.begin, path, e.name);
+        const data = target ?? new Float32Array(bytes / 4);
+        readExactly(fd, new Uint8Array(data.buffer, data.byteOffset, bytes), e.begin, path, e.name);
         t = { shape: [...e.shape], data };
       } else {
         if (scratch.length < bytes) scratch = new Uint8Array(bytes);
         const view = scratch.subarray(0, bytes);
         readExactly(fd, view, e.begin, path, e.name);
-        t = tensorFromEntry(view, { ...e, begin: 0, end: bytes }, path);
+        if (target && e.dtype === 'BF16') t = { shape: [...e.shape], data: decodeBf16(view, 0, numel, target) };
+        else if (target && e.dtype === 'F16') t = { shape: [...e.shape], data: decodeF16(view, 0, numel, target) };
+        else {
+          t = tensorFromEntry(view, { ...e, begin: 0, end: bytes }, path);
+          if (target) {
+            target.set(t.data);
+            t = { shape: t.shape, data: target };
+          }
+        }
       }
       tensors.set(e.name, t);
       dtypes.set(e.name, e.dtype);

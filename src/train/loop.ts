@@ -11,8 +11,7 @@ import { createAlgorithm } from '../algorithms/registry.ts';
 import type { Rollout, StepData } from '../algorithms/types.ts';
 import { LocalBackend } from '../backends/local.ts';
 import { getEnv } from '../envs/registry.ts';
-import { loadModelFolder } from '../models/folder.ts';
-import { transformerFromWeights } from '../models/transformer-io.ts';
+import { loadTransformer } from '../models/transformer-io.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Rng } from '../util/rng.ts';
@@ -75,10 +74,9 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   }
 
   // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
-  const folder = loadModelFolder(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
+  const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
   if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
   const tokenizer: Tokenizer = folder.tokenizer;
-  const model = transformerFromWeights(folder.config, folder.weights, config.model);
   const lora = config.loraRank > 0
     ? resumeFrom
       ? loadPeftAdapter(model, join(resumeFrom.modelDir, 'adapter')).lora
@@ -90,7 +88,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   const needRef = config.klInit || !!algo.needs.refLogprobs;
   const initial = needRef
     ? resumeFrom
-      ? new LocalBackend(transformerFromWeights(folder.config, config.loraRank ? folder.weights : loadModelFolder(config.model).weights, config.model), { tokenizer })
+      ? new LocalBackend(loadTransformer(config.model).model, { tokenizer })
       : await student.snapshot('frozen')
     : null;
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);

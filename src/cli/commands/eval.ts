@@ -1,8 +1,7 @@
 /** `distil eval`: accuracy of a model on an env's test split (avg@k, unbiased pass@k, by level). */
 import { LocalBackend } from '../../backends/local.ts';
 import { getEnv } from '../../envs/registry.ts';
-import { loadModelFolder } from '../../models/folder.ts';
-import { transformerFromWeights } from '../../models/transformer-io.ts';
+import { loadTransformer } from '../../models/transformer-io.ts';
 import { evaluatePolicy } from '../../train/evaluate.ts';
 import { parseArgs, list, num, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -30,12 +29,12 @@ const command: Command = {
     const a = parseArgs(argv, ['model', 'env', 'levels', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json']);
     const modelDir = str(a.flags, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required');
-    const f = loadModelFolder(modelDir);
+    const { model, folder: f } = loadTransformer(modelDir);
     if (!f.tokenizer) throw new UsageError(`${modelDir} has no tokenizer`);
     const env = await getEnv(str(a.flags, 'env') ?? 'math');
     const levels = list(a.flags, 'levels')?.map(Number);
     if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError('--levels must be whole numbers, e.g. 10,11,12');
-    const backend = new LocalBackend(transformerFromWeights(f.config, f.weights, modelDir), { tokenizer: f.tokenizer });
+    const backend = new LocalBackend(model, { tokenizer: f.tokenizer });
     const s = await evaluatePolicy(backend, env, f.tokenizer, {
       prompts: num(a.flags, 'prompts') ?? 200, samples: num(a.flags, 'samples') ?? 4,
       temperature: num(a.flags, 'temperature') ?? 1, maxTokens: num(a.flags, 'max-tokens') ?? 96, levels,
