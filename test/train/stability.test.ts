@@ -125,11 +125,11 @@ test('from a weak student whose teacher follows the feedback, the same DistIL se
 // student's probability of it is bounded by min(student's top, 1 - sampled token's):
 //   r0 .9 > min(.7, .39)  .3 < .4  .99 > min(.95, .10)    r1 .6 > .5  .7 > min(.8, .26)
 //   r2 .5 < min(.6, .503)  .95 > .18                     r3 .8 > .3  .1 < .2  .96 > min(.97, .05)
-// Against the student's top ('top', the default) r1's and r3's last tokens are dropped: there
+// Against the student's top ('top', the current default) r1's and r3's last tokens are dropped: there
 // the student is sure of its sampled token and the teacher is sure of another one.
 test("select 'confident' against the student's probability of the teacher's token keeps where a sure student disagrees", () => {
   const weights = (o: Record<string, unknown>) => distilAlgorithm({ topK: K, futureCredit: false, ...o }).build(makeStep())!.loss.terms[0].tokenWeights!.map((w) => Array.from(w));
-  assert.deepEqual(weights({}), [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]);
+  assert.deepEqual(weights({ confidentAgainst: 'top' }), [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]);
   assert.deepEqual(weights({ confidentAgainst: 'token' }), [[1, 0, 1], [1, 1], [0, 1], [1, 0, 1]]);
   assert.deepEqual(weights({ confidentAgainst: 'token', margin: 0.15 }), [[1, 0, 1], [0, 1], [0, 1], [1, 0, 1]]);
 });
