@@ -12,15 +12,15 @@ import { resolveOptions, type Schema } from './options.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 export const DISTIL_OPTIONS = {
-  ...teacherOptions({ teacher: 'ema', context: 'feedback' }),
-  futureCredit: { type: 'boolean', default: true, help: 'add the future-credit term (off = CE-only ablation)' },
+  ...teacherOptions({ teacher: 'frozen', context: 'feedback' }),
+  futureCredit: { type: 'boolean', default: false, help: 'add the future-credit term (off = CE-only ablation)' },
   gamma: { type: 'number', default: 0.9, min: 0, max: 1, help: 'discount of future cross-entropies' },
   lambdaFc: { type: 'number', default: 0.1, min: 0, help: 'coefficient of the future-credit term' },
   baseline: { type: 'enum', values: ['group_position', 'batch', 'none'], default: 'group_position', help: 'baseline subtracted from C_t' },
   standardize: { type: 'boolean', default: true, help: 'standardise C_t - b_t over the batch' },
   select: { type: 'enum', values: TOKEN_SELECTIONS, default: 'confident', help: 'tokens trained on' },
   margin: { type: 'number', default: 0, min: 0, max: 1, help: "with select 'confident': required teacher-over-student confidence" },
-  confidentAgainst: { type: 'enum', values: ['top', 'token'], default: 'top', help: "with select 'confident': compare the teacher's top probability with the student's top probability, or with the student's probability of the teacher's top token" },
+  confidentAgainst: { type: 'enum', values: ['top', 'token'], default: 'token', help: "with select 'confident': compare the teacher's top probability with the student's top probability, or with the student's probability of the teacher's top token" },
   klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL anchor to the initial policy' },
   daggerBuffer: { type: 'number', default: 0, min: 0, integer: true, help: 'past rollouts kept for relabelling (DAgger aggregation; 0 = off)' },
   daggerSample: { type: 'number', default: 0, min: 0, integer: true, help: 'buffered rollouts relabelled and added per step' },

@@ -8,7 +8,7 @@ const ones = () => LENGTHS.map((n) => new Array(n).fill(1));
 test('distil: needs a teacher (default EMA, feedback context), no reference unless anchored, DAgger only when both sizes are set', () => {
   const d = distil();
   assert.equal(d.name, 'distil');
-  assert.deepEqual(d.needs.teacher, { context: 'feedback', topK: 64, kind: 'ema', emaRate: 0.05 });
+  assert.deepEqual(d.needs.teacher, { context: 'feedback', topK: 64, kind: 'frozen', emaRate: 0.05 });
   assert.equal(d.needs.sampling, true);
   assert.equal(d.needs.refLogprobs, false);
   assert.equal(d.needs.dagger, undefined);
@@ -21,7 +21,7 @@ test('distil: needs a teacher (default EMA, feedback context), no reference unle
 
 test("distil: soft cross-entropy toward the teacher's top-k at every sampled token, with the future-credit settings", () => {
   const step = makeStep();
-  const built = distil({ topK: K, select: 'all' }).build(step)!;
+  const built = distil({ topK: K, select: 'all', futureCredit: true }).build(step)!;
   assertBatchOf(built.batch, step, [0, 1, 2, 3]);
   assert.equal(built.loss.terms.length, 1);
   const t = termOf(built.loss, 0, 'softCrossEntropy');
@@ -44,13 +44,13 @@ test("distil: soft cross-entropy toward the teacher's top-k at every sampled tok
 
 test('distil: future-credit options reach the spec; off, or lambdaFc 0, leaves the CE-only ablation', () => {
   const step = makeStep();
-  const t = termOf(distil({ topK: K, select: 'all', gamma: 0.5, lambdaFc: 1, baseline: 'batch', standardize: false, support: 'renorm' }).build(step)!.loss, 0, 'softCrossEntropy');
+  const t = termOf(distil({ topK: K, select: 'all', futureCredit: true, gamma: 0.5, lambdaFc: 1, baseline: 'batch', standardize: false, support: 'renorm' }).build(step)!.loss, 0, 'softCrossEntropy');
   assert.equal(t.support, 'renorm');
   assert.equal(t.futureCredit?.gamma, 0.5);
   assert.equal(t.futureCredit?.lambdaFc, 1);
   assert.equal(t.futureCredit?.baseline, 'batch');
   assert.equal(t.futureCredit?.standardize, false);
-  for (const o of [{ futureCredit: false }, { lambdaFc: 0 }]) {
+  for (const o of [{ futureCredit: false }, { futureCredit: true, lambdaFc: 0 }]) {
     const built = distil({ topK: K, select: 'all', ...o }).build(step)!;
     assert.equal(termOf(built.loss, 0, 'softCrossEntropy').futureCredit, undefined, JSON.stringify(o));
     assertComputable(built.loss, built.batch);
@@ -63,11 +63,13 @@ test('distil: future-credit options reach the spec; off, or lambdaFc 0, leaves t
 test("distil: token selection masks ('confident' is the default, then 'feedback', 'confident_feedback', and the margin)", () => {
   const step = makeStep();
   const cases: [Record<string, unknown>, number[][]][] = [
-    [{}, [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]],
-    [{ select: 'confident' }, [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]],
-    [{ select: 'confident', margin: 0.15 }, [[1, 0, 0], [0, 0], [0, 0], [1, 0, 0]]],
+    [{}, [[1, 0, 1], [1, 1], [0, 1], [1, 0, 1]]],
+    [{ select: 'confident' }, [[1, 0, 1], [1, 1], [0, 1], [1, 0, 1]]],
+    [{ select: 'confident', margin: 0.15 }, [[1, 0, 1], [0, 1], [0, 1], [1, 0, 1]]],
+    [{ select: 'confident', confidentAgainst: 'top' }, [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]],
+    [{ select: 'confident', confidentAgainst: 'top', margin: 0.15 }, [[1, 0, 0], [0, 0], [0, 0], [1, 0, 0]]],
     [{ select: 'feedback' }, [[0, 0, 0], [1, 1], [0, 1], [0, 0, 1]]],
-    [{ select: 'confident_feedback' }, [[0, 0, 0], [1, 0], [0, 1], [0, 0, 0]]],
+    [{ select: 'confident_feedback' }, [[0, 0, 0], [1, 1], [0, 1], [0, 0, 1]]],
     [{ select: 'all' }, ones()],
   ];
   for (const [o, mask] of cases) {
