@@ -5,6 +5,7 @@
  * model (bench/torch/train_step.py) with 1 and with 2 torch threads, and the faster counts.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REFERENCE_MODEL } from '../../src/nn/config.ts';
@@ -22,6 +23,21 @@ interface StepResult {
   engine?: string;
   threads?: number;
   loss: number;
+}
+
+/**
+ * Peak resident memory of this process. On Linux getrusage's maxRSS survives exec, so a child
+ * spawned by a parent that holds a large model would report the parent's peak; /proc's VmHWM
+ * is the child's own.
+ */
+function peakRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 /** The measured loop, run in the child process. */
@@ -55,7 +71,7 @@ async function child(warmup: number, steps: number): Promise<StepResult> {
   return {
     median_ms: times[Math.floor(times.length / 2)],
     best_ms: times[0],
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mb: peakRssMb(),
     engine: kernelsName(),
     loss,
   };
