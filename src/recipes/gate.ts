@@ -17,6 +17,7 @@ import type { Transformer } from '../nn/transformer.ts';
 import { Rng } from '../util/rng.ts';
 import type { GateConfig } from './pretrain-config.ts';
 import { slippedAttempt } from './slips.ts';
+import { tinyStopStrings } from './tiny.ts';
 
 export interface KindRates {
   /** Teacher shown a correct attempt + feedback: its sampled output is correct. */
@@ -98,7 +99,7 @@ async function gateLevel(env: Env, backend: LocalBackend, tok: Tokenizer, cfg: G
     const texts: string[] = [];
     for (let i = 0; i < reqs.length; i += cfg.batch) {
       const chunk = reqs.slice(i, i + cfg.batch);
-      const res = await backend.sample(chunk.map((r) => ({ prompt: tok.encode(r.context), maxTokens: budget(r.task), temperature: r.temperature, seed: r.seed })));
+      const res = await backend.sample(chunk.map((r) => ({ prompt: tok.encode(r.context), maxTokens: budget(r.task), temperature: r.temperature, seed: r.seed, stop: tinyStopStrings(r.task.prompt) })));
       texts.push(...res.map((c) => c.text));
     }
     return texts;

@@ -59,3 +59,14 @@ export function tinyModelConfig(spec: TinyModelSpec, vocabSize = tinyTokenizer()
     padTokenId: tok.padId,
   };
 }
+
+/**
+ * Stop strings for sampling a tiny model's solution. In the corpus a solution is followed by
+ * <eos> only in plain and teacher examples; the attempt inside a teacher context goes on with
+ * `\nFeedback:`, `\nCritique:`, `\nReward:` or (reference, peer) a newline and the prompt again,
+ * so at T=1 a student sometimes writes such a tail after its answer. Sampling should stop there.
+ */
+export function tinyStopStrings(prompt: string): string[] {
+  const head = prompt.split('\n')[0].slice(0, 3);
+  return ['\nFeedback:', '\nCritique:', '\nReward:', ...(head.trim() ? [`\n${head}`] : [])];
+}
