@@ -10,6 +10,8 @@ export type OptionSpec =
   | { type: 'enum'; values: readonly string[]; default: string; help: string }
   /** A list of numbers; also accepts "1,2,3" (command-line overrides). null: not set. */
   | { type: 'numbers'; default: number[] | null; integer?: boolean; help: string }
+  /** A list of strings (e.g. stop strings). */
+  | { type: 'strings'; default: string[]; help: string }
   /** A nested object checked elsewhere (e.g. an algorithm's own options). */
   | { type: 'object'; default: Record<string, unknown>; help: string };
 
@@ -22,9 +24,11 @@ export type Resolved<S extends Schema> = {
       ? boolean
       : S[K] extends { type: 'numbers' }
         ? number[] | null
-        : S[K] extends { type: 'object' }
-          ? Record<string, unknown>
-          : string;
+        : S[K] extends { type: 'strings' }
+          ? string[]
+          : S[K] extends { type: 'object' }
+            ? Record<string, unknown>
+            : string;
 };
 
 export class ConfigError extends Error {}
@@ -76,6 +80,9 @@ function check(spec: OptionSpec, v: unknown, name: string): unknown {
       if (spec.integer && arr.some((x) => !Number.isInteger(x))) throw new ConfigError(`${name} must hold whole numbers, got ${JSON.stringify(v)}`);
       return arr;
     }
+    case 'strings':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${name} must be a list of strings, got ${JSON.stringify(v)}`);
+      return v;
     case 'object':
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${name} must be an object, got ${JSON.stringify(v)}`);
       return v;

@@ -11,6 +11,7 @@ export interface EvalSettings {
   temperature: number;
   maxTokens: number;
   levels?: number[];
+  stop?: string[];
   /** Fixed, so every evaluation of a run (and of every run) sees the same prompts. */
   seed?: number;
 }
@@ -18,7 +19,7 @@ export interface EvalSettings {
 export async function evaluatePolicy(policy: PolicyBackend, env: Env, tokenizer: Tokenizer, s: EvalSettings): Promise<EvalSummary> {
   const tasks = env.tasks('test', s.prompts, s.seed ?? 20261127, s.levels ? { levels: s.levels } : undefined);
   const rollouts = await collectRollouts(policy, env, tokenizer, tasks, {
-    groupSize: s.samples, maxTokens: s.maxTokens, temperature: s.temperature, topP: 1, seedBase: 7_000_000,
+    groupSize: s.samples, maxTokens: s.maxTokens, temperature: s.temperature, topP: 1, seedBase: 7_000_000, stop: s.stop,
   });
   const results: PromptResult[] = tasks.map((t, g) => {
     const mine = rollouts.filter((r) => r.group === g);

@@ -116,7 +116,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   const evaluate = async (step: number) => {
     const s = await evaluatePolicy(student, env, tokenizer, {
       prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
-      maxTokens: config.maxTokens, levels: config.evalLevels ?? levels,
+      maxTokens: config.maxTokens, levels: config.evalLevels ?? levels, stop: config.stop,
     });
     const row = { step, sampled_tokens: state.sampledTokens, wall_s: wall(), env: config.env, ...s, avg_at_k: s.accuracy, pass_at_k: s.passAtK, by_level: s.byLevel };
     appendJsonl(runDir, EVAL, row);
@@ -141,6 +141,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     const fresh = algo.needs.sampling
       ? await collectRollouts(student, env, tokenizer, tasks, {
           groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
+          stop: config.stop,
           rollIn: rollIn ?? undefined,
         })
       : referenceRollouts(env, tokenizer, tasks);

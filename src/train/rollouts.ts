@@ -16,6 +16,8 @@ export interface SamplingSettings {
   maxTokens: number;
   temperature: number;
   topP: number;
+  /** Stop strings besides end-of-sequence. */
+  stop?: string[];
   /** Request i gets seed seedBase + i, so results do not depend on batching. */
   seedBase: number;
   /** Rows per sampling call (bounds the KV cache). */
@@ -29,6 +31,7 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
   const reqs = tasks.flatMap((_, g) =>
     Array.from({ length: s.groupSize }, (_, j) => ({
       prompt: prompts[g], maxTokens: s.maxTokens, temperature: s.temperature, topP: s.topP, seed: s.seedBase + g * s.groupSize + j,
+      stop: s.stop?.length ? s.stop : undefined,
     })),
   );
   const completions = [];

@@ -86,3 +86,13 @@ test('LoRA training (loraRank 2) trains only the adapters, saves them, and resum
   assert.equal(r.steps, 3);
   assert.throws(() => resolveTrainConfig({ ...base, loraRank: 2, loraTargets: 'q_proj,qq' }), /loraTargets: unknown projection 'qq'/);
 });
+
+test('stop strings cut sampled completions (training and evaluation)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-stop-'));
+  const cfg = resolveTrainConfig({ ...base, steps: 1, algorithm: 'grpo', stop: ['\n', ' '], samplesPerStep: 4 });
+  await train(cfg, dir, quiet);
+  const samples = readJsonl(join(dir, 'samples.jsonl'));
+  assert.equal(samples.length, 4);
+  for (const s of samples) assert.ok(!/[\n ]/.test(s.completion as string), JSON.stringify(s.completion));
+  assert.throws(() => resolveTrainConfig({ ...base, stop: '\n' }), /option 'stop' must be a list of strings/);
+});
