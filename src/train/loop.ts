@@ -130,6 +130,9 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   let stopped = false;
   const budgetLeft = () => !config.sampledTokenBudget || state.sampledTokens < config.sampledTokenBudget;
   while (state.step < config.steps && budgetLeft()) {
+    // The step's work is synchronous compute behind promises; yield to the event loop once a
+    // step so that signals (Ctrl-C) and timers are seen.
+    await new Promise((r) => setImmediate(r));
     if (hooks.shouldStop?.()) {
       stopped = true;
       break;

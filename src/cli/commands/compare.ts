@@ -9,6 +9,7 @@ import { writeJsonAtomic } from '../../util/atomic.ts';
 import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
+import { onInterrupt } from '../interrupt.ts';
 
 const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json] [base.key=value ...]
        distil compare --model DIR --algorithms distil,grpo,opsd [--envs math] [--seeds 0,1,2]
@@ -32,13 +33,7 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
   }
   mkdirSync(out, { recursive: true });
   writeJsonAtomic(join(out, 'compare.json'), cfg);
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\n[distil] stopping after this step; run the same command again to resume\n');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = onInterrupt('stopping after this step; run the same command again to resume (Ctrl-C again to abort now)');
   const t0 = Date.now();
   let finished: boolean;
   try {
@@ -50,14 +45,14 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
         bar = progress({ total: r.config.steps, label: `${r.config.name}/${r.config.env}/s${r.config.seed}` });
       },
       train: {
-        shouldStop: () => interrupted,
+        shouldStop: () => interrupt.requested,
         onStep: (row) => bar?.update(row.step, { acc: row.accuracy?.toFixed(2) }),
         log: () => {},
       },
     });
     (bar as ReturnType<typeof progress> | null)?.done();
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
   if (!finished) {
     console.log('stopped; run the same command again to resume');

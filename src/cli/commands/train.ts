@@ -7,6 +7,7 @@ import { train } from '../../train/loop.ts';
 import { parseArgs, readConfigFile, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
+import { onInterrupt } from '../interrupt.ts';
 
 const HELP = `Usage: distil train [--config FILE.json|yaml] [--out DIR] [--resume] [key=value ...]
 
@@ -42,17 +43,11 @@ const command: Command = {
       throw e;
     }
     const out = resolve(outFlag ?? join('runs', `${cfg.name}-${cfg.env}-seed${cfg.seed}`));
-    let interrupted = false;
-    const onSigint = () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write('\n[distil] stopping after this step (Ctrl-C again to abort now)...\n');
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = onInterrupt('stopping after this step (Ctrl-C again to abort now)...');
     const bar = progress({ total: cfg.steps, label: `${cfg.name} on ${cfg.env}` });
     try {
       const res = await train(cfg, out, {
-        shouldStop: () => interrupted,
+        shouldStop: () => interrupt.requested,
         onStep: (row) => bar.update(row.step, { reward: row.reward?.toFixed(2), loss: row.loss?.toFixed(3) }),
         onEval: (row) => process.stderr.write(`\n[eval] step ${row.step}: accuracy ${((row.accuracy as number) * 100).toFixed(1)}%\n`),
       }, { resume: !!a.flags.resume });
@@ -61,7 +56,7 @@ const command: Command = {
       if (res.finalEval) console.log(`final test accuracy: ${(((res.finalEval.accuracy as number) ?? 0) * 100).toFixed(1)}%`);
       return 0;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
     }
   },
 };
