@@ -27,9 +27,9 @@ export const MAX_N = 128;
 
 export function parseSampling(b: Body, eosIds: number[], vocabSize: number, maxTokensKey = 'max_tokens'): Sampling {
   b.onlyDefault('stream', [false], 'this server answers with one JSON response (no streaming)');
-  b.onlyDefault('presence_penalty', [0], 'penalties are not implemented');
-  b.onlyDefault('frequency_penalty', [0], 'penalties are not implemented');
-  b.onlyDefault('repetition_penalty', [1], 'penalties are not implemented');
+  b.onlyDefault('presence_penalty', [0], 'penalties are not supported by distil serve');
+  b.onlyDefault('frequency_penalty', [0], 'penalties are not supported by distil serve');
+  b.onlyDefault('repetition_penalty', [1], 'penalties are not supported by distil serve');
   b.onlyDefault('min_p', [0], 'min_p sampling is not implemented');
   b.onlyDefault('logit_bias', [{}], 'logit bias is not implemented');
   b.string('user');
