@@ -14,30 +14,15 @@ import { sample } from '../../src/inference/sampler.ts';
 import { score } from '../../src/inference/scorer.ts';
 import type { ModelConfig } from '../../src/nn/config.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../../src/nn/presets.ts';
+import { parameterShapes } from '../../src/nn/transformer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const PROMPT = 16, NEW = 64, SCORE_K = 64;
 
-function weightShapes(c: ModelConfig): [string, number[]][] {
-  const D = c.hiddenSize, F = c.intermediateSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
-  const out: [string, number[]][] = [['model.embed_tokens.weight', [c.vocabSize, D]]];
-  for (let i = 0; i < c.numLayers; i++) {
-    const p = `model.layers.${i}.`;
-    out.push(
-      [p + 'input_layernorm.weight', [D]], [p + 'self_attn.q_proj.weight', [q, D]], [p + 'self_attn.k_proj.weight', [kv, D]],
-      [p + 'self_attn.v_proj.weight', [kv, D]], [p + 'self_attn.o_proj.weight', [D, q]], [p + 'post_attention_layernorm.weight', [D]],
-      [p + 'mlp.gate_proj.weight', [F, D]], [p + 'mlp.up_proj.weight', [F, D]], [p + 'mlp.down_proj.weight', [D, F]],
-    );
-  }
-  out.push(['model.norm.weight', [D]]);
-  if (!c.tieWordEmbeddings) out.push(['lm_head.weight', [c.vocabSize, D]]);
-  return out;
-}
-
 function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
   const rng = new Rng(seed);
   const m = new Map<string, Float32Array>();
-  for (const [name, shape] of weightShapes(c)) {
+  for (const [name, shape] of parameterShapes(c)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const w = new Float32Array(n);
     if (shape.length === 1) w.fill(1);
@@ -69,7 +54,7 @@ function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array
   if (!ctx.torchPython) return null;
   const dir = mkdtempSync(join(tmpdir(), 'distil-bench-'));
   try {
-    const shapes = weightShapes(c);
+    const shapes = parameterShapes(c);
     const file = join(dir, 'weights.bin');
     const total = shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
     const flat = new Float32Array(total);

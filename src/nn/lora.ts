@@ -7,7 +7,7 @@
  * kaiming_uniform_(a = sqrt(5)) gives) and B at zero, so a fresh adapter leaves the model's
  * output exactly unchanged.
  *
- * Dropout on the adapter input is not implemented: PEFT's lora_dropout only acts in training
+ * Dropout on the adapter input is not supported: PEFT's lora_dropout only acts in training
  * mode and is 0 in most recipes; a config asking for another value is refused rather than
  * silently ignored (see `checkLoraConfig`).
  *

@@ -30,8 +30,8 @@ export function parseSampling(b: Body, eosIds: number[], vocabSize: number, maxT
   b.onlyDefault('presence_penalty', [0], 'penalties are not supported by distil serve');
   b.onlyDefault('frequency_penalty', [0], 'penalties are not supported by distil serve');
   b.onlyDefault('repetition_penalty', [1], 'penalties are not supported by distil serve');
-  b.onlyDefault('min_p', [0], 'min_p sampling is not implemented');
-  b.onlyDefault('logit_bias', [{}], 'logit bias is not implemented');
+  b.onlyDefault('min_p', [0], 'min_p sampling is not supported by distil serve');
+  b.onlyDefault('logit_bias', [{}], 'logit bias is not supported by distil serve');
   b.string('user');
   const n = b.int('n', { min: 1, max: MAX_N }) ?? 1;
   const bestOf = b.int('best_of', { min: 1 });

@@ -92,9 +92,10 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
       : await student.snapshot('frozen')
     : null;
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
+  const schedule = scheduleOf(config);
   if (resumeFrom) {
     state = resumeFrom.state;
-    if (resumeFrom.optimizer) student.loadOptimizerState(resumeFrom.optimizer, optimOptions(config, 0));
+    if (resumeFrom.optimizer) student.loadOptimizerState(resumeFrom.optimizer, optimOptions(config, schedule, 0));
     if (teacher?.load && resumeFrom.teacherDir) await teacher.load(resumeFrom.teacherDir);
     for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, state.step);
     log(`resuming ${runDir} from step ${state.step}`);
@@ -107,7 +108,6 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
   }
 
-  const schedule = scheduleOf(config);
   const rollIn = algo.needs.rollIn ? rollInSettings(algo.needs.rollIn, teacher) : null;
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
@@ -181,7 +181,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     const row: Record<string, number> = {};
     if (built) {
       const rep = await student.forwardBackward(built.batch, built.loss);
-      const st = await student.optimStep(optimOptions(config, step - 1));
+      const st = await student.optimStep(optimOptions(config, schedule, step - 1));
       Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
       if (teacher?.afterStep) await teacher.afterStep(student);
     } else {
@@ -241,8 +241,8 @@ function scheduleOf(c: TrainConfig) {
   );
 }
 
-function optimOptions(c: TrainConfig, stepIndex: number) {
-  return { lr: scheduleOf(c)(stepIndex), beta1: c.beta1, beta2: c.beta2, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
+function optimOptions(c: TrainConfig, schedule: (step: number) => number, stepIndex: number) {
+  return { lr: schedule(stepIndex), beta1: c.beta1, beta2: c.beta2, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
 }
 
 function mean(xs: number[]): number {
