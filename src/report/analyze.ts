@@ -107,14 +107,18 @@ export function finalResult(group: Group, pct: number): FinalResult | undefined 
   };
 }
 
-/** Accuracy (percent) against one x axis, averaged over the group's seeds. */
-export function accuracyCurve(group: Group, x: XKey, pct: number): AggregatedCurve {
+/**
+ * Accuracy (percent) against one x axis, averaged over the group's seeds. `maxPoints` caps the
+ * common grid when seeds' x values differ (charts); Infinity keeps every x value, which makes
+ * the mean exactly the average of the seeds' piecewise-linear curves.
+ */
+export function accuracyCurve(group: Group, x: XKey, pct: number, maxPoints = 200): AggregatedCurve {
   const curves = group.runs.map((r) => {
     const { rows } = rowsFor(r, group.env);
     const pts = rows.filter((row) => num(row, x) !== undefined);
     return { x: pts.map((row) => num(row, x)!), y: pts.map((row) => num(row, 'accuracy')! * pct) };
   });
-  const agg = aggregateCurves(curves.filter((c) => c.x.length > 0));
+  const agg = aggregateCurves(curves.filter((c) => c.x.length > 0), maxPoints);
   if (pct === 100) {
     // Accuracy is bounded; keep the band inside [0, 100].
     agg.lo = agg.lo.map((v) => (Number.isFinite(v) ? Math.max(0, v) : v));

@@ -18,14 +18,21 @@ interface Job {
 export class Assets {
   private jobs: Job[] = [];
   private used = new Set<string>();
+  private byName = new Map<string, string>();
 
   /** A stand-in for the figure in the HTML; `name` becomes the file name (made unique and safe). */
   figure(name: string, make: () => Chart, alt: string, caption?: string): string {
     let base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'chart';
     for (let i = 2; this.used.has(base); i++) base = `${base.replace(/-\d+$/, '')}-${i}`;
     this.used.add(base);
+    if (!this.byName.has(name)) this.byName.set(name, `${base}.png`);
     this.jobs.push({ file: `${base}.png`, make, alt, caption });
     return `\u0000FIG${this.jobs.length - 1}\u0000`;
+  }
+
+  /** The PNG file name (relative to the output folder) of the first figure registered as `name`. */
+  fileFor(name: string): string | undefined {
+    return this.byName.get(name);
   }
 
   get count(): number {

@@ -2,14 +2,17 @@
  * `writeReport(runDirs, outDir)`: one self-contained HTML file (inline CSS, charts embedded as
  * data URIs, no network) plus every chart as PNG and SVG beside it.
  */
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { Assets } from './assets.ts';
 import { percentFactor } from './analyze.ts';
+import { efficiencyByEnv } from './efficiency.ts';
+import { markdownReport, type ChartLink } from './markdown.ts';
 import { esc, page } from './html.ts';
 import { loadRuns } from './runs.ts';
 import { curvesSection, gapSection, trainingSection } from './sections/curves.ts';
+import { efficiencySection } from './sections/efficiency.ts';
 import { gateSection } from './sections/gate.ts';
 import { resultsByEnv, resultsSection } from './sections/results.ts';
 import { rolloutsSection } from './sections/rollouts.ts';
@@ -33,10 +36,16 @@ export interface ReportOptions {
   onChart?: (done: number, total: number, file: string) => void;
   /** Fixed timestamp for the header (tests); defaults to now. */
   now?: Date;
+  /** Label of the method efficiency is measured against (default 'grpo'). */
+  reference?: string;
+  /** Also write this markdown file: per env the final table, the efficiency table and links to the charts. */
+  markdown?: string;
 }
 
 export interface ReportResult {
   htmlPath: string;
+  /** The markdown file, when asked for. */
+  markdownPath?: string;
   pngs: string[];
   warnings: string[];
 }
@@ -46,15 +55,19 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
   const pctFactor = percentFactor(groups);
   const assets = new Assets();
   const title = opts.title ?? 'distil report';
+  const reference = opts.reference ?? 'grpo';
+  const results = resultsByEnv(groups, pctFactor);
+  const efficiency = efficiencyByEnv(groups, { reference, pct: pctFactor });
   const nav = [
     ['results', 'Results'],
+    ...(efficiency.size ? [['efficiency', 'Tokens to reach ' + reference]] : []),
     ['curves', 'Learning curves'],
     ['gate', 'Teacher gate'],
     ['gap', 'Teacher-student gap'],
     ['rollouts', 'Example rollouts'],
     ['training', 'Training signals'],
   ]
-    .map(([id, t]) => `<a href="#${id}">${t}</a>`)
+    .map(([id, t]) => `<a href="#${id}">${esc(t)}</a>`)
     .join('');
   const body = [
     `<h1>${esc(title)}</h1>`,
@@ -64,7 +77,8 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     HOW_TO_READ,
     runsList(runs),
     warningsHtml(runs),
-    resultsSection(resultsByEnv(groups, pctFactor), assets, pctFactor),
+    resultsSection(results, assets, pctFactor),
+    efficiencySection(efficiency, reference),
     curvesSection(groups, pctFactor, assets),
     gateSection(runs, assets),
     gapSection(groups, assets),
@@ -75,5 +89,29 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
   const { html, pngs } = assets.render(page(title, body), outDir, opts.onChart);
   const htmlPath = join(outDir, 'index.html');
   writeFileAtomic(htmlPath, html);
-  return { htmlPath, pngs, warnings: runs.flatMap((r) => r.warnings) };
+  let markdownPath: string | undefined;
+  if (opts.markdown) {
+    markdownPath = resolve(opts.markdown);
+    // Links relative to the markdown file, wherever it is; '/' separators and URL-encoded names.
+    const link = (name: string, alt: string): ChartLink[] => {
+      const file = assets.fileFor(name);
+      if (!file) return [];
+      const rel = relative(dirname(markdownPath!), resolve(outDir, file)).split(sep);
+      return [{ href: rel.map(encodeURIComponent).join('/'), alt }];
+    };
+    const byEnv = new Map<string, ChartLink[]>();
+    for (const env of results.keys()) {
+      byEnv.set(env, [
+        ...link(`curve-${env}-tokens`, `${env}: accuracy vs sampled tokens`),
+        ...link(`curve-${env}-steps`, `${env}: accuracy vs training step`),
+        ...link(`curve-${env}-time`, `${env}: accuracy vs wall time`),
+      ]);
+    }
+    const md = markdownReport({
+      title, generated: opts.now ?? new Date(), runCount: runs.length, results, efficiency, reference,
+      overall: link('final-accuracy', 'final accuracy per method and env'), byEnv,
+    });
+    writeFileAtomic(markdownPath, md);
+  }
+  return { htmlPath, markdownPath, pngs, warnings: runs.flatMap((r) => r.warnings) };
 }

@@ -45,7 +45,8 @@ function isRunDir(dir: string): boolean {
 
 /**
  * Turn the paths given on the command line into run folders: a run folder is kept; a folder
- * holding run folders (e.g. runs/) is replaced by them, up to two levels down.
+ * holding run folders (e.g. runs/) is replaced by them, up to four levels down (a comparison
+ * folder holds runs/<method>/<env>/seed-N).
  */
 export function expandRunDirs(paths: readonly string[]): string[] {
   const out: string[] = [];
@@ -56,7 +57,7 @@ export function expandRunDirs(paths: readonly string[]): string[] {
       out.push(dir);
       continue;
     }
-    const found = findRunDirs(dir, 2);
+    const found = findRunDirs(dir, 4);
     if (found.length === 0) {
       throw new RunFormatError(`${p}: not a run folder (none of ${RUN_FILES.join(', ')}) and holds no run folders`);
     }

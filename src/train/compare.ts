@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../algorithms/options.ts';
 import { loadRuns } from '../report/runs.ts';
 import { finalResult, type FinalResult } from '../report/analyze.ts';
+import { efficiencyByEnv, type Efficiency } from '../report/efficiency.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
 import { listCheckpoints } from './checkpoint.ts';
@@ -104,6 +105,15 @@ export function finalTable(runDirs: string[]): TableRow[] {
     .map((g) => finalResult(g, 100))
     .filter((f): f is FinalResult => !!f)
     .map((f) => ({ env: f.group.env, method: f.group.label, seeds: f.seeds, mean: f.final.mean, lo: f.final.lo, hi: f.final.hi, initial: f.initial, interval: f.intervalKind }));
+}
+
+/**
+ * Per env where the reference method ran: sampled tokens each method needs to reach the
+ * reference's final accuracy (src/report/efficiency.ts). Empty when the reference is absent.
+ */
+export function efficiencyTables(runDirs: string[], reference = 'grpo'): Efficiency[] {
+  const { groups } = loadRuns(runDirs);
+  return [...efficiencyByEnv(groups, { reference, pct: 100 }).values()];
 }
 
 export function formatTable(rows: TableRow[]): string {

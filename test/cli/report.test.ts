@@ -13,6 +13,10 @@ test('argument parsing: dirs, --out in both forms, default out under reports/<ti
   assert.equal(parseReportArgs(['a', '--out=y'], now).out, resolve('y'));
   assert.equal(parseReportArgs(['a', '--title', 'T'], now).title, 'T');
   assert.equal(parseReportArgs(['a'], now).out, resolve('reports/2026-01-02T03-04-05Z'));
+  const md = parseReportArgs(['a', '--markdown', 'docs/r.md', '--reference=opsd'], now);
+  assert.equal(md.markdown, resolve('docs/r.md'));
+  assert.equal(md.reference, 'opsd');
+  assert.throws(() => parseReportArgs(['a', '--reference'], now), /--reference needs a value/);
   assert.throws(() => parseReportArgs([], now), UsageError);
   assert.throws(() => parseReportArgs(['a', '--out'], now), /--out needs a value/);
   assert.throws(() => parseReportArgs(['a', '--bogus'], now), /unknown option --bogus/);

@@ -72,6 +72,26 @@ test('groups: 3 algorithms x 2 envs, 2 seeds each; a folder of runs expands; gat
   }
 });
 
+test('a comparison folder (OUT/runs/<method>/<env>/seed-N) expands to its runs, four levels down', () => {
+  const root = tmp();
+  try {
+    for (const m of ['distil', 'grpo']) {
+      const dir = join(root, 'cmp', 'runs', m, 'math', 'seed-0');
+      mkdirSync(join(dir, 'checkpoints', 'step-5'), { recursive: true });
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: m, algorithm: m, env: 'math', seed: 0 }));
+      writeFileSync(join(dir, 'checkpoints', 'step-5', 'config.json'), '{}');
+    }
+    writeFileSync(join(root, 'cmp', 'compare.json'), '{}');
+    const found = expandRunDirs([join(root, 'cmp')]).map((d) => d.slice(join(root, 'cmp').length + 1));
+    assert.deepEqual(found, [join('runs', 'distil', 'math', 'seed-0'), join('runs', 'grpo', 'math', 'seed-0')]);
+    mkdirSync(join(root, 'deep', 'a', 'b', 'c', 'd', 'e'), { recursive: true });
+    writeFileSync(join(root, 'deep', 'a', 'b', 'c', 'd', 'e', 'config.json'), '{}');
+    assert.throws(() => expandRunDirs([join(root, 'deep')]), /holds no run folders/, 'five levels down is too deep');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('runs that differ in a setting get it in their label instead of being averaged together', () => {
   const mk = (seed: number, fc: boolean) => ({
     dir: `/r${seed}${fc}`, name: `r${seed}`, algorithm: 'distil', label: 'distil', env: 'math', seed,

@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../algorithms/options.ts';
 import { applyOverrides } from '../../train/config.ts';
-import { finalTable, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
+import { efficiencyTables, finalTable, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
 import { writeReport } from '../../report/index.ts';
+import { formatEfficiency } from '../../report/efficiency.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -17,7 +18,9 @@ const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json]
 
 Trains every method on every env for every seed from the same checkpoint, each with the same
 budget of sampled tokens, then writes one HTML report and prints the final table (mean test
-accuracy and 95% interval per env and method). Interrupted comparisons resume: finished runs
+accuracy and 95% interval per env and method) and, when a method is labelled grpo, the
+sampled tokens each method needed to reach GRPO's final accuracy (and whether that is at
+most 1/3 of GRPO's budget). Interrupted comparisons resume: finished runs
 are kept, a run cut short continues from its last checkpoint.
 
 A config file holds {model, envs, methods: [{label, algorithm, algorithmOptions}], seeds,
@@ -60,11 +63,13 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
   }
   const dirs = plan.map((p) => p.dir);
   const rows = finalTable(dirs);
-  const report = writeReport(dirs, join(out, 'report'), { title: 'distil comparison' });
-  writeJsonAtomic(join(out, 'results.json'), { rows, minutes: (Date.now() - t0) / 60000 });
-  if (json) console.log(JSON.stringify({ rows, report: report.htmlPath }));
+  const efficiency = efficiencyTables(dirs, 'grpo');
+  const report = writeReport(dirs, join(out, 'report'), { title: 'distil comparison', reference: 'grpo' });
+  writeJsonAtomic(join(out, 'results.json'), { rows, ...(efficiency.length ? { efficiency } : {}), minutes: (Date.now() - t0) / 60000 });
+  if (json) console.log(JSON.stringify({ rows, ...(efficiency.length ? { efficiency } : {}), report: report.htmlPath }));
   else {
     console.log(formatTable(rows));
+    for (const e of efficiency) console.log(`\n${formatEfficiency(e)}`);
     console.log(`\nreport: ${report.htmlPath}`);
   }
   return 0;

@@ -1,0 +1,86 @@
+/**
+ * The report's numbers as markdown, for a paper draft or a README: per env the final accuracy
+ * table and the table of sampled tokens to reach the reference's final accuracy, with links to
+ * the PNG charts the HTML report writes (paths relative to the markdown file).
+ */
+import type { FinalResult } from './analyze.ts';
+import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, type Efficiency } from './efficiency.ts';
+import { pct } from './html.ts';
+
+export interface ChartLink {
+  /** Path relative to the markdown file, '/'-separated and URL-encoded. */
+  href: string;
+  alt: string;
+}
+
+export interface MarkdownInput {
+  title: string;
+  generated: Date;
+  runCount: number;
+  results: Map<string, FinalResult[]>;
+  efficiency: Map<string, Efficiency>;
+  reference: string;
+  /** Charts about every env (the final accuracy bar chart). */
+  overall: ChartLink[];
+  /** Charts per env (accuracy against sampled tokens, steps, wall time). */
+  byEnv: Map<string, ChartLink[]>;
+}
+
+/** Text safe inside a markdown table cell. */
+export function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
+function mdTable(head: string[], rows: string[][], right: boolean[]): string {
+  const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
+  return [line(head), `|${right.map((r) => (r ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function finalTableMd(rs: FinalResult[]): string {
+  const rows = rs.map((r) => [
+    r.group.label,
+    String(r.seeds),
+    r.initial === undefined ? '–' : `${pct(r.initial)}%`,
+    `${pct(r.final.mean)}%`,
+    r.final.ok ? `[${pct(r.final.lo)}, ${pct(r.final.hi)}]` : 'no interval',
+  ]);
+  return mdTable(['method', 'seeds', 'start', 'final (mean)', '95% interval'], rows, [false, true, true, true, true]);
+}
+
+function efficiencyTableMd(e: Efficiency): string {
+  const rows = e.rows.map((r) => {
+    const c = efficiencyCells(e, r);
+    return [c.method, c.final, c.tokens, c.fraction, c.verdict, c.perSeed];
+  });
+  return mdTable(EFFICIENCY_HEAD(e), rows, [false, true, true, true, false, false]);
+}
+
+const links = (ls: ChartLink[]) => ls.map((l) => `![${l.alt.replace(/[[\]]/g, '')}](${l.href})`).join('\n\n');
+
+export function markdownReport(m: MarkdownInput): string {
+  const out: string[] = [`# ${m.title}`, '', `Generated ${m.generated.toISOString()} from ${m.runCount} run folder(s).`, ''];
+  const intervalKinds = [...new Set([...m.results.values()].flat().map((r) => r.intervalKind))];
+  for (const [env, rs] of m.results) {
+    out.push(`## ${env}`, '', finalTableMd(rs), '');
+    const e = m.efficiency.get(env);
+    if (e) out.push(`### Sampled tokens to reach ${m.reference}'s final accuracy`, '', `${efficiencyCaption(e)}.`, '', efficiencyTableMd(e), '');
+    const charts = m.byEnv.get(env) ?? [];
+    if (charts.length) out.push(links(charts), '');
+  }
+  if (m.results.size === 0) out.push('No run had accuracy in eval.jsonl or metrics.jsonl.', '');
+  if (m.overall.length) out.push(links(m.overall), '');
+  out.push(
+    `Accuracy is on held-out test prompts, in percent. Start: mean accuracy at the first evaluation; final: mean over seeds of ` +
+      `their last evaluation; intervals: ${intervalKinds.join('; ') || '–'}.`,
+  );
+  if (m.efficiency.size) {
+    out.push(
+      '',
+      `Tokens to reach the target: the first point where the method's accuracy against sampled tokens, averaged over seeds ` +
+        `(each seed interpolated linearly between its evaluations, over the token range all seeds cover), reaches ${m.reference}'s ` +
+        `final accuracy. Fraction: those tokens over ${m.reference}'s budget (sampled tokens at its last evaluation). ` +
+        'Per seed: the same crossing on each seed\'s own curve.',
+    );
+  }
+  return out.join('\n') + '\n';
+}
