@@ -5,11 +5,14 @@
  *  - shown the reference (context 'reference'), does it reproduce it exactly (every line, greedy);
  *  - shown a CORRECT attempt and its feedback, does it keep it (sampled output correct);
  *  - shown a WRONG attempt and its feedback, does it fix it (sampled output correct), against
- *    the student's own sampled accuracy on the same prompts (the teacher advantage).
+ *    the student's own sampled accuracy on the same prompts (the teacher advantage);
+ *  - on-policy ("own"): shown the student's OWN T=1 sample (the one of the sampled column) and
+ *    its env feedback, is its sampled output correct: what the RL methods show the teacher.
  * Then pick a checkpoint: student accuracy inside a window at the RL levels and a teacher
  * advantage of at least `minAdvantage`; else the closest one.
  */
 import { LocalBackend } from '../backends/local.ts';
+import type { SampleRequest } from '../backends/types.ts';
 import type { Env, Outcome, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
@@ -29,6 +32,23 @@ export interface KindRates {
   /** fix - studentSame. */
   advantage: number;
   nWrong: number;
+  /**
+   * On-policy: teacher's sampled (T=1) accuracy over ALL prompts when shown the student's own T=1
+   * sample (the one behind studentSampled) and its feedback = the accuracy of "the student
+   * samples, the teacher rewrites after feedback". Optional: gate files before it lack it.
+   */
+  own?: number;
+  /** `own` over the prompts where the student's sample was wrong (its own wrong attempts). */
+  ownFix?: number;
+  /** `own` over the prompts where the student's sample was right (keeps its own correct attempts). */
+  ownKeep?: number;
+  /**
+   * own - studentSampled (same prompts, all of them) = (1-s)*ownFix - s*(1-ownKeep), s the
+   * student's accuracy: what rewriting the student's own attempts after feedback gains.
+   */
+  ownAdv?: number;
+  /** Prompts whose own sample was wrong (the ownFix denominator; n - ownWrong is ownKeep's). */
+  ownWrong?: number;
 }
 
 export interface LevelGate {
@@ -48,7 +68,7 @@ export interface GateReport {
   env: string;
   levels: LevelGate[];
   /** Means over the RL levels. */
-  rl: { student: number; advantage: number; bestKind: string; fix: number };
+  rl: { student: number; advantage: number; bestKind: string; fix: number; own?: Record<string, number> };
   table: string;
 }
 
@@ -68,12 +88,20 @@ export interface EnvSource {
   env(name: string): Env;
 }
 
+/** What the gate samples with (a LocalBackend does; tests pass a stub). */
+export interface GateSampler {
+  sample(reqs: SampleRequest[]): Promise<{ text: string }[]>;
+}
+
+const isSampler = (m: Transformer | GateSampler): m is GateSampler => typeof (m as Partial<GateSampler>).sample === 'function';
+
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
-export async function runGate(model: Transformer, tokenizer: Tokenizer, cfg: GateConfig, envs: EnvSource & { config?: { envs: { name: string }[] } }, step: number): Promise<GateReport> {
+/** `model`: the checkpoint to gate, or anything that samples (a stub in tests). */
+export async function runGate(model: Transformer | GateSampler, tokenizer: Tokenizer, cfg: GateConfig, envs: EnvSource & { config?: { envs: { name: string }[] } }, step: number): Promise<GateReport> {
   const envName = cfg.env ?? envs.config?.envs[0].name ?? 'math';
   const env = envs.env(envName);
-  const backend = new LocalBackend(model, { tokenizer });
+  const backend: GateSampler = isSampler(model) ? model : new LocalBackend(model, { tokenizer });
   const levels = cfg.levels ?? cfg.rlLevels;
   const out: LevelGate[] = [];
   for (const level of levels) out.push(await gateLevel(env, backend, tokenizer, cfg, level));
@@ -86,12 +114,13 @@ export async function runGate(model: Transformer, tokenizer: Tokenizer, cfg: Gat
     const a = mean(rlRows.map((l) => l.kinds[k].advantage));
     if (a > advantage) [advantage, bestKind, fix] = [a, k, mean(rlRows.map((l) => l.kinds[k].fix))];
   }
-  const report: GateReport = { step, env: envName, levels: out, rl: { student, advantage, bestKind, fix }, table: '' };
+  const own = Object.fromEntries(cfg.kinds.map((k) => [k, mean(rlRows.map((l) => l.kinds[k].own ?? 0))]));
+  const report: GateReport = { step, env: envName, levels: out, rl: { student, advantage, bestKind, fix, own }, table: '' };
   report.table = gateTable(report, cfg);
   return report;
 }
 
-async function gateLevel(env: Env, backend: LocalBackend, tok: Tokenizer, cfg: GateConfig, level: number): Promise<LevelGate> {
+async function gateLevel(env: Env, backend: GateSampler, tok: Tokenizer, cfg: GateConfig, level: number): Promise<LevelGate> {
   const tasks = env.tasks('test', cfg.n, cfg.seed, { levels: [level] });
   const seed = (i: number, what: number) => (Math.imul(cfg.seed + 1, 0x9e3779b1) ^ Math.imul(level * 1000 + i + 1, 0x85ebca6b) ^ Math.imul(what + 1, 0xc2b2ae35)) >>> 0;
   const budget = (t: Task) => Math.ceil(tok.encode(t.reference ?? '').length * 1.5) + 8;
@@ -139,6 +168,15 @@ async function gateLevel(env: Env, backend: LocalBackend, tok: Tokenizer, cfg: G
   const texts = await gen(reqs);
   const ok = await Promise.all(reqs.map((r, j) => correct(r.task, texts[j])));
   const studentOk = tasks.map((_, i) => ok[atSampled + i]);
+
+  // On-policy: the teacher shown the student's own T=1 sample (drawn above) and its feedback. It
+  // needs those samples, so it is a second request list of the level (all kinds in one list).
+  const ownOutcomes: Outcome[] = await Promise.all(tasks.map((t, i) => env.evaluate(t, texts[atSampled + i])));
+  const ownReqs: Req[] = cfg.kinds.flatMap((kind, k) => tasks.map((t, i) => ({
+    context: buildTeacherContext(kind, { task: t, completion: texts[atSampled + i], outcome: ownOutcomes[i], group: group(i) }), task: t, temperature: 1, seed: seed(i, 100 + k),
+  })));
+  const ownTexts = await gen(ownReqs);
+  const ownOk = await Promise.all(ownReqs.map((r, j) => correct(r.task, ownTexts[j])));
   const greedyOk = tasks.map((_, i) => ok[atGreedy + i]);
   const referenceExact = mean(tasks.map((t, i) => (texts[atCopy + i].trim() === t.reference!.trim() ? 1 : 0)));
   const kinds: Record<string, KindRates> = {};
@@ -146,7 +184,18 @@ async function gateLevel(env: Env, backend: LocalBackend, tok: Tokenizer, cfg: G
     const keep = mean(tasks.map((_, i) => (ok[atKind[k].keep + i] ? 1 : 0)));
     const fix = mean(wrong.map((_, j) => (ok[atKind[k].fix + j] ? 1 : 0)));
     const studentSame = mean(wrong.map((w) => (studentOk[w.i] ? 1 : 0)));
-    kinds[kind] = { keep, fix, studentSame, advantage: fix - studentSame, nWrong: wrong.length };
+    const teacher = tasks.map((_, i) => (ownOk[k * tasks.length + i] ? 1 : 0));
+    const own = mean(teacher);
+    const ownWrongIdx = tasks.map((_, i) => i).filter((i) => !ownOutcomes[i].correct);
+    const ownRightIdx = tasks.map((_, i) => i).filter((i) => ownOutcomes[i].correct);
+    kinds[kind] = {
+      keep, fix, studentSame, advantage: fix - studentSame, nWrong: wrong.length,
+      own,
+      ownFix: mean(ownWrongIdx.map((i) => teacher[i])),
+      ownKeep: mean(ownRightIdx.map((i) => teacher[i])),
+      ownAdv: own - mean(studentOk.map(Number)),
+      ownWrong: ownWrongIdx.length,
+    };
   });
   const rates = Object.values(kinds);
   return {
@@ -166,9 +215,15 @@ async function gateLevel(env: Env, backend: LocalBackend, tok: Tokenizer, cfg: G
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}`.padStart(4);
 
+/**
+ * The printed gate: per level the student (stuT1, greedy), ref=, per kind keep/fix/adv on the
+ * synthetic attempts, then per kind the on-policy `own` (all prompts) and `ownfix` (the student's
+ * wrong samples); ownKeep/ownAdv are in the report (gate.json) only.
+ */
 export function gateTable(r: GateReport, cfg: GateConfig): string {
   const head = ['level', '   n', 'stuT1', 'greedy', ' ref='];
   for (const k of cfg.kinds) head.push(`keep:${k}`, `fix:${k}`, `adv:${k}`);
+  for (const k of cfg.kinds) head.push(`own:${k}`, `ownfix:${k}`);
   const lines = [`gate at step ${r.step} (${r.env}, test split, %)`, head.join(' | ')];
   for (const l of r.levels) {
     const row = [String(l.level).padStart(5), String(l.n).padStart(4), pct(l.studentSampled).padStart(5), pct(l.studentGreedy).padStart(6), pct(l.referenceExact).padStart(5)];
@@ -176,9 +231,18 @@ export function gateTable(r: GateReport, cfg: GateConfig): string {
       const x = l.kinds[k];
       row.push(pct(x.keep).padStart(5 + k.length), pct(x.fix).padStart(4 + k.length), `${x.advantage >= 0 ? '+' : ''}${(100 * x.advantage).toFixed(0)}`.padStart(4 + k.length));
     }
+    for (const k of cfg.kinds) {
+      const x = l.kinds[k];
+      const p = (v: number | undefined, w: number) => (v === undefined ? '–' : pct(v).trim()).padStart(w);
+      row.push(p(x.own, 4 + k.length), p(x.ownFix, 7 + k.length));
+    }
     lines.push(row.join(' | ') + (cfg.rlLevels.includes(l.level) ? '  (RL)' : ''));
   }
   lines.push(`RL levels ${cfg.rlLevels.join(',')}: student ${pct(r.rl.student).trim()}%, teacher (${r.rl.bestKind}) fix ${pct(r.rl.fix).trim()}%, advantage ${(100 * r.rl.advantage).toFixed(0)} points`);
+  if (r.rl.own && Object.keys(r.rl.own).length) {
+    const parts = Object.entries(r.rl.own).map(([k, v]) => `${k} ${pct(v).trim()}%`);
+    lines.push(`  on the student's own samples, teacher after feedback: ${parts.join(', ')} (student ${pct(r.rl.student).trim()}%)`);
+  }
   return lines.join('\n');
 }
 

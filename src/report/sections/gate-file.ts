@@ -29,9 +29,12 @@ function judged(text: string, pass: unknown): string {
 function checkpointTable(c: Obj): string {
   const levels = (c.levels as unknown[]).filter(isObj);
   const kinds = [...new Set(levels.flatMap((l) => (isObj(l.kinds) ? Object.keys(l.kinds) : [])))];
+  // On-policy columns (teacher shown the student's own sample), in gate files that have them.
+  const ownKinds = kinds.filter((k) => levels.some((l) => isObj(l.kinds) && isObj(l.kinds[k]) && n((l.kinds[k] as Obj).own) !== undefined));
   const head = [
     'level', 'n', 'student sampled', 'student greedy', 'teacher reproduces reference',
     ...kinds.flatMap((k) => [`keep (${esc(k)})`, `fix (${esc(k)})`, `fix − student (${esc(k)}, points)`]),
+    ...ownKinds.flatMap((k) => [`on own samples (${esc(k)})`, `fixes own wrong (${esc(k)})`, `keeps own right (${esc(k)})`, `own − student (${esc(k)}, points)`]),
   ];
   const rows = levels.map((l) => {
     const pass = isObj(l.pass) ? l.pass : {};
@@ -46,6 +49,10 @@ function checkpointTable(c: Obj): string {
         const r = isObj(ks[k]) ? (ks[k] as Obj) : {};
         return [judged(pc(r.keep), pass.keep), judged(pc(r.fix), pass.fix), `<span class="num">${pts(r.advantage)}</span>`];
       }),
+      ...ownKinds.flatMap((k) => {
+        const r = isObj(ks[k]) ? (ks[k] as Obj) : {};
+        return [pc(r.own), pc(r.ownFix), pc(r.ownKeep), pts(r.ownAdv)].map((x) => `<span class="num">${x}</span>`);
+      }),
     ];
   });
   const rl = isObj(c.rl) ? c.rl : undefined;
@@ -54,7 +61,11 @@ function checkpointTable(c: Obj): string {
       `${pts(rl.advantage)} points over the student.</p>`
     : '';
   const text = typeof c.table === 'string' ? `<details><summary>as printed by distil pretrain</summary><pre>${esc(c.table)}</pre></details>` : '';
-  return `<h4>checkpoint step ${esc(c.step ?? '?')}${c.env !== undefined ? ` · ${esc(c.env)}` : ''}</h4>\n${table(head, rows, 'gate')}\n${rlLine}${text}`;
+  const ownNote = ownKinds.length
+    ? '<p class="small muted">On own samples: the teacher shown the student\'s own sampled attempt (the student-sampled column) and its feedback; ' +
+      'accuracy over all prompts, over those the student got wrong, and over those it got right.</p>'
+    : '';
+  return `<h4>checkpoint step ${esc(c.step ?? '?')}${c.env !== undefined ? ` · ${esc(c.env)}` : ''}</h4>\n${table(head, rows, 'gate')}\n${rlLine}${ownNote}${text}`;
 }
 
 export function gateFileHtml(g: { checkpoints: Obj[]; choice?: Obj }, runName: string, assets: Assets): string {
