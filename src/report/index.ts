@@ -9,6 +9,7 @@ import { Assets } from './assets.ts';
 import { percentFactor } from './analyze.ts';
 import { efficiencyByEnv } from './efficiency.ts';
 import { markdownReport, type ChartLink } from './markdown.ts';
+import { stepCosts } from './costs.ts';
 import { esc, page } from './html.ts';
 import { loadRuns } from './runs.ts';
 import { curvesSection, gapSection, trainingSection } from './sections/curves.ts';
@@ -109,7 +110,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     }
     const md = markdownReport({
       title, generated: opts.now ?? new Date(), runCount: runs.length, results, efficiency, reference,
-      overall: link('final-accuracy', 'final accuracy per method and env'), byEnv,
+      overall: link('final-accuracy', 'final accuracy per method and env'), byEnv, costs: stepCosts(groups),
     });
     writeFileAtomic(markdownPath, md);
   }

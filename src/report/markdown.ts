@@ -5,6 +5,7 @@
  */
 import type { FinalResult } from './analyze.ts';
 import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, type Efficiency } from './efficiency.ts';
+import type { StepCost } from './costs.ts';
 import { pct } from './html.ts';
 
 export interface ChartLink {
@@ -24,6 +25,8 @@ export interface MarkdownInput {
   overall: ChartLink[];
   /** Charts per env (accuracy against sampled tokens, steps, wall time). */
   byEnv: Map<string, ChartLink[]>;
+  /** Per env, what a step of each method costs (seconds per phase). */
+  costs?: Map<string, StepCost[]>;
 }
 
 /** Text safe inside a markdown table cell. */
@@ -55,6 +58,12 @@ function efficiencyTableMd(e: Efficiency): string {
   return mdTable(EFFICIENCY_HEAD(e), rows, [false, true, true, true, false, false]);
 }
 
+function costTableMd(cs: StepCost[]): string {
+  const s = (x: number) => x.toFixed(2);
+  const rows = cs.map((c) => [c.label, c.steps.toFixed(1), c.tokensPerStep.toFixed(0), s(c.sampleS), s(c.scoreS), s(c.trainS), s(c.sampleS + c.scoreS + c.trainS)]);
+  return mdTable(['method', 'steps', 'sampled tokens / step', 'sample s', 'teacher score s', 'train s', 'total s / step'], rows, [false, true, true, true, true, true, true]);
+}
+
 const links = (ls: ChartLink[]) => ls.map((l) => `![${l.alt.replace(/[[\]]/g, '')}](${l.href})`).join('\n\n');
 
 export function markdownReport(m: MarkdownInput): string {
@@ -64,6 +73,8 @@ export function markdownReport(m: MarkdownInput): string {
     out.push(`## ${env}`, '', finalTableMd(rs), '');
     const e = m.efficiency.get(env);
     if (e) out.push(`### Sampled tokens to reach ${m.reference}'s final accuracy`, '', `${efficiencyCaption(e)}.`, '', efficiencyTableMd(e), '');
+    const costs = m.costs?.get(env);
+    if (costs?.length) out.push('### Cost of a step (mean over steps and seeds)', '', costTableMd(costs), '');
     const charts = m.byEnv.get(env) ?? [];
     if (charts.length) out.push(links(charts), '');
   }
