@@ -7,10 +7,11 @@
  *   (the number in the final table).
  * - a group's crossing: the first sampled-token count at which its seed-mean accuracy curve
  *   reaches the target. The seed-mean curve is `accuracyCurve(group, 'sampled_tokens')` with
- *   every x value kept: each seed's curve is linear between its evaluations, the seeds are
- *   interpolated onto the union of their x values and averaged there, over the token range
- *   every seed covers (so past the shortest seed's last evaluation there is no mean, and a
- *   crossing there is not counted). The crossing itself is interpolated linearly between the
+ *   every x value kept: each seed's curve is linear between its evaluations and, once its
+ *   budget is spent, stays at its final accuracy (its last model) up to the group's longest
+ *   seed; the seeds are interpolated onto the union of their x values and averaged there. So
+ *   the mean curve ends at the mean of the final accuracies (a reference reaches its own
+ *   target at the latest at its budget). The crossing itself is interpolated linearly between the
  *   two grid points around it; a curve already at the target at its first point crosses there.
  * - reference budget: the sampled tokens at the reference's last evaluation (mean over its
  *   seeds), i.e. the budget it used to reach the target. fraction = crossing / budget.
@@ -20,6 +21,7 @@
  *   the spread (undefined when that seed never reaches it).
  */
 import { accuracyCurve, finalResult } from './analyze.ts';
+import { aggregateCurves } from './stats.ts';
 import type { Group } from './runs.ts';
 
 /** Accuracies this close (in percent) count as equal: the target and a curve point are means computed two ways. */
@@ -99,12 +101,23 @@ function meanOf(xs: number[]): number | undefined {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
 }
 
-/** The seed-mean curve against sampled tokens, only where every seed contributes. */
+/**
+ * The seed-mean curve against sampled tokens. A seed whose run ended (its budget spent) before
+ * the group's longest seed keeps its final accuracy from there on: the run's last model is what
+ * that budget bought. So the curve reaches the longest seed's budget and its last point is the
+ * mean of the seeds' final accuracies, the number in the final table.
+ */
 function tokenCurve(group: Group, pct: number): { x: number[]; y: number[]; seeds: number } {
-  const c = accuracyCurve(group, 'sampled_tokens', pct, Infinity);
-  const seeds = Math.max(0, ...c.n);
-  const keep = c.x.map((_, i) => c.n[i] === seeds);
-  return { x: c.x.filter((_, i) => keep[i]), y: c.mean.filter((_, i) => keep[i]), seeds };
+  const perSeed = group.runs
+    .map((r) => accuracyCurve({ ...group, runs: [r] }, 'sampled_tokens', pct, Infinity))
+    .filter((c) => c.x.length > 0)
+    .map((c) => ({ x: [...c.x], y: [...c.mean] }));
+  if (perSeed.length === 0) return { x: [], y: [], seeds: 0 };
+  const end = Math.max(...perSeed.map((c) => c.x[c.x.length - 1]));
+  for (const c of perSeed) if (c.x[c.x.length - 1] < end) [c.x, c.y] = [[...c.x, end], [...c.y, c.y[c.y.length - 1]]];
+  const agg = aggregateCurves(perSeed, Infinity);
+  const keep = agg.x.map((_, i) => agg.n[i] === perSeed.length);
+  return { x: agg.x.filter((_, i) => keep[i]), y: agg.mean.filter((_, i) => keep[i]), seeds: perSeed.length };
 }
 
 /**

@@ -185,3 +185,14 @@ test('no reference in any env: no section, and the markdown has no efficiency ta
   assert.ok(!text.includes('Sampled tokens to reach'));
   assert.ok(text.includes('](curve-math-tokens.png)'), 'markdown beside the charts links them by name');
 });
+
+test('a seed whose budget ran out keeps its final accuracy: the reference reaches its own target at its budget', () => {
+  // Seed 0 ends at 1000 tokens with 50%, seed 1 at 1500 with 70%: the final mean is 60%. Averaged
+  // only where both have evaluations, the curve would stop at 1000 (mean 51.7%) and never reach it.
+  const a = runFolder('grpo', 'code', 0, [[0, 0.2], [1000, 0.5]]);
+  const b = runFolder('grpo', 'code', 1, [[0, 0.2], [1500, 0.7]]);
+  const e = efficiency(loadRuns([a, b]).groups, 'code')!;
+  close(e.target, 60, 'target');
+  close(e.referenceTokens, 1500, 'reached at the longest seed\'s budget');
+  close(e.referenceBudget, 1250, 'budget = mean of the seeds\' last evaluations');
+});
