@@ -7,12 +7,21 @@
  *    sees at RL time — and the attempt is correct with probability `correctAttempt`, else slipped.
  * So the model learns to read an attempt and its feedback and then write the right solution:
  * the skill the teacher needs. Examples are a pure function of (config, seed, index range).
+ *
+ * On-policy attempts (`ownAttempts` > 0): with that probability a feedback-conditioned example's
+ * attempt is instead sampled from the model being trained (T=1, the env's prompt), evaluated by
+ * the env for the feedback as usual, the target still the reference. The model comes in through
+ * one seam, an `AttemptSampler` passed to `batch()` (pretrain.ts makes it from the model; tests
+ * pass a stub): it is called once per batch with every own attempt's task and seed, the seeds a
+ * function of (batch seed, index), so the batch stays a pure function of (config, seed, model).
+ * With ownAttempts 0 (or absent) no sampler is needed and the examples are what they always were.
  */
 import { getEnv, type EnvOptions } from '../envs/registry.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
 import { Rng } from '../util/rng.ts';
 import { slippedAttempt } from './slips.ts';
+import { attemptBudget, tinyStopStrings } from './tiny.ts';
 
 export interface CorpusEnvSpec {
   name: string;
@@ -39,6 +48,49 @@ export interface CorpusConfig {
   loss: 'all' | 'solution';
   /** With loss 'all': weight of context tokens relative to solution tokens (default 1). */
   contextWeight: number;
+  /**
+   * Probability in [0, 1] that a feedback-conditioned example's attempt (right or wrong) is the
+   * model's own T=1 sample on the prompt instead of the reference or a synthetic slip; needs an
+   * AttemptSampler in `batch()`. Absent = 0: the synthetic attempts only (configs that do not set
+   * it resolve, and save, exactly as before the option existed).
+   */
+  ownAttempts?: number;
+}
+
+/** One own attempt to sample: the task (its prompt is the context) and the request's seed. */
+export interface AttemptRequest {
+  task: Task;
+  seed: number;
+}
+
+/**
+ * Samples the model's own attempts, one text per request in order; `batch()` calls it once per
+ * batch (not at all when no example needs one). Made from the model by `modelAttemptSampler`.
+ */
+export type AttemptSampler = (reqs: AttemptRequest[]) => Promise<string[]>;
+
+/** Anything that samples token requests (a LocalBackend). */
+export interface TokenSampler {
+  sample(reqs: { prompt: number[]; maxTokens: number; temperature: number; seed: number; stop: string[] }[]): Promise<{ text: string }[]>;
+}
+
+/**
+ * The AttemptSampler of a model: T=1 on the env's prompt, the tiny models' stop strings, and the
+ * gate's token budget (1.5x the reference's tokens + 8), all requests in one sample call.
+ */
+export function modelAttemptSampler(backend: TokenSampler, tok: { encode(s: string): number[] }): AttemptSampler {
+  return async (reqs) => {
+    if (!reqs.length) return [];
+    const res = await backend.sample(reqs.map((r) => ({
+      prompt: tok.encode(r.task.prompt), maxTokens: attemptBudget(tok, r.task), temperature: 1, seed: r.seed, stop: tinyStopStrings(r.task.prompt),
+    })));
+    return res.map((c) => c.text);
+  };
+}
+
+/** Seed of the own attempt of example `index` in the batch of seed `batchSeed`. */
+export function ownAttemptSeed(batchSeed: number, index: number): number {
+  return (Math.imul((batchSeed ^ 0x5bd1e995) >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
 
 export const DEFAULT_CORPUS: CorpusConfig = {
@@ -63,6 +115,8 @@ export interface Example {
   /** Feedback-conditioned only: the attempt shown in the context, and whether it was correct. */
   attempt?: string;
   attemptCorrect?: boolean;
+  /** Set (true) only when the attempt is the model's own sample (ownAttempts). */
+  ownAttempt?: true;
   /** What precedes the solution (the prompt, or the teacher context). */
   context: string;
   /** The text after the context, without <eos>. */
@@ -83,6 +137,8 @@ export function validateCorpusConfig(c: CorpusConfig): CorpusConfig {
   if (c.loss !== 'all' && c.loss !== 'solution') bad(`loss must be 'all' or 'solution', got '${c.loss}'`);
   if (!(c.contextWeight >= 0)) bad(`contextWeight must be >= 0`);
   if (!(Number.isInteger(c.maxSlips) && c.maxSlips >= 1)) bad('maxSlips must be an integer >= 1');
+  if (c.ownAttempts !== undefined && !(typeof c.ownAttempts === 'number' && c.ownAttempts >= 0 && c.ownAttempts <= 1))
+    bad(`ownAttempts must be a number in [0, 1] (the share of feedback-conditioned attempts the model samples itself), got ${JSON.stringify(c.ownAttempts)}`);
   return c;
 }
 
@@ -114,8 +170,11 @@ export class Corpus {
     return e;
   }
 
-  /** n examples, a pure function of (config, seed). Train split only. */
-  async batch(n: number, seed: number): Promise<Example[]> {
+  /**
+   * n examples, a pure function of (config, seed) (and, with ownAttempts > 0, of the model behind
+   * `sampler`, called once with every own attempt). Train split only.
+   */
+  async batch(n: number, seed: number, sampler?: AttemptSampler): Promise<Example[]> {
     const c = this.config;
     const rng = new Rng(seed);
     // Which env each example comes from, then the env's tasks in one deterministic draw each.
@@ -127,37 +186,61 @@ export class Corpus {
     });
     const cursor = c.envs.map(() => 0);
     const kinds = Object.entries(c.kinds).filter(([, w]) => w > 0);
-    const out: Example[] = [];
-    for (const i of which) {
-      const task = tasks[i][cursor[i]++];
-      out.push(await this.example(task, rng.fork(), kinds));
+    // Draw every example's plan first (each from its own fork, in order), then sample the own
+    // attempts in one call, then evaluate and render.
+    const plans = which.map((i) => this.plan(tasks[i][cursor[i]++], rng.fork(), kinds));
+    const own = plans.flatMap((p, j) => (p.attempt === OWN ? [j] : []));
+    const texts = new Map<number, string>();
+    if (own.length) {
+      if (!sampler) throw new Error(`corpus: ownAttempts is ${c.ownAttempts}, so batch() needs an AttemptSampler (the model's own attempts)`);
+      const got = await sampler(own.map((j) => ({ task: plans[j].task, seed: ownAttemptSeed(seed, j) })));
+      if (got.length !== own.length) throw new Error(`corpus: the attempt sampler returned ${got.length} texts for ${own.length} requests`);
+      own.forEach((j, k) => texts.set(j, got[k]));
     }
+    const out: Example[] = [];
+    for (let j = 0; j < plans.length; j++) out.push(await this.render(plans[j], texts.get(j)));
     return out;
   }
 
-  private async example(task: Task, rng: Rng, kinds: [string, number][]): Promise<Example> {
+  private plan(task: Task, rng: Rng, kinds: [string, number][]): Plan {
     const c = this.config;
     if (task.reference === undefined) throw new Error(`corpus: task ${task.id} has no reference solution`);
-    const base = { task, env: task.env, taskId: task.id, level: task.level };
     if (rng.next() >= c.feedbackFraction) {
       const slip = rng.next() < c.plainSlip;
-      return { ...base, sort: slip ? 'plain-slip' : 'plain', context: task.prompt, solution: slip ? slippedAttempt(task, rng, c.maxSlips) : task.reference };
+      return { task, sort: slip ? 'plain-slip' : 'plain', plain: slip ? slippedAttempt(task, rng, c.maxSlips) : task.reference };
     }
     const kind = pickWeighted(rng, kinds);
-    const env = this.env(task.env);
+    // Drawn only when the option is on, so ownAttempts 0 leaves every other draw where it was.
+    if (c.ownAttempts && rng.next() < c.ownAttempts) return { task, sort: kind, attempt: OWN };
     let attempt = task.reference;
-    let correct = rng.next() < c.correctAttempt;
-    if (!correct) {
-      attempt = slippedAttempt(task, rng, c.maxSlips);
-      // A slip can leave the work correct (e.g. a carried value that happens to agree).
-      if (attempt.trim() === task.reference.trim()) correct = true;
-    }
+    if (rng.next() >= c.correctAttempt) attempt = slippedAttempt(task, rng, c.maxSlips);
+    return { task, sort: kind, attempt };
+  }
+
+  private async render(p: Plan, ownText: string | undefined): Promise<Example> {
+    const task = p.task;
+    const base = { task, env: task.env, taskId: task.id, level: task.level };
+    if (p.plain !== undefined) return { ...base, sort: p.sort, context: task.prompt, solution: p.plain };
+    const isOwn = p.attempt === OWN;
+    const attempt = isOwn ? ownText! : (p.attempt as string);
+    const env = this.env(task.env);
     const outcome = await env.evaluate(task, attempt);
     // The peer context is filled from the group: the reference stands for a successful sibling.
-    const group = [{ completion: task.reference, outcome: await env.evaluate(task, task.reference) }];
-    const context = buildTeacherContext(kind, { task, completion: attempt, outcome, group });
-    return { ...base, sort: kind, attempt, attemptCorrect: outcome.correct, context, solution: task.reference };
+    const group = [{ completion: task.reference!, outcome: await env.evaluate(task, task.reference!) }];
+    const context = buildTeacherContext(p.sort, { task, completion: attempt, outcome, group });
+    return { ...base, sort: p.sort, attempt, attemptCorrect: outcome.correct, ...(isOwn ? { ownAttempt: true as const } : {}), context, solution: task.reference! };
   }
+}
+
+/** Marks a plan whose attempt the model samples. */
+const OWN: unique symbol = Symbol('own attempt');
+
+/** An example before its attempt is evaluated: plain (its solution) or feedback-conditioned. */
+interface Plan {
+  task: Task;
+  sort: string;
+  plain?: string;
+  attempt?: string | typeof OWN;
 }
 
 /** The training text of an example (without <eos>, which the tokenised form appends). */

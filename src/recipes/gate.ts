@@ -20,7 +20,7 @@ import type { Transformer } from '../nn/transformer.ts';
 import { Rng } from '../util/rng.ts';
 import type { GateConfig } from './pretrain-config.ts';
 import { slippedAttempt } from './slips.ts';
-import { tinyStopStrings } from './tiny.ts';
+import { attemptBudget, tinyStopStrings } from './tiny.ts';
 
 export interface KindRates {
   /** Teacher shown a correct attempt + feedback: its sampled output is correct. */
@@ -123,7 +123,7 @@ export async function runGate(model: Transformer | GateSampler, tokenizer: Token
 async function gateLevel(env: Env, backend: GateSampler, tok: Tokenizer, cfg: GateConfig, level: number): Promise<LevelGate> {
   const tasks = env.tasks('test', cfg.n, cfg.seed, { levels: [level] });
   const seed = (i: number, what: number) => (Math.imul(cfg.seed + 1, 0x9e3779b1) ^ Math.imul(level * 1000 + i + 1, 0x85ebca6b) ^ Math.imul(what + 1, 0xc2b2ae35)) >>> 0;
-  const budget = (t: Task) => Math.ceil(tok.encode(t.reference ?? '').length * 1.5) + 8;
+  const budget = (t: Task) => attemptBudget(tok, t);
   const gen = async (reqs: { context: string; task: Task; temperature: number; seed: number }[]) => {
     const texts: string[] = [];
     for (let i = 0; i < reqs.length; i += cfg.batch) {

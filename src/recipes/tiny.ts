@@ -70,3 +70,11 @@ export function tinyStopStrings(prompt: string): string[] {
   const head = prompt.split('\n')[0].slice(0, 3);
   return ['\nFeedback:', '\nCritique:', '\nReward:', ...(head.trim() ? [`\n${head}`] : [])];
 }
+
+/**
+ * Token budget for sampling a tiny model's attempt at a task: 1.5x the reference's tokens + 8
+ * (the gate's and the corpus's own attempts'), so a student that rambles is cut, not waited for.
+ */
+export function attemptBudget(tok: { encode(s: string): number[] }, task: { reference?: string }): number {
+  return Math.ceil(tok.encode(task.reference ?? '').length * 1.5) + 8;
+}

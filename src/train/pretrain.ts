@@ -6,7 +6,9 @@
  *
  * Determinism: weights are initialised from Rng(seed) and the batch of step s is a pure
  * function of (seed, s), so resuming from a checkpoint (weights + AdamW state) continues
- * bit-for-bit; metrics.jsonl lines past the checkpoint are dropped on resume.
+ * bit-for-bit; metrics.jsonl lines past the checkpoint are dropped on resume. With
+ * corpus.ownAttempts > 0 the batch also holds the model's own sampled attempts (seeds from the
+ * batch seed and the example's index): the model at step s is the same on resume, so they are too.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,8 @@ import { AdamW } from '../nn/optim.ts';
 import { clipGradNorm, countParams } from '../nn/params.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Transformer } from '../nn/transformer.ts';
-import { Corpus, encodeExample } from '../recipes/corpus.ts';
+import { LocalBackend } from '../backends/local.ts';
+import { Corpus, encodeExample, modelAttemptSampler, type AttemptSampler } from '../recipes/corpus.ts';
 import { pickCheckpoint, runGate, type GateReport, type GateFile } from '../recipes/gate.ts';
 import type { PretrainConfig } from '../recipes/pretrain-config.ts';
 import { tinyModelConfig, tinyTokenizer } from '../recipes/tiny.ts';
@@ -136,6 +139,20 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   if (optState) optimizer.loadStateDict(optState);
   const schedule = makeSchedule({ kind: 'cosine', lr: config.lr, minLr: config.minLr, warmup: config.warmup, total: config.steps });
   const corpus = await Corpus.open(config.corpus);
+  // On-policy attempts: the model being trained samples them (its decoder reads the live weights).
+  let ownSampleS = 0;
+  let sampler: AttemptSampler | undefined;
+  if (config.corpus.ownAttempts) {
+    const fromModel = modelAttemptSampler(new LocalBackend(model, { tokenizer }), tokenizer);
+    sampler = async (reqs) => {
+      const ts = Date.now();
+      try {
+        return await fromModel(reqs);
+      } finally {
+        ownSampleS += (Date.now() - ts) / 1000;
+      }
+    };
+  }
   const gateFile = readGateFile(run);
   const end = Math.min(config.steps, opts.until ?? config.steps);
   log(`pretrain: ${countParams(model.params)} parameters, steps ${start}..${end} of ${config.steps}, batch ${config.batchSize}`);
@@ -161,7 +178,8 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   try {
     for (let step = start; step < end; step++) {
       const ts = Date.now();
-      const examples = await corpus.batch(config.batchSize, batchSeed(config.seed, step));
+      ownSampleS = 0;
+      const examples = await corpus.batch(config.batchSize, batchSeed(config.seed, step), sampler);
       const rows = examples.map((e) => encodeExample(e, (s) => tokenizer.encode(s), tokenizer.eosId, config.corpus));
       const batch = padBatch(rows, config.maxLen, tokenizer.padId);
       const lr = schedule(step);
@@ -179,6 +197,12 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
         step: step + 1, loss: lossValue, lr, grad_norm: clip.norm, tokens: batch.tokens, seq_len: batch.T,
         truncated: batch.truncated, tok_per_s: batch.tokens / Math.max(dt, 1e-3), 'time/step_s': dt, wall_s: (Date.now() - t0) / 1000,
       };
+      if (sampler) {
+        const own = examples.filter((e) => e.ownAttempt);
+        line.own_attempts = own.length;
+        line.own_correct = own.length ? own.filter((e) => e.attemptCorrect).length / own.length : 0;
+        line['time/own_sample_s'] = ownSampleS;
+      }
       if (!Number.isFinite(line.grad_norm)) delete line.grad_norm;
       if (!Number.isFinite(line.loss)) delete line.loss;
       appendFileSync(metricsPath, JSON.stringify(line) + '\n');

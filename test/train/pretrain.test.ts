@@ -23,7 +23,7 @@ function tinyConfig(over: string[] = []) {
 }
 
 const metrics = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const TIMING = ['tok_per_s', 'time/step_s', 'wall_s'];
+const TIMING = ['tok_per_s', 'time/step_s', 'wall_s', 'time/own_sample_s'];
 const strip = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => !TIMING.includes(k)));
 
 test('padBatch: targets are the next token, padding and zero weights ignored, long rows cut', () => {
@@ -43,6 +43,8 @@ test('pretrain: a few steps lower the loss and write metrics and checkpoints', a
     assert.equal(m.length, 5);
     assert.ok(m[4].loss < m[0].loss - 0.3, `loss ${m[0].loss} -> ${m[4].loss}`);
     for (const line of m) for (const k of ['loss', 'lr', 'grad_norm', 'tok_per_s', 'tokens']) assert.ok(Number.isFinite(line[k]), k);
+    // Without corpus.ownAttempts the lines have no own_* keys (as before the option).
+    assert.ok(m.every((line) => !('own_attempts' in line)));
     assert.deepEqual(listCheckpoints(run), [5]);
     const folder = loadModelFolder(join(run, 'checkpoints', 'step-5'));
     assert.equal(folder.config.numLayers, 2);
@@ -76,6 +78,27 @@ test('pretrain: 3 steps + resume 3 equals 6 steps (metrics and weights)', async 
     await assert.rejects(pretrain(tinyConfig(), b, quiet), /--resume/);
     await pretrain(tinyConfig(), b, { ...quiet, resume: true });
     assert.deepEqual(metrics(a).map(strip), metrics(b).map(strip));
+    const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
+    const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
+    for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('pretrain with own attempts (corpus.ownAttempts): 3 steps + resume 3 equals 6 steps', async () => {
+  const a = mkdtempSync(join(tmpdir(), 'distil-pt-own-a-'));
+  const b = mkdtempSync(join(tmpdir(), 'distil-pt-own-b-'));
+  const own = ['corpus.ownAttempts=0.5'];
+  try {
+    await pretrain(tinyConfig(own), a, quiet);
+    await pretrain(tinyConfig(own), b, { ...quiet, until: 3 });
+    await pretrain(tinyConfig(own), b, { ...quiet, resume: true });
+    const ma = metrics(a);
+    assert.deepEqual(ma.map(strip), metrics(b).map(strip));
+    assert.ok(ma.every((m) => Number.isInteger(m.own_attempts) && m.own_correct >= 0 && m['time/own_sample_s'] >= 0));
+    assert.ok(ma.reduce((t, m) => t + m.own_attempts, 0) > 0, 'no own attempt in 6 steps');
     const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
     const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
     for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);

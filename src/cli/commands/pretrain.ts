@@ -29,7 +29,13 @@ Options:
   --gate-file F   gate results file inside the run folder (default gate.json)
   --gate-steps L  with --gate: only these checkpoint steps, comma-separated
   key.path=value  override any config field, e.g. batchSize=16 corpus.correctAttempt=0.4
-                  gate.rlLevels=[6,7,8] model.shape=tiny-1.2m (values parsed as JSON when they parse)`;
+                  gate.rlLevels=[6,7,8] model.shape=tiny-1.2m (values parsed as JSON when they parse)
+
+Corpus keys (corpus.*): envs, feedbackFraction, kinds, correctAttempt, maxSlips, plainSlip,
+loss, contextWeight, and ownAttempts: the probability in [0, 1] (default 0) that a
+feedback-conditioned example's attempt is the model's own T=1 sample on the prompt (evaluated
+by the env for the feedback) instead of the reference or a synthetic slip; it costs one batched
+sampling call per step (metrics: own_attempts, own_correct, time/own_sample_s).`;
 
 const cmd: Command = {
   name: 'pretrain',
