@@ -9,8 +9,9 @@ export function parseColor(c: string): RGB {
   return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
 }
 
-/** Okabe-Ito: distinguishable for the common kinds of colour blindness, then a few extras. */
-export const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#8c564b', '#7f7f7f'];
+/** Okabe-Ito: distinguishable for the common kinds of colour blindness, then extras so that a
+ * comparison of up to 12 methods (the research comparison has 10) repeats no colour. */
+export const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#8c564b', '#7f7f7f', '#9467bd', '#bcbd22', '#8b0000'];
 
 export function seriesColor(i: number): string {
   return PALETTE[i % PALETTE.length];
