@@ -88,7 +88,7 @@ export function markdownReport(m: MarkdownInput): string {
     out.push(
       '',
       `Tokens to reach the target: the first point where the method's accuracy against sampled tokens, averaged over seeds ` +
-        `(each seed interpolated linearly between its evaluations, over the token range all seeds cover), reaches ${m.reference}'s ` +
+        `(each seed interpolated linearly between its evaluations and held at its final accuracy once its budget is spent), reaches ${m.reference}'s ` +
         `final accuracy. Fraction: those tokens over ${m.reference}'s budget (sampled tokens at its last evaluation). ` +
         'Per seed: the same crossing on each seed\'s own curve.',
     );

@@ -30,7 +30,7 @@ export function efficiencySection(byEnv: Map<string, Efficiency>, reference: str
   const note =
     `<p class="muted small">Target: ${esc(reference)}'s final accuracy (mean over its seeds). Tokens to reach it: the first ` +
     'point where the method\'s accuracy against sampled tokens, averaged over seeds (each seed interpolated linearly between ' +
-    'its evaluations, over the token range all seeds cover), reaches the target, interpolated between evaluations. ' +
+    'its evaluations and held at its final accuracy once its budget is spent), reaches the target, interpolated between evaluations. ' +
     `Fraction: those tokens over ${esc(reference)}'s budget, the sampled tokens at its last evaluation. ` +
     `"≤ ${esc(fractionName(first.maxFraction))}": the fraction is at most ${esc(fractionName(first.maxFraction))}. Per seed: the same ` +
     'crossing on each seed\'s own curve. Evaluations are spaced apart, so a crossing is only as precise as that spacing.</p>';
