@@ -68,44 +68,42 @@ test('pretrain: a few steps lower the loss and write metrics and checkpoints', a
   }
 });
 
-test('pretrain: 3 steps + resume 3 equals 6 steps (metrics and weights)', async () => {
+/**
+ * Runs 6 steps straight (folder a) and 3 + resume 3 (folder b) with the same overrides, checks
+ * that metrics and step-6 weights are equal, and returns a's metrics. `between` runs after the
+ * first 3 steps of b.
+ */
+async function resumeEqualsStraight(overrides: string[], between?: (b: string) => Promise<void>): Promise<Record<string, any>[]> {
   const a = mkdtempSync(join(tmpdir(), 'distil-pt-a-'));
   const b = mkdtempSync(join(tmpdir(), 'distil-pt-b-'));
   try {
-    await pretrain(tinyConfig(), a, quiet);
-    await pretrain(tinyConfig(), b, { ...quiet, until: 3 });
-    assert.deepEqual(listCheckpoints(b), [3]);
-    await assert.rejects(pretrain(tinyConfig(), b, quiet), /--resume/);
-    await pretrain(tinyConfig(), b, { ...quiet, resume: true });
-    assert.deepEqual(metrics(a).map(strip), metrics(b).map(strip));
+    await pretrain(tinyConfig(overrides), a, quiet);
+    await pretrain(tinyConfig(overrides), b, { ...quiet, until: 3 });
+    await between?.(b);
+    await pretrain(tinyConfig(overrides), b, { ...quiet, resume: true });
+    const ma = metrics(a);
+    assert.deepEqual(ma.map(strip), metrics(b).map(strip));
     const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
     const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
     for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);
+    return ma;
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });
   }
+}
+
+test('pretrain: 3 steps + resume 3 equals 6 steps (metrics and weights)', async () => {
+  await resumeEqualsStraight([], async (b) => {
+    assert.deepEqual(listCheckpoints(b), [3]);
+    await assert.rejects(pretrain(tinyConfig(), b, quiet), /--resume/);
+  });
 });
 
 test('pretrain with own attempts (corpus.ownAttempts): 3 steps + resume 3 equals 6 steps', async () => {
-  const a = mkdtempSync(join(tmpdir(), 'distil-pt-own-a-'));
-  const b = mkdtempSync(join(tmpdir(), 'distil-pt-own-b-'));
-  const own = ['corpus.ownAttempts=0.5'];
-  try {
-    await pretrain(tinyConfig(own), a, quiet);
-    await pretrain(tinyConfig(own), b, { ...quiet, until: 3 });
-    await pretrain(tinyConfig(own), b, { ...quiet, resume: true });
-    const ma = metrics(a);
-    assert.deepEqual(ma.map(strip), metrics(b).map(strip));
-    assert.ok(ma.every((m) => Number.isInteger(m.own_attempts) && m.own_correct >= 0 && m['time/own_sample_s'] >= 0));
-    assert.ok(ma.reduce((t, m) => t + m.own_attempts, 0) > 0, 'no own attempt in 6 steps');
-    const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
-    const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
-    for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);
-  } finally {
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
+  const ma = await resumeEqualsStraight(['corpus.ownAttempts=0.5']);
+  assert.ok(ma.every((m) => Number.isInteger(m.own_attempts) && m.own_correct >= 0 && m['time/own_sample_s'] >= 0));
+  assert.ok(ma.reduce((t, m) => t + m.own_attempts, 0) > 0, 'no own attempt in 6 steps');
 });
 
 test('pretrain config: overrides, unknown keys and RL levels outside the trained range are errors', () => {
