@@ -22,6 +22,11 @@ export interface SampleRequest extends SamplingParams {
   prompt: number[];
 }
 
+/** Anything that samples and returns the texts (a LocalBackend; a stub in tests). */
+export interface TextSampler {
+  sample(reqs: SampleRequest[]): Promise<{ text: string }[]>;
+}
+
 export type StopReason = 'stop' | 'length';
 
 export interface Completion {

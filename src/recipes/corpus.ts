@@ -16,6 +16,7 @@
  * function of (batch seed, index), so the batch stays a pure function of (config, seed, model).
  * With ownAttempts 0 (or absent) no sampler is needed and the examples are what they always were.
  */
+import type { TextSampler } from '../backends/types.ts';
 import { getEnv, type EnvOptions } from '../envs/registry.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -69,16 +70,12 @@ export interface AttemptRequest {
  */
 export type AttemptSampler = (reqs: AttemptRequest[]) => Promise<string[]>;
 
-/** Anything that samples token requests (a LocalBackend). */
-export interface TokenSampler {
-  sample(reqs: { prompt: number[]; maxTokens: number; temperature: number; seed: number; stop: string[] }[]): Promise<{ text: string }[]>;
-}
 
 /**
  * The AttemptSampler of a model: T=1 on the env's prompt, the tiny models' stop strings, and the
  * gate's token budget (1.5x the reference's tokens + 8), all requests in one sample call.
  */
-export function modelAttemptSampler(backend: TokenSampler, tok: { encode(s: string): number[] }): AttemptSampler {
+export function modelAttemptSampler(backend: TextSampler, tok: { encode(s: string): number[] }): AttemptSampler {
   return async (reqs) => {
     if (!reqs.length) return [];
     const res = await backend.sample(reqs.map((r) => ({

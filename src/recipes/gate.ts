@@ -12,7 +12,7 @@
  * advantage of at least `minAdvantage`; else the closest one.
  */
 import { LocalBackend } from '../backends/local.ts';
-import type { SampleRequest } from '../backends/types.ts';
+import type { TextSampler } from '../backends/types.ts';
 import type { Env, Outcome, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
@@ -89,9 +89,7 @@ export interface EnvSource {
 }
 
 /** What the gate samples with (a LocalBackend does; tests pass a stub). */
-export interface GateSampler {
-  sample(reqs: SampleRequest[]): Promise<{ text: string }[]>;
-}
+export type GateSampler = TextSampler;
 
 const isSampler = (m: Transformer | GateSampler): m is GateSampler => typeof (m as Partial<GateSampler>).sample === 'function';
 
