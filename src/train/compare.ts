@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../algorithms/options.ts';
-import { loadRuns } from '../report/runs.ts';
+import { loadRuns, type Group } from '../report/runs.ts';
 import { finalResult, type FinalResult } from '../report/analyze.ts';
 import { efficiencyByEnv, type Efficiency } from '../report/efficiency.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
@@ -100,7 +100,11 @@ export interface TableRow {
 
 /** Final test accuracy (percent) per env and method with its 95% interval. */
 export function finalTable(runDirs: string[]): TableRow[] {
-  const { groups } = loadRuns(runDirs);
+  return finalRows(loadRuns(runDirs).groups);
+}
+
+/** finalTable of runs already loaded. */
+export function finalRows(groups: readonly Group[]): TableRow[] {
   return groups
     .map((g) => finalResult(g, 100))
     .filter((f): f is FinalResult => !!f)
@@ -111,8 +115,7 @@ export function finalTable(runDirs: string[]): TableRow[] {
  * Per env where the reference method ran: sampled tokens each method needs to reach the
  * reference's final accuracy (src/report/efficiency.ts). Empty when the reference is absent.
  */
-export function efficiencyTables(runDirs: string[], reference = 'grpo'): Efficiency[] {
-  const { groups } = loadRuns(runDirs);
+export function efficiencyTables(groups: readonly Group[], reference = 'grpo'): Efficiency[] {
   return [...efficiencyByEnv(groups, { reference, pct: 100 }).values()];
 }
 

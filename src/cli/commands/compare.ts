@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../algorithms/options.ts';
 import { applyOverrides } from '../../train/config.ts';
-import { efficiencyTables, finalTable, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
+import { efficiencyTables, finalRows, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
 import { writeReport } from '../../report/index.ts';
 import { formatEfficiency } from '../../report/efficiency.ts';
+import { loadRuns } from '../../report/runs.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -62,8 +63,9 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
     return 130;
   }
   const dirs = plan.map((p) => p.dir);
-  const rows = finalTable(dirs);
-  const efficiency = efficiencyTables(dirs, 'grpo');
+  const { groups } = loadRuns(dirs);
+  const rows = finalRows(groups);
+  const efficiency = efficiencyTables(groups, 'grpo');
   const report = writeReport(dirs, join(out, 'report'), { title: 'distil comparison', reference: 'grpo' });
   writeJsonAtomic(join(out, 'results.json'), { rows, ...(efficiency.length ? { efficiency } : {}), minutes: (Date.now() - t0) / 60000 });
   if (json) console.log(JSON.stringify({ rows, ...(efficiency.length ? { efficiency } : {}), report: report.htmlPath }));
