@@ -12,8 +12,8 @@ import { applyOp } from './arith.ts';
 /** `Q: 12+3*45-6` -> numbers and operators. */
 function parseExpression(prompt: string): { nums: number[]; ops: ChainOp[] } {
   const expr = prompt.replace(/^Q:\s*/, '').trim();
-  const nums = expr.split(/[+\-*]/).map(Number);
-  const ops = (expr.match(/[+\-*]/g) ?? []) as ChainOp[];
+  const nums = expr.split(/[+\-*#]/).map(Number);
+  const ops = (expr.match(/[+\-*#]/g) ?? []) as ChainOp[];
   if (nums.some((n) => !Number.isInteger(n)) || nums.length !== ops.length + 1) throw new Error(`slipAttempt: cannot read '${expr}'`);
   return { nums, ops };
 }
@@ -28,11 +28,15 @@ export function slipAttempt(task: Task, rng: Rng, slips = 1): { completion: stri
   const { nums, ops } = parseExpression(task.prompt);
   const n = Math.min(Math.max(1, slips), ops.length);
   const slipSteps = rng.shuffle(ops.map((_, i) => i)).slice(0, n).sort((x, y) => x - y);
+  // A hidden operator's offset is believed, not known: the attempt uses one of the candidates
+  // (right or not), as a model that knows only the operator's family would.
+  const hidden = task.meta.hidden as { offset: number; candidates: number[] } | undefined;
+  const believed = hidden ? rng.pick(hidden.candidates) : 0;
   const lines: string[] = [];
   for (let step = 0; ops.length; step++) {
     const i = kind === 'arith' && ops.includes('*') ? ops.indexOf('*') : 0;
     const [a, op, b] = [nums[i], ops[i], nums[i + 1]];
-    let r = kind === 'chain' ? applyMod10(a, op, b) : applyOp(a, op, b);
+    let r = kind === 'chain' ? applyMod10(a, op, b, believed) : applyOp(a, op as '+' | '-' | '*', b);
     if (slipSteps.includes(step)) r = kind === 'chain' ? (r + 1 + rng.int(9)) % 10 : r + (rng.int(2) ? 1 : -1) * rng.range(1, 10);
     lines.push(`${a}${op}${b}=${r}`);
     nums.splice(i, 2, r);

@@ -20,7 +20,7 @@ interface MathMeta {
   answerLine: string;
 }
 
-const STEP_RE = /^(-?\d+)([+\-*])(-?\d+)=(-?\d+)$/;
+const STEP_RE = /^(-?\d+)([+\-*#])(-?\d+)=(-?\d+)$/;
 
 /** A step line parsed as `a op b = r`, or null when it is not of that shape. */
 function parseOpStep(text: string): { a: number; op: string; b: number; r: number } | null {
@@ -38,7 +38,7 @@ function checkStep(kind: Kind, got: string, want: string): 'ok' | 'wrong' | 'mal
   const g = parseOpStep(got);
   if (!g) return 'malformed';
   const w = parseOpStep(want)!;
-  const sameOperands = (g.a === w.a && g.b === w.b) || ((w.op === '+' || w.op === '*') && g.a === w.b && g.b === w.a);
+  const sameOperands = (g.a === w.a && g.b === w.b) || ((w.op === '+' || w.op === '*' || w.op === '#') && g.a === w.b && g.b === w.a);
   return g.op === w.op && sameOperands && g.r === w.r ? 'ok' : 'wrong';
 }
 

@@ -142,3 +142,40 @@ test('linear equations: step lines are compared as equations, answer as a number
   const o = await env.evaluate(t, wrong);
   assert.deepEqual([o.feedback.items[0].kind, o.feedback.items[0].where?.step, o.feedback.items[0].expected], ['wrong_step', 1, steps[1]]);
 });
+
+test('hidden-operator chains (levels 20-24): one # per task, a#b = a+b+k with the world offset', async () => {
+  const { getEnv } = await import('../../../src/envs/registry.ts');
+  const { slipAttempt } = await import('../../../src/envs/math/slips.ts');
+  assert.equal(applyMod10(4, '#', 3, 7), 4);
+  assert.equal(applyMod10(9, '#', 9, 1), 9);
+  const world = await getEnv('math');
+  for (const t of world.tasks('train', 40, 1, { levels: [20, 22, 24] })) {
+    assert.equal((t.prompt.match(/#/g) ?? []).length, 1, t.prompt);
+    assert.equal((t.meta.hidden as { offset: number }).offset, 7);
+    assert.equal(t.meta.steps.length, t.level - 18);
+    const hashStep = (t.meta.steps as string[]).find((s) => s.includes('#'))!;
+    const [, a, b, r] = /^(\d)#(\d)=(\d)$/.exec(hashStep)!.map(Number);
+    assert.equal(r, (a + b + 7) % 10);
+    assert.equal((await world.evaluate(t, t.reference!)).reward, 1);
+  }
+  // A corpus world draws k per task from its candidates; an attempt believes one of them.
+  const corpus = await getEnv('math', { hiddenOffsets: [1, 3, 5, 7] });
+  const ks = new Set(corpus.tasks('train', 60, 2, { levels: [22] }).map((t) => (t.meta.hidden as { offset: number }).offset));
+  assert.deepEqual([...ks].sort(), [1, 3, 5, 7]);
+  const t = corpus.tasks('train', 1, 3, { levels: [21] })[0];
+  const wrongHash = [0, 1, 2, 3, 4, 5].map((s) => slipAttempt(t, new Rng(s), 1).completion);
+  assert.ok(wrongHash.every((c) => c.includes('#')));
+  // Feedback on a wrong # step names its right value.
+  const k = (t.meta.hidden as { offset: number }).offset;
+  const bad = (t.reference as string).replace(/(\d)#(\d)=(\d)/, (_m, a, b) => `${a}#${b}=${(Number(a) + Number(b) + k + 1) % 10}`);
+  const out = await corpus.evaluate(t, bad);
+  assert.equal(out.feedback.items[0].kind, 'wrong_step');
+  assert.match(out.feedback.items[0].text, /should be \d#\d=\d/);
+});
+
+test('hidden offsets are validated', async () => {
+  const { getEnv } = await import('../../../src/envs/registry.ts');
+  await assert.rejects(getEnv('math', { hiddenOffsets: [10] }), /hiddenOffsets/);
+  await assert.rejects(getEnv('math', { hiddenOffsets: [] }), /hiddenOffsets/);
+  await assert.rejects(getEnv('math', { hiddenOffsets: [3, 3] }), /hiddenOffsets/);
+});
