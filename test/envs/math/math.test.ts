@@ -152,7 +152,7 @@ test('hidden-operator chains (levels 20-24): one # per task, a#b = a+b+k with th
   for (const t of world.tasks('train', 40, 1, { levels: [20, 22, 24] })) {
     assert.equal((t.prompt.match(/#/g) ?? []).length, 1, t.prompt);
     assert.equal((t.meta.hidden as { offset: number }).offset, 7);
-    assert.equal(t.meta.steps.length, t.level - 18);
+    assert.equal((t.meta.steps as string[]).length, t.level - 18);
     const hashStep = (t.meta.steps as string[]).find((s) => s.includes('#'))!;
     const [, a, b, r] = /^(\d)#(\d)=(\d)$/.exec(hashStep)!.map(Number);
     assert.equal(r, (a + b + 7) % 10);
