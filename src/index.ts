@@ -1,6 +1,7 @@
 /**
- * distil's public API. The layers, bottom to top (DESIGN.md): engine -> nn -> models ->
- * inference -> backends; envs and feedback; teachers, losses, algorithms; train, eval, report.
+ * distil's public API. The layers, bottom to top (docs/architecture.md): util, engine, nn,
+ * models, inference, losses; backends, envs, eval; feedback, teachers; algorithms; train;
+ * recipes, report, server; cli.
  */
 export * from './engine/index.ts';
 export type { ModelConfig, Architecture } from './nn/config.ts';
@@ -25,7 +26,8 @@ export * as losses from './losses/index.ts';
 export * from './algorithms/index.ts';
 export { train, type TrainHooks, type TrainResult } from './train/loop.ts';
 export { resolveTrainConfig, applyOverrides, TRAIN_SCHEMA, type TrainConfig } from './train/config.ts';
-export { planComparison, runComparison, finalTable, type CompareConfig } from './train/compare.ts';
+export { planComparison, runComparison, type CompareConfig } from './train/compare.ts';
+export { finalTable } from './report/final-table.ts';
 export { evaluatePolicy } from './train/evaluate.ts';
 export { passAtK, summariseEval } from './eval/metrics.ts';
 export { writeReport } from './report/index.ts';

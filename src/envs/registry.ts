@@ -29,6 +29,6 @@ registerEnv('math', async (o) => (await import('./math/index.ts')).createMathEnv
 registerEnv('science', async (o) => (await import('./science/index.ts')).createScienceEnv(o));
 // The code env brings a sandbox with worker processes: import it only when asked for.
 registerEnv('code', async (o) => (await import('./code/index.ts')).createCodeEnv(o));
-registerEnv('math-jsonl', async (o) => (await import('./loaders/mathJsonlEnv.ts')).createMathJsonlEnv(o ?? {}));
-registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcqEnv.ts')).createMcqJsonlEnv(o ?? {}));
+registerEnv('math-jsonl', async (o) => (await import('./loaders/math-jsonl-env.ts')).createMathJsonlEnv(o ?? {}));
+registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcq-env.ts')).createMcqJsonlEnv(o ?? {}));
 registerEnv('humaneval-js', async (o) => (await import('./loaders/humaneval.ts')).createHumanEvalJsEnv(o ?? {}));

@@ -4,7 +4,7 @@
  * sequence per step. Each request draws from its own Rng (from its seed, or forked from the
  * caller's), so a request's tokens do not depend on what else is in the batch.
  */
-import type { Completion, SampleRequest } from '../backends/types.ts';
+import type { Completion, SampleRequest } from './types.ts';
 import { Rng } from '../util/rng.ts';
 import type { Decoder } from './decoder.ts';
 import { chooseToken, logSumExp, validateTruncation, type Truncation } from './sampling.ts';

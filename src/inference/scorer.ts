@@ -4,7 +4,7 @@
  * positions (what a teacher hands to distillation losses). One forward pass per chunk of
  * requests; sequences of different lengths are left-padded and masked.
  */
-import type { ScoreRequest, ScoredTokens } from '../backends/types.ts';
+import type { ScoreRequest, ScoredTokens } from './types.ts';
 import type { Decoder } from './decoder.ts';
 import { logSumExp } from './sampling.ts';
 

@@ -14,7 +14,7 @@
  */
 import { fail } from './common.ts';
 
-/** Same strings as the backend seam's Aggregation (kept local: losses import nothing above them). */
+/** How token losses are averaged over a batch (the loss spec's `aggregation`). */
 export type Aggregation = 'token_mean' | 'seq_mean' | 'fixed_len';
 
 const FN = 'aggregationWeights';

@@ -1,9 +1,9 @@
 /** Pure loss functions over a logits block; see docs/losses.md for every formula and convention. */
 export type { LogitsBlock, LossResult, Support, TopKTargets } from './types.ts';
-export { softCrossEntropy, rowCrossEntropies } from './softCrossEntropy.ts';
+export { softCrossEntropy, rowCrossEntropies } from './soft-cross-entropy.ts';
 export { generalizedJsd, type JsdOptions, type ImportanceWeight } from './divergence.ts';
-export { clippedPolicyGradient, type PolicyGradientOptions } from './policyGradient.ts';
-export { tokenCrossEntropy } from './crossEntropy.ts';
+export { clippedPolicyGradient, type PolicyGradientOptions } from './policy-gradient.ts';
+export { tokenCrossEntropy } from './cross-entropy.ts';
 export { aggregationWeights, combineWeights, flattenPerToken, splitPerSequence, type Aggregation } from './aggregation.ts';
 export { grpoAdvantages, expandToTokens, opdAdvantages, rftSelect, type AdvantageScaling, type Groups, type RftOptions } from './advantages.ts';
 export {
@@ -13,7 +13,7 @@ export {
   type FutureCreditOptions,
   type FutureCreditResult,
   type SurrogateOptions,
-} from './futureCredit.ts';
+} from './future-credit.ts';
 export { confidenceMask, disagreementMask, klMask, feedbackMask } from './masks.ts';
 export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates, tokenLogprobs } from './metrics.ts';
 export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';

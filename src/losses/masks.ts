@@ -10,7 +10,7 @@ import type { LogitsBlock, Support, TopKTargets } from './types.ts';
 import { checkBlock, fail } from './common.ts';
 import { checkTargets } from './support.ts';
 import { rowArgmax, rowMaxProb } from './metrics.ts';
-import { rowCrossEntropies } from './softCrossEntropy.ts';
+import { rowCrossEntropies } from './soft-cross-entropy.ts';
 
 /** Teacher's most likely listed token and its probability per row (ties: first listed). */
 function teacherTop(targets: TopKTargets, N: number): { id: Int32Array; prob: Float64Array } {

@@ -1,5 +1,5 @@
 /**
- * From the backend seam's LossTerm (src/backends/types.ts: plain per-sequence arrays) to the
+ * From the loss spec (src/losses/spec.ts: plain per-sequence arrays, what a backend receives) to the
  * loss functions here, so that every backend computes the same numbers. Rows of the logits
  * block are the completion positions of the batch, sequence after sequence; the row for
  * completion token t of a sequence holds the logits that predict that token.
@@ -13,15 +13,15 @@
  * A backend that splits a batch into micro-batches must compute `termRowWeights` over the whole
  * batch and pass each micro-batch its slice, or token_mean would be per micro-batch.
  */
-import type { LossSpec, LossTerm } from '../backends/types.ts';
+import type { LossSpec, LossTerm } from './spec.ts';
 import type { LogitsBlock, LossResult, TopKTargets } from './types.ts';
 import { aggregationWeights, flattenPerToken } from './aggregation.ts';
 import { fail } from './common.ts';
-import { tokenCrossEntropy } from './crossEntropy.ts';
+import { tokenCrossEntropy } from './cross-entropy.ts';
 import { generalizedJsd } from './divergence.ts';
-import { clippedPolicyGradient } from './policyGradient.ts';
-import { softCrossEntropy } from './softCrossEntropy.ts';
-import { distilSurrogate } from './futureCredit.ts';
+import { clippedPolicyGradient } from './policy-gradient.ts';
+import { softCrossEntropy } from './soft-cross-entropy.ts';
+import { distilSurrogate } from './future-credit.ts';
 
 function lengthsOf(completions: ArrayLike<ArrayLike<number>>): number[] {
   return Array.from({ length: completions.length }, (_, i) => completions[i].length);

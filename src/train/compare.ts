@@ -1,14 +1,11 @@
 /**
  * A comparison: methods x envs x seeds from the same checkpoint(s), each run with the same
- * budget of sampled tokens, then one report. Runs already finished are kept (a comparison
- * interrupted with Ctrl-C resumes where it stopped).
+ * budget of sampled tokens. Runs already finished are kept (a comparison interrupted with
+ * Ctrl-C resumes where it stopped). The tables of its results: src/report/final-table.ts.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../algorithms/options.ts';
-import { loadRuns, type Group } from '../report/runs.ts';
-import { finalResult, type FinalResult } from '../report/analyze.ts';
-import { efficiencyByEnv, type Efficiency } from '../report/efficiency.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
 import { listCheckpoints } from './checkpoint.ts';
@@ -85,50 +82,6 @@ export async function runComparison(runs: PlannedRun[], hooks: CompareHooks = {}
     if (res.stopped) return false;
   }
   return true;
-}
-
-export interface TableRow {
-  env: string;
-  method: string;
-  seeds: number;
-  mean: number;
-  lo: number;
-  hi: number;
-  initial?: number;
-  interval: string;
-}
-
-/** Final test accuracy (percent) per env and method with its 95% interval. */
-export function finalTable(runDirs: string[]): TableRow[] {
-  return finalRows(loadRuns(runDirs).groups);
-}
-
-/** finalTable of runs already loaded. */
-export function finalRows(groups: readonly Group[]): TableRow[] {
-  return groups
-    .map((g) => finalResult(g, 100))
-    .filter((f): f is FinalResult => !!f)
-    .map((f) => ({ env: f.group.env, method: f.group.label, seeds: f.seeds, mean: f.final.mean, lo: f.final.lo, hi: f.final.hi, initial: f.initial, interval: f.intervalKind }));
-}
-
-/**
- * Per env where the reference method ran: sampled tokens each method needs to reach the
- * reference's final accuracy (src/report/efficiency.ts). Empty when the reference is absent.
- */
-export function efficiencyTables(groups: readonly Group[], reference = 'grpo'): Efficiency[] {
-  return [...efficiencyByEnv(groups, { reference, pct: 100 }).values()];
-}
-
-export function formatTable(rows: TableRow[]): string {
-  const lines = [['env', 'method', 'seeds', 'start', 'final (95% interval)'].map((h, i) => (i < 2 ? h.padEnd(12) : h.padStart(i === 4 ? 24 : 8))).join('')];
-  for (const r of rows) {
-    lines.push([
-      r.env.padEnd(12), r.method.padEnd(12), String(r.seeds).padStart(8),
-      (r.initial === undefined ? '-' : r.initial.toFixed(1) + '%').padStart(8),
-      `${r.mean.toFixed(1)}% [${r.lo.toFixed(1)}, ${r.hi.toFixed(1)}]`.padStart(24),
-    ].join(''));
-  }
-  return lines.join('\n');
 }
 
 function safe(label: string): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandToTokens, grpoAdvantages, opdAdvantages, rftSelect } from '../../src/losses/advantages.ts';
-import { clippedPolicyGradient } from '../../src/losses/policyGradient.ts';
+import { clippedPolicyGradient } from '../../src/losses/policy-gradient.ts';
 import { logitsOf, near, nearArray } from './helpers.ts';
 
 const ln = Math.log;

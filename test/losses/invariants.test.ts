@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { softCrossEntropy } from '../../src/losses/softCrossEntropy.ts';
+import { softCrossEntropy } from '../../src/losses/soft-cross-entropy.ts';
 import { generalizedJsd } from '../../src/losses/divergence.ts';
-import { clippedPolicyGradient } from '../../src/losses/policyGradient.ts';
-import { tokenCrossEntropy } from '../../src/losses/crossEntropy.ts';
-import { distilSurrogate } from '../../src/losses/futureCredit.ts';
+import { clippedPolicyGradient } from '../../src/losses/policy-gradient.ts';
+import { tokenCrossEntropy } from '../../src/losses/cross-entropy.ts';
+import { distilSurrogate } from '../../src/losses/future-credit.ts';
 import type { LossResult, Support, TopKTargets } from '../../src/losses/types.ts';
 import { near, nearArray, randomLogits } from './helpers.ts';
 

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LossTerm } from '../../src/backends/types.ts';
 import { lossSpecLoss, termLoss, termRowWeights } from '../../src/losses/terms.ts';
-import { softCrossEntropy } from '../../src/losses/softCrossEntropy.ts';
+import { softCrossEntropy } from '../../src/losses/soft-cross-entropy.ts';
 import { generalizedJsd } from '../../src/losses/divergence.ts';
-import { clippedPolicyGradient } from '../../src/losses/policyGradient.ts';
-import { tokenCrossEntropy } from '../../src/losses/crossEntropy.ts';
+import { clippedPolicyGradient } from '../../src/losses/policy-gradient.ts';
+import { tokenCrossEntropy } from '../../src/losses/cross-entropy.ts';
 import { near, nearArray, randomLogits } from './helpers.ts';
 
 // Batch: sequence 0 has completion [2, 0], sequence 1 has [1]. V = 3, k = 2.

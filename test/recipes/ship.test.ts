@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { loadModelFolder } from '../../src/models/folder.ts';
 import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
 import { shipCheckpoint } from '../../src/recipes/ship.ts';
-import { pretrain } from '../../src/train/pretrain.ts';
+import { pretrain } from '../../src/recipes/pretrain.ts';
 
 test('ship: a checkpoint becomes a loadable model folder with its recipe, without optimiser state', async () => {
   const root = mkdtempSync(join(tmpdir(), 'distil-ship-'));

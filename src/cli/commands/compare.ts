@@ -3,14 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../algorithms/options.ts';
 import { applyOverrides } from '../../train/config.ts';
-import { efficiencyTables, finalRows, formatTable, planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
+import { planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
+import { efficiencyTables, finalRows, formatTable } from '../../report/final-table.ts';
 import { writeReport } from '../../report/index.ts';
 import { formatEfficiency } from '../../report/efficiency.ts';
 import { loadRuns } from '../../report/runs.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
-import { progress } from '../progress.ts';
+import { progress } from '../../util/progress.ts';
 import { onInterrupt } from '../interrupt.ts';
 
 const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json] [base.key=value ...]

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
 import { readConfigFile, resolvePretrainConfig } from '../../recipes/pretrain-config.ts';
-import { gateCheckpoints, pretrain } from '../../train/pretrain.ts';
+import { gateCheckpoints, pretrain } from '../../recipes/pretrain.ts';
 
 const help = `Usage: distil pretrain --config FILE.json|yaml [--out DIR] [--resume] [--steps N] [--until N] [key.path=value ...]
 

@@ -1,7 +1,7 @@
 /** `distil report RUN_DIRS... [--out DIR] [--markdown FILE]`: an HTML report (plus PNG/SVG charts, optionally markdown) from run folders. */
 import { join, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
-import { progress, type Progress } from '../progress.ts';
+import { progress, type Progress } from '../../util/progress.ts';
 import { RunFormatError, writeReport } from '../../report/index.ts';
 
 const HELP = `Usage: distil report RUN_DIR... [--out DIR] [--title TEXT] [--markdown FILE] [--reference LABEL]

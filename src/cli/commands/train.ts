@@ -6,7 +6,7 @@ import { applyOverrides, resolveTrainConfig, TRAIN_SCHEMA } from '../../train/co
 import { train } from '../../train/loop.ts';
 import { parseArgs, readConfigFile, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
-import { progress } from '../progress.ts';
+import { progress } from '../../util/progress.ts';
 import { onInterrupt } from '../interrupt.ts';
 
 const HELP = `Usage: distil train [--config FILE.json|yaml] [--out DIR] [--resume] [key=value ...]

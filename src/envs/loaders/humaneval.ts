@@ -10,7 +10,7 @@
  */
 import type { Env, Task } from '../types.ts';
 import { DataError, readJsonl, stringField } from './jsonl.ts';
-import { loadSplits, pickRows, type FileEnvOptions } from './fileTasks.ts';
+import { loadSplits, pickRows, type FileEnvOptions } from './file-tasks.ts';
 import { countChecks } from '../code/extract.ts';
 import { evaluateCode, type CodeEnvOptions } from '../code/index.ts';
 import { Sandbox } from '../code/sandbox/index.ts';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { answersEqual, extractAnswer, lastBoxed } from '../../../src/envs/loaders/answers.ts';
 import { loadMathJsonl } from '../../../src/envs/loaders/gsm8k.ts';
 import { extractChoice, loadMcqJsonl } from '../../../src/envs/loaders/mcq.ts';
-import { createMathJsonlEnv } from '../../../src/envs/loaders/mathJsonlEnv.ts';
-import { createMcqJsonlEnv } from '../../../src/envs/loaders/mcqEnv.ts';
+import { createMathJsonlEnv } from '../../../src/envs/loaders/math-jsonl-env.ts';
+import { createMcqJsonlEnv } from '../../../src/envs/loaders/mcq-env.ts';
 
 const data = (f: string) => new URL(`../../fixtures/data/${f}`, import.meta.url).pathname;
 

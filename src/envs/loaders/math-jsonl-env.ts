@@ -2,7 +2,7 @@
 import type { Env, Task } from '../types.ts';
 import { answersEqual, extractAnswer } from './answers.ts';
 import { loadMathJsonl, type MathRecord } from './gsm8k.ts';
-import { levelsOf, loadSplits, pickRows, type FileEnvOptions } from './fileTasks.ts';
+import { levelsOf, loadSplits, pickRows, type FileEnvOptions } from './file-tasks.ts';
 
 export interface MathJsonlOptions extends FileEnvOptions {
   /** Prompt template with a `{question}` slot (default `Q: {question}\n`). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, progress } from '../../src/cli/progress.ts';
+import { formatDuration, progress } from '../../src/util/progress.ts';
 
 function fake(isTTY: boolean, columns = 100) {
   const out: string[] = [];

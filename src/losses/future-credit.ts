@@ -21,8 +21,8 @@
 import type { LogitsBlock, LossResult, Support, TopKTargets } from './types.ts';
 import { addLogpGrad, checkBlock, checkIds, checkLength, checkWeights, fail, MetricMeans, tokenLogp, type Weights } from './common.ts';
 import { groupLabels, type Groups } from './advantages.ts';
-import { clippedPolicyGradient } from './policyGradient.ts';
-import { rowCrossEntropies, softCrossEntropy } from './softCrossEntropy.ts';
+import { clippedPolicyGradient } from './policy-gradient.ts';
+import { rowCrossEntropies, softCrossEntropy } from './soft-cross-entropy.ts';
 
 export type CreditBaseline = 'none' | 'group_position' | 'batch';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clippedPolicyGradient } from '../../src/losses/policyGradient.ts';
+import { clippedPolicyGradient } from '../../src/losses/policy-gradient.ts';
 import { checkGrad, logitsOf, near, nearArray, randomLogits } from './helpers.ts';
 
 const ln = Math.log;

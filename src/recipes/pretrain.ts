@@ -12,7 +12,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { progress } from '../cli/progress.ts';
+import { progress } from '../util/progress.ts';
 import { crossEntropy } from '../engine/ops/loss.ts';
 import { loadModelFolder } from '../models/folder.ts';
 import { transformerFromWeights, weightsOfTransformer } from '../models/transformer-io.ts';
@@ -21,10 +21,10 @@ import { clipGradNorm, countParams } from '../nn/params.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Transformer } from '../nn/transformer.ts';
 import { LocalBackend } from '../backends/local.ts';
-import { Corpus, encodeExample, modelAttemptSampler, type AttemptSampler } from '../recipes/corpus.ts';
-import { pickCheckpoint, runGate, type GateReport, type GateFile } from '../recipes/gate.ts';
-import type { PretrainConfig } from '../recipes/pretrain-config.ts';
-import { tinyModelConfig, tinyTokenizer } from '../recipes/tiny.ts';
+import { Corpus, encodeExample, modelAttemptSampler, type AttemptSampler } from './corpus.ts';
+import { pickCheckpoint, runGate, type GateReport, type GateFile } from './gate.ts';
+import type { PretrainConfig } from './pretrain-config.ts';
+import { tinyModelConfig, tinyTokenizer } from './tiny.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { Rng } from '../util/rng.ts';
 import { checkpointDir, listCheckpoints, loadCheckpointState, saveCheckpoint } from './pretrain-checkpoint.ts';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { jsKernels, tryNativeKernels } from '../../src/engine/kernels/index.ts';
 import type { Kernels } from '../../src/engine/kernels/types.ts';
-import { softCrossEntropy } from '../../src/losses/softCrossEntropy.ts';
+import { softCrossEntropy } from '../../src/losses/soft-cross-entropy.ts';
 import type { Support, TopKTargets } from '../../src/losses/types.ts';
 import { nearArray, randomLogits } from './helpers.ts';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distilSurrogate, futureCredit } from '../../src/losses/futureCredit.ts';
-import { rowCrossEntropies, softCrossEntropy } from '../../src/losses/softCrossEntropy.ts';
-import { clippedPolicyGradient } from '../../src/losses/policyGradient.ts';
+import { distilSurrogate, futureCredit } from '../../src/losses/future-credit.ts';
+import { rowCrossEntropies, softCrossEntropy } from '../../src/losses/soft-cross-entropy.ts';
+import { clippedPolicyGradient } from '../../src/losses/policy-gradient.ts';
 import type { TopKTargets } from '../../src/losses/types.ts';
 import { checkGrad, logitsOf, near, nearArray, randomLogits } from './helpers.ts';
 

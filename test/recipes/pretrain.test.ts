@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import { loadModelFolder } from '../../src/models/folder.ts';
 import { readConfigFile, resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
 import { readdirSync } from 'node:fs';
-import { listCheckpoints } from '../../src/train/pretrain-checkpoint.ts';
-import { gateCheckpoints, padBatch, pretrain } from '../../src/train/pretrain.ts';
+import { listCheckpoints } from '../../src/recipes/pretrain-checkpoint.ts';
+import { gateCheckpoints, padBatch, pretrain } from '../../src/recipes/pretrain.ts';
 
 const quiet = { log: () => {}, progressBar: false };
 

@@ -1,7 +1,7 @@
 /** The `mcq-jsonl` env: multiple-choice science questions, checked on the chosen letter. */
 import type { Env, Task } from '../types.ts';
 import { LETTERS, extractChoice, loadMcqJsonl, type McqRecord } from './mcq.ts';
-import { levelsOf, loadSplits, pickRows, type FileEnvOptions } from './fileTasks.ts';
+import { levelsOf, loadSplits, pickRows, type FileEnvOptions } from './file-tasks.ts';
 
 export interface McqJsonlOptions extends FileEnvOptions {
   /** Prompt template with `{question}` and `{choices}` slots. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { softCrossEntropy } from '../../src/losses/softCrossEntropy.ts';
+import { softCrossEntropy } from '../../src/losses/soft-cross-entropy.ts';
 import type { Support, TopKTargets } from '../../src/losses/types.ts';
 import { checkGrad, logitsOf, near, nearArray, randomLogits } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tokenCrossEntropy } from '../../src/losses/crossEntropy.ts';
+import { tokenCrossEntropy } from '../../src/losses/cross-entropy.ts';
 import { checkGrad, logitsOf, near, nearArray, randomLogits } from './helpers.ts';
 
 const ln = Math.log;
