@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveTrainConfig } from '../src/train/config.ts';
 import { train } from '../src/train/loop.ts';
-import { readJsonl } from '../src/train/run-files.ts';
+import { readJsonl } from '../src/train/run-folder.ts';
 import { NEXT_DIGIT } from '../test/train/learning-env.ts';
 import '../test/train/stability-env.ts';
 

@@ -10,11 +10,11 @@
  * corpus.ownAttempts > 0 the batch also holds the model's own sampled attempts (seeds from the
  * batch seed and the example's index): the model at step s is the same on resume, so they are too.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progress } from '../util/progress.ts';
 import { crossEntropy } from '../engine/ops/loss.ts';
-import { loadModelFolder } from '../models/folder.ts';
+import { loadModelFolder, saveModelFolder } from '../models/folder.ts';
 import { transformerFromWeights, weightsOfTransformer } from '../models/transformer-io.ts';
 import { AdamW } from '../nn/optim.ts';
 import { clipGradNorm, countParams } from '../nn/params.ts';
@@ -25,9 +25,15 @@ import { Corpus, encodeExample, modelAttemptSampler, type AttemptSampler } from 
 import { pickCheckpoint, runGate, type GateReport, type GateFile } from './gate.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { tinyModelConfig, tinyTokenizer } from './tiny.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
-import { Rng } from '../util/rng.ts';
-import { checkpointDir, listCheckpoints, loadCheckpointState, saveCheckpoint } from './pretrain-checkpoint.ts';
+import { appendJsonl, checkpointDir, listCheckpoints, METRICS, modelDirOf, openRun, saveCheckpoint } from '../train/run-folder.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import { Rng, type RngState } from '../util/rng.ts';
+
+/** What a pretraining checkpoint records besides weights and optimiser: the generator's state. */
+interface PretrainState {
+  step: number;
+  rng: RngState;
+}
 
 export interface PretrainOptions {
   resume?: boolean;
@@ -94,37 +100,23 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const tokenizer = tinyTokenizer();
   const modelConfig = tinyModelConfig(config.model, tokenizer.vocabSize);
-  mkdirSync(run, { recursive: true });
-  const cfgPath = join(run, 'config.json');
-  const metricsPath = join(run, 'metrics.jsonl');
-
   let model: Transformer;
-  let start = 0;
   const rng = new Rng(config.seed);
-  const done = listCheckpoints(run);
-  let optState;
-  if (opts.resume && done.length) {
-    const saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
-    if (JSON.stringify(saved) !== JSON.stringify(config)) log(`pretrain: note, the config differs from the run's saved config.json; continuing with the new one`);
-    const dir = checkpointDir(run, done[done.length - 1]);
-    const folder = loadModelFolder(dir);
-    model = transformerFromWeights(folder.config, folder.weights, dir);
-    const { opt, state } = loadCheckpointState(dir);
-    optState = opt;
-    start = state.step;
-    rng.setState(state.rng);
-    // Drop metric lines the resumed run will write again.
-    if (existsSync(metricsPath)) {
-      const keep = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && JSON.parse(l).step <= start);
-      writeFileAtomic(metricsPath, keep.map((l) => l + '\n').join(''));
-    }
+  const { checkpoint: resumeFrom } = openRun<PretrainState>(run, config, {
+    resume: opts.resume,
+    onConfigChange: () => log(`pretrain: note, the config differs from the run's saved config.json; continuing with the new one`),
+  });
+  const start = resumeFrom?.step ?? 0;
+  if (resumeFrom) {
+    const folder = loadModelFolder(resumeFrom.modelDir);
+    model = transformerFromWeights(folder.config, folder.weights, resumeFrom.modelDir);
+    rng.setState(resumeFrom.state.rng);
     log(`pretrain: resuming ${run} from step ${start}`);
   } else {
-    if (!opts.resume && (done.length || existsSync(metricsPath))) throw new Error(`pretrain: ${run} already holds a run; pass --resume to continue it or choose another --out`);
     model = new Transformer(modelConfig, rng);
     if (config.init) {
       // Continue from another run's checkpoint (e.g. a wider curriculum): its weights, a fresh optimiser.
-      const folder = loadModelFolder(config.init);
+      const folder = loadModelFolder(modelDirOf(config.init));
       const w = weightsOfTransformer(model);
       for (const [name, t] of folder.weights) {
         if (!w.has(name)) throw new Error(`pretrain: init ${config.init} has tensor ${name}, which model '${JSON.stringify(config.model)}' lacks`);
@@ -132,11 +124,9 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
       }
       log(`pretrain: weights from ${config.init}`);
     }
-    writeFileAtomic(metricsPath, '');
   }
-  writeJsonAtomic(cfgPath, config);
   const optimizer = new AdamW(model.params, { lr: config.lr, beta2: config.beta2, weightDecay: config.weightDecay });
-  if (optState) optimizer.loadStateDict(optState);
+  if (resumeFrom?.optimizer) optimizer.loadStateDict(resumeFrom.optimizer);
   const schedule = makeSchedule({ kind: 'cosine', lr: config.lr, minLr: config.minLr, warmup: config.warmup, total: config.steps });
   const corpus = await Corpus.open(config.corpus);
   // On-policy attempts: the model being trained samples them (its decoder reads the live weights).
@@ -159,10 +149,14 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   const bar = opts.progressBar === false ? null : progress({ total: end - start, label: 'pretrain' });
   const t0 = Date.now();
   let lastLoss = NaN;
-  let checkpointsSeen = done.length;
+  let checkpointsSeen = listCheckpoints(run).length;
 
   const checkpoint = async (step: number) => {
-    saveCheckpoint(run, model, tokenizer, optimizer.stateDict(), { step, rng: rng.getState() });
+    await saveCheckpoint<PretrainState>(run, {
+      state: { step, rng: rng.getState() },
+      model: (dir) => void saveModelFolder(dir, { config: model.config, weights: weightsOfTransformer(model), tokenizer }),
+      optimizer: optimizer.stateDict(),
+    });
     checkpointsSeen++;
     const g = config.gate;
     if (g.every > 0 && checkpointsSeen % g.every === 0 && !gateFile.checkpoints.some((c) => c.step === step)) {
@@ -203,9 +197,7 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
         line.own_correct = own.length ? own.filter((e) => e.attemptCorrect).length / own.length : 0;
         line['time/own_sample_s'] = ownSampleS;
       }
-      if (!Number.isFinite(line.grad_norm)) delete line.grad_norm;
-      if (!Number.isFinite(line.loss)) delete line.loss;
-      appendFileSync(metricsPath, JSON.stringify(line) + '\n');
+      appendJsonl(run, METRICS, line);
       bar?.tick(1, { loss: lossValue, lr });
       if ((step + 1) % config.checkpointEvery === 0 || step + 1 === end) await checkpoint(step + 1);
     }
@@ -238,7 +230,7 @@ export async function gateCheckpoints(config: PretrainConfig, run: string, opts:
     for (const step of listCheckpoints(run)) {
       if (opts.steps && !opts.steps.includes(step)) continue;
       if (gateFile.checkpoints.some((c) => c.step === step)) continue;
-      const dir = checkpointDir(run, step);
+      const dir = join(checkpointDir(run, step), 'model');
       const folder = loadModelFolder(dir);
       const model = transformerFromWeights(folder.config, folder.weights, dir);
       const report = await runGate(model, tokenizer, config.gate, corpus, step);

@@ -5,6 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { checkpointDir, listCheckpoints } from '../train/run-folder.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import type { GateFile } from './gate.ts';
 
@@ -21,8 +22,8 @@ export interface ShipInput {
 }
 
 export function shipCheckpoint(s: ShipInput): string {
-  const src = join(s.run, 'checkpoints', `step-${s.step}`);
-  if (!existsSync(join(src, 'state.json'))) throw new Error(`ship: ${src} is not a complete checkpoint`);
+  if (!listCheckpoints(s.run).includes(s.step)) throw new Error(`ship: ${checkpointDir(s.run, s.step)} is not a complete checkpoint`);
+  const src = join(checkpointDir(s.run, s.step), 'model');
   const tmp = join(dirname(s.dest), `.${basename(s.dest)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

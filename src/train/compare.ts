@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../algorithms/options.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
-import { listCheckpoints } from './checkpoint.ts';
+import { listCheckpoints } from './run-folder.ts';
 
 export interface MethodSpec {
   label: string;

@@ -1,14 +1,13 @@
 /**
- * The training loop (DESIGN.md): each step samples G completions for a batch of train tasks,
+ * The training loop (docs/architecture.md): each step samples G completions for a batch of train tasks,
  * lets the env check them, asks the teacher (if any) to score them after their teacher
  * context, lets the algorithm turn all that into a LossSpec, and takes one optimiser step.
  * Everything random derives from the config's seed and the step number, so a run resumed from
  * a checkpoint continues exactly as if it had never stopped.
  */
-import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAlgorithm } from '../algorithms/registry.ts';
-import type { Rollout, StepData } from '../algorithms/types.ts';
+import type { Algorithm, Rollout, StepData } from '../algorithms/types.ts';
 import { LocalBackend } from '../backends/local.ts';
 import { getEnv } from '../envs/registry.ts';
 import { loadTransformer } from '../models/transformer-io.ts';
@@ -16,11 +15,10 @@ import type { Tokenizer } from '../models/tokenizer.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
-import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
 import { loraTargets, type TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
-import { appendJsonl, EVAL, METRICS, readJsonl, SAMPLES, truncateJsonl } from './run-files.ts';
+import { appendJsonl, EVAL, listCheckpoints, METRICS, openRun, readJsonl, SAMPLES, saveCheckpoint, SUMMARY, type CheckpointParts } from './run-folder.ts';
 import { makeTeacher } from './teachers.ts';
 import { attachLora } from '../nn/lora.ts';
 import { loadPeftAdapter } from '../models/peft.ts';
@@ -37,6 +35,15 @@ export interface TrainHooks {
   /** Test hook: called in the middle of a step (after sampling), e.g. to simulate a crash. */
   midStep?(step: number): void;
   log?(msg: string): void;
+}
+
+/** What an RL checkpoint records besides the weights (trainer-state.json). */
+export interface TrainerState {
+  step: number;
+  sampledTokens: number;
+  wallSeconds: number;
+  /** DAgger buffer and anything else an algorithm keeps across steps (JSON). */
+  extra: Record<string, unknown>;
 }
 
 export interface TrainResult {
@@ -60,18 +67,75 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   }
 }
 
+/** Everything a run holds between steps: the models, the algorithm, and the trainer state. */
+interface Session {
+  env: Env;
+  config: TrainConfig;
+  runDir: string;
+  algo: Algorithm;
+  tokenizer: Tokenizer;
+  student: LocalBackend;
+  /** The initial policy, when the KL to it is measured or anchored. */
+  initial: LocalBackend | null;
+  teacher: Teacher | null;
+  schedule: (step: number) => number;
+  rollIn: ReturnType<typeof rollInSettings> | null;
+  state: TrainerState;
+  /** DistIL's DAgger buffer of past rollouts. */
+  dagger: Rollout[];
+  /** Seconds since the run began, across resumes. */
+  wall: () => number;
+}
+
 async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: TrainHooks, opts: { resume?: boolean }): Promise<TrainResult> {
   const log = hooks.log ?? ((m: string) => process.stderr.write(m + '\n'));
-  mkdirSync(runDir, { recursive: true });
-  const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
-  const levels = config.levels ?? undefined;
+  const s = await openSession(env, config, runDir, log, opts.resume ?? false);
+  const save = () => saveCheckpoint(runDir, checkpointParts(s), config.keepCheckpoints);
 
-  let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
-  const done = opts.resume ? listCheckpoints(runDir) : [];
-  const resumeFrom = done.length ? loadCheckpoint(runDir, done[done.length - 1]) : null;
-  if (!opts.resume && existsSync(join(runDir, METRICS))) {
-    throw new Error(`${runDir} already holds a run (metrics.jsonl exists); resume it with --resume or choose another folder`);
+  const evaluate = async (step: number) => {
+    const r = await evaluatePolicy(s.student, env, s.tokenizer, {
+      prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
+      maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop,
+    });
+    const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...r, avg_at_k: r.accuracy, pass_at_k: r.passAtK, by_level: r.byLevel };
+    appendJsonl(runDir, EVAL, row);
+    hooks.onEval?.(row);
+    return row;
+  };
+  // On resume, the checkpoint step's evaluation (if it was made) is already in eval.jsonl:
+  // a finished run resumed is not evaluated again.
+  let lastEval: Record<string, unknown> | null =
+    s.state.step === 0 ? await evaluate(0) : (readJsonl(join(runDir, EVAL)).filter((r) => r.step === s.state.step).pop() ?? null);
+  let stopped = false;
+  const budgetLeft = () => !config.sampledTokenBudget || s.state.sampledTokens < config.sampledTokenBudget;
+  while (s.state.step < config.steps && budgetLeft()) {
+    // The step's work is synchronous compute behind promises; yield to the event loop once a
+    // step so that signals (Ctrl-C) and timers are seen.
+    await new Promise((r) => setImmediate(r));
+    if (hooks.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
+    const row = await trainStep(s, hooks);
+    hooks.onStep?.(row);
+    const step = s.state.step;
+    if (config.evalEvery > 0 && step % config.evalEvery === 0) lastEval = await evaluate(step);
+    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await save();
   }
+  // A stopped (Ctrl-C) run resumes later; it is evaluated when it really ends.
+  if (!stopped && (!lastEval || lastEval.step !== s.state.step)) lastEval = await evaluate(s.state.step);
+  if (!listCheckpoints(runDir).includes(s.state.step) && s.state.step > 0) await save();
+  if (!stopped) writeJsonAtomic(join(runDir, SUMMARY), { steps: s.state.step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds, final_eval: lastEval });
+  return { runDir, steps: s.state.step, stopped, finalEval: lastEval };
+}
+
+/** Opens (or resumes) the run folder and builds the student, its initial copy and the teacher. */
+async function openSession(env: Env, config: TrainConfig, runDir: string, log: (m: string) => void, resume: boolean): Promise<Session> {
+  const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
+  const { checkpoint: resumeFrom } = openRun<TrainerState>(runDir, config, {
+    resume,
+    onConfigChange: () => log(`note: the config differs from the run's saved config.json; continuing with the new one`),
+  });
 
   // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
   const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
@@ -93,131 +157,113 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     : null;
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
   const schedule = scheduleOf(config);
+  let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
   if (resumeFrom) {
     state = resumeFrom.state;
     if (resumeFrom.optimizer) student.loadOptimizerState(resumeFrom.optimizer, optimOptions(config, schedule, 0));
-    if (teacher?.load && resumeFrom.teacherDir) await teacher.load(resumeFrom.teacherDir);
-    for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, state.step);
+    const teacherDir = resumeFrom.extras.teacher;
+    if (teacher?.load && teacherDir) await teacher.load(teacherDir);
+    if (teacher?.name === 'frozen' && !teacherDir) throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
     log(`resuming ${runDir} from step ${state.step}`);
-  } else {
-    // Resuming a run killed before its first checkpoint starts it over: drop its old rows.
-    if (opts.resume) for (const f of [METRICS, EVAL, SAMPLES]) truncateJsonl(runDir, f, -1);
-    writeJsonAtomic(join(runDir, 'config.json'), config);
-  }
-  if (teacher?.name === 'frozen' && resumeFrom && !resumeFrom.teacherDir) {
-    throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
   }
 
   const rollIn = algo.needs.rollIn ? rollInSettings(algo.needs.rollIn, teacher) : null;
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
   const wall = () => performance.now() / 1000 - wallStart;
+  return { env, config, runDir, algo, tokenizer, student, initial, teacher, schedule, rollIn, state, dagger, wall };
+}
 
-  const evaluate = async (step: number) => {
-    const s = await evaluatePolicy(student, env, tokenizer, {
-      prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
-      maxTokens: config.maxTokens, levels: config.evalLevels ?? levels, stop: config.stop,
-    });
-    const row = { step, sampled_tokens: state.sampledTokens, wall_s: wall(), env: config.env, ...s, avg_at_k: s.accuracy, pass_at_k: s.passAtK, by_level: s.byLevel };
-    appendJsonl(runDir, EVAL, row);
-    hooks.onEval?.(row);
-    return row;
+function checkpointParts(s: Session): CheckpointParts<TrainerState> {
+  const teacher = s.teacher;
+  return {
+    state: s.state,
+    model: (dir) => s.student.save(dir),
+    optimizer: s.student.optimizerState(),
+    extras: teacher?.save ? { teacher: (dir) => teacher.save!(dir) } : {},
   };
-  // On resume, the checkpoint step's evaluation (if it was made) is already in eval.jsonl:
-  // a finished run resumed is not evaluated again.
-  let lastEval: Record<string, unknown> | null =
-    state.step === 0 ? await evaluate(0) : (readJsonl(join(runDir, EVAL)).filter((r) => r.step === state.step).pop() ?? null);
-  let stopped = false;
-  const budgetLeft = () => !config.sampledTokenBudget || state.sampledTokens < config.sampledTokenBudget;
-  while (state.step < config.steps && budgetLeft()) {
-    // The step's work is synchronous compute behind promises; yield to the event loop once a
-    // step so that signals (Ctrl-C) and timers are seen.
-    await new Promise((r) => setImmediate(r));
-    if (hooks.shouldStop?.()) {
-      stopped = true;
-      break;
-    }
-    const step = state.step + 1;
-    const seed = stepSeed(config.seed, step);
-    const t0 = performance.now();
-    const tasks = env.tasks('train', config.promptsPerStep, seed, levels ? { levels } : undefined);
-    const fresh = algo.needs.sampling
-      ? await collectRollouts(student, env, tokenizer, tasks, {
-          groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
-          stop: config.stop,
-          rollIn: rollIn ?? undefined,
-        })
-      : referenceRollouts(env, tokenizer, tasks);
-    const sampledTokens = algo.needs.sampling ? fresh.reduce((a, r) => a + r.tokens.length, 0) : 0;
-    let rollouts = fresh;
-    if (algo.needs.dagger && dagger.length) {
-      const rng = new Rng(seed);
-      const picked = rng.shuffle([...dagger]).slice(0, algo.needs.dagger.sample).map((r, i) => ({ ...r, group: tasks.length + i }));
-      rollouts = [...fresh, ...picked];
-    }
-    hooks.midStep?.(step);
-    const t1 = performance.now();
+}
 
-    const data: StepData = { rollouts };
-    if (algo.needs.teacher && teacher) {
-      data.teacher = await teacherScores(teacher, tokenizer, rollouts, algo.needs.teacher.context, algo.needs.teacher.topK);
-      data.feedbackStarts = rollouts.map((r) => feedbackStart(r, tokenizer));
-    }
-    let klInit: number | undefined;
-    if (initial) {
-      const ref = await initial.score(rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })));
-      data.refLogprobs = ref.map((s) => s.logprobs);
-      // KL(student || initial) estimated on the student's own fresh samples (k1: mean log-ratio);
-      // reference rollouts (SFT) and replayed DAgger rollouts are not samples of the current student.
-      if (algo.needs.sampling) {
-        let sum = 0, n = 0;
-        fresh.forEach((r, i) => r.logprobs.forEach((lp, t) => { sum += lp - ref[i].logprobs[t]; n++; }));
-        klInit = n ? sum / n : 0;
-      }
-    }
-    const t2 = performance.now();
-
-    const built = algo.build(data);
-    const row: Record<string, number> = {};
-    if (built) {
-      const rep = await student.forwardBackward(built.batch, built.loss);
-      const st = await student.optimStep(optimOptions(config, schedule, step - 1));
-      Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
-      if (teacher?.afterStep) await teacher.afterStep(student);
-    } else {
-      Object.assign(row, { loss: 0, grad_norm: 0, skipped: 1, lr: schedule(step - 1), trained_tokens: 0 });
-    }
-    const t3 = performance.now();
-
-    if (algo.needs.dagger) {
-      dagger.push(...fresh);
-      if (dagger.length > algo.needs.dagger.size) dagger.splice(0, dagger.length - algo.needs.dagger.size);
-    }
-    state = { step, sampledTokens: state.sampledTokens + sampledTokens, wallSeconds: wall(), extra: algo.needs.dagger ? { dagger } : {} };
-    const nTok = fresh.reduce((a, r) => a + r.tokens.length, 0);
-    Object.assign(row, {
-      step, sampled_tokens: state.sampledTokens, wall_s: state.wallSeconds,
-      reward: mean(fresh.map((r) => r.outcome.reward)),
-      accuracy: mean(fresh.map((r) => (r.outcome.correct ? 1 : 0))),
-      completion_len: nTok / Math.max(fresh.length, 1),
-      entropy: algo.needs.sampling ? -fresh.reduce((a, r) => a + r.logprobs.reduce((x, y) => x + y, 0), 0) / Math.max(nTok, 1) : NaN,
-      'time/sample_s': (t1 - t0) / 1000, 'time/score_s': (t2 - t1) / 1000, 'time/train_s': (t3 - t2) / 1000,
-      tok_per_s: sampledTokens / Math.max((t1 - t0) / 1000, 1e-9),
-    });
-    if (klInit !== undefined) row.kl_init = klInit;
-    if (data.teacher) row.teacher_mass = mean(data.teacher.map((t) => mean(sumRows(t.scored.topProbs!, t.scored.k!))));
-    appendJsonl(runDir, METRICS, row);
-    writeSamples(runDir, step, rollouts.slice(0, config.samplesPerStep), data, tokenizer, config.env);
-    hooks.onStep?.(row);
-
-    if (config.evalEvery > 0 && step % config.evalEvery === 0) lastEval = await evaluate(step);
-    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await saveCheckpoint(runDir, student, teacher, state, config.keepCheckpoints);
+/**
+ * One training step: sample G completions for a batch of train tasks, let the env check
+ * them, let the teacher score them after their teacher context, turn that into a LossSpec,
+ * take one optimiser step; append the step's metrics and samples. Advances s.state.
+ */
+async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, number>> {
+  const { env, config, algo, tokenizer, student, initial, teacher, dagger } = s;
+  const levels = config.levels ?? undefined;
+  const step = s.state.step + 1;
+  const seed = stepSeed(config.seed, step);
+  const t0 = performance.now();
+  const tasks = env.tasks('train', config.promptsPerStep, seed, levels ? { levels } : undefined);
+  const fresh = algo.needs.sampling
+    ? await collectRollouts(student, env, tokenizer, tasks, {
+        groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
+        stop: config.stop,
+        rollIn: s.rollIn ?? undefined,
+      })
+    : referenceRollouts(env, tokenizer, tasks);
+  const sampledTokens = algo.needs.sampling ? fresh.reduce((a, r) => a + r.tokens.length, 0) : 0;
+  let rollouts = fresh;
+  if (algo.needs.dagger && dagger.length) {
+    const rng = new Rng(seed);
+    const picked = rng.shuffle([...dagger]).slice(0, algo.needs.dagger.sample).map((r, i) => ({ ...r, group: tasks.length + i }));
+    rollouts = [...fresh, ...picked];
   }
-  // A stopped (Ctrl-C) run resumes later; it is evaluated when it really ends.
-  if (!stopped && (!lastEval || lastEval.step !== state.step)) lastEval = await evaluate(state.step);
-  if (!listCheckpoints(runDir).includes(state.step) && state.step > 0) await saveCheckpoint(runDir, student, teacher, state, config.keepCheckpoints);
-  if (!stopped) writeJsonAtomic(join(runDir, 'summary.json'), { steps: state.step, sampled_tokens: state.sampledTokens, wall_s: state.wallSeconds, final_eval: lastEval });
-  return { runDir, steps: state.step, stopped, finalEval: lastEval };
+  hooks.midStep?.(step);
+  const t1 = performance.now();
+
+  const data: StepData = { rollouts };
+  if (algo.needs.teacher && teacher) {
+    data.teacher = await teacherScores(teacher, tokenizer, rollouts, algo.needs.teacher.context, algo.needs.teacher.topK);
+    data.feedbackStarts = rollouts.map((r) => feedbackStart(r, tokenizer));
+  }
+  let klInit: number | undefined;
+  if (initial) {
+    const ref = await initial.score(rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })));
+    data.refLogprobs = ref.map((x) => x.logprobs);
+    // KL(student || initial) estimated on the student's own fresh samples (k1: mean log-ratio);
+    // reference rollouts (SFT) and replayed DAgger rollouts are not samples of the current student.
+    if (algo.needs.sampling) {
+      let sum = 0, n = 0;
+      fresh.forEach((r, i) => r.logprobs.forEach((lp, t) => { sum += lp - ref[i].logprobs[t]; n++; }));
+      klInit = n ? sum / n : 0;
+    }
+  }
+  const t2 = performance.now();
+
+  const built = algo.build(data);
+  const row: Record<string, number> = {};
+  if (built) {
+    const rep = await student.forwardBackward(built.batch, built.loss);
+    const st = await student.optimStep(optimOptions(config, s.schedule, step - 1));
+    Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
+    if (teacher?.afterStep) await teacher.afterStep(student);
+  } else {
+    Object.assign(row, { loss: 0, grad_norm: 0, skipped: 1, lr: s.schedule(step - 1), trained_tokens: 0 });
+  }
+  const t3 = performance.now();
+
+  if (algo.needs.dagger) {
+    dagger.push(...fresh);
+    if (dagger.length > algo.needs.dagger.size) dagger.splice(0, dagger.length - algo.needs.dagger.size);
+  }
+  s.state = { step, sampledTokens: s.state.sampledTokens + sampledTokens, wallSeconds: s.wall(), extra: algo.needs.dagger ? { dagger } : {} };
+  const nTok = fresh.reduce((a, r) => a + r.tokens.length, 0);
+  Object.assign(row, {
+    step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds,
+    reward: mean(fresh.map((r) => r.outcome.reward)),
+    accuracy: mean(fresh.map((r) => (r.outcome.correct ? 1 : 0))),
+    completion_len: nTok / Math.max(fresh.length, 1),
+    entropy: algo.needs.sampling ? -fresh.reduce((a, r) => a + r.logprobs.reduce((x, y) => x + y, 0), 0) / Math.max(nTok, 1) : NaN,
+    'time/sample_s': (t1 - t0) / 1000, 'time/score_s': (t2 - t1) / 1000, 'time/train_s': (t3 - t2) / 1000,
+    tok_per_s: sampledTokens / Math.max((t1 - t0) / 1000, 1e-9),
+  });
+  if (klInit !== undefined) row.kl_init = klInit;
+  if (data.teacher) row.teacher_mass = mean(data.teacher.map((t) => mean(sumRows(t.scored.topProbs!, t.scored.k!))));
+  appendJsonl(s.runDir, METRICS, row);
+  writeSamples(s.runDir, step, rollouts.slice(0, config.samplesPerStep), data, tokenizer, config.env);
+  return row;
 }
 
 /** The roll-in teacher samples before the attempt exists, so its context has no attempt or outcome. */

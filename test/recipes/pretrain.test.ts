@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { loadModelFolder } from '../../src/models/folder.ts';
 import { readConfigFile, resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
 import { readdirSync } from 'node:fs';
-import { listCheckpoints } from '../../src/recipes/pretrain-checkpoint.ts';
+import { listCheckpoints } from '../../src/train/run-folder.ts';
 import { gateCheckpoints, padBatch, pretrain } from '../../src/recipes/pretrain.ts';
 
 const quiet = { log: () => {}, progressBar: false };
@@ -46,7 +46,7 @@ test('pretrain: a few steps lower the loss and write metrics and checkpoints', a
     // Without corpus.ownAttempts the lines have no own_* keys (as before the option).
     assert.ok(m.every((line) => !('own_attempts' in line)));
     assert.deepEqual(listCheckpoints(run), [5]);
-    const folder = loadModelFolder(join(run, 'checkpoints', 'step-5'));
+    const folder = loadModelFolder(join(run, 'checkpoints', 'step-5', 'model'));
     assert.equal(folder.config.numLayers, 2);
     assert.equal(res.step, 5);
     // The gate on the finished run's checkpoints, into its own file.
@@ -83,8 +83,8 @@ async function resumeEqualsStraight(overrides: string[], between?: (b: string) =
     await pretrain(tinyConfig(overrides), b, { ...quiet, resume: true });
     const ma = metrics(a);
     assert.deepEqual(ma.map(strip), metrics(b).map(strip));
-    const wa = loadModelFolder(join(a, 'checkpoints', 'step-6')).weights;
-    const wb = loadModelFolder(join(b, 'checkpoints', 'step-6')).weights;
+    const wa = loadModelFolder(join(a, 'checkpoints', 'step-6', 'model')).weights;
+    const wb = loadModelFolder(join(b, 'checkpoints', 'step-6', 'model')).weights;
     for (const [name, t] of wa) assert.deepEqual(t.data, wb.get(name)!.data, name);
     return ma;
   } finally {

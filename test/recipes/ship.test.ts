@@ -19,7 +19,7 @@ test('ship: a checkpoint becomes a loadable model folder with its recipe, withou
     await pretrain(cfg, run, { log: () => {}, progressBar: false });
     const dest = shipCheckpoint({ run, step: 2, dest: join(root, 'ckpt'), commands: ['distil pretrain --config x.json'] });
     assert.equal(loadModelFolder(dest).config.numLayers, 2);
-    assert.ok(!existsSync(join(dest, 'optimizer.bin')));
+    for (const f of ['optimizer', 'optimizer.bin', 'trainer-state.json']) assert.ok(!existsSync(join(dest, f)), f);
     const recipe = JSON.parse(readFileSync(join(dest, 'recipe.json'), 'utf8'));
     assert.equal(recipe.step, 2);
     assert.deepEqual(recipe.commands, ['distil pretrain --config x.json']);

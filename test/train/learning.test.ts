@@ -28,7 +28,7 @@ import type { Algorithm, StepData } from '../../src/algorithms/types.ts';
 import { loadModelFolder } from '../../src/models/folder.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/loop.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { tinyModelFolder } from './helpers.ts';
 import { NEXT_DIGIT } from './learning-env.ts';
 

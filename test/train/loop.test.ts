@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { algorithmNames } from '../../src/algorithms/registry.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/loop.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { tinyModelFolder } from './helpers.ts';
 
 const model = tinyModelFolder();

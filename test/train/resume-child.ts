@@ -5,7 +5,8 @@
  *
  * usage: node --import tsx test/train/resume-child.ts <config.json> <runDir> <marker> <killStep>
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/util/atomic.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/loop.ts';
 import './learning-env.ts';
@@ -20,7 +21,8 @@ await train(config, runDir, {
   log: () => {},
   midStep(step) {
     if (step !== Number(killStep)) return;
-    writeFileSync(marker, String(step));
+    // Atomically: the parent polls for the file and reads it at once, and must not see it empty.
+    writeFileAtomic(marker, String(step));
     // Block without returning to the event loop: the parent kills us here.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   },

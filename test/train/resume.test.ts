@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadWeights } from '../../src/models/checkpoint.ts';
-import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { listCheckpoints } from '../../src/train/run-folder.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/loop.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { tinyModelFolder } from './helpers.ts';
 import { NEXT_DIGIT } from './learning-env.ts';
 

@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/loop.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { DISTIL_OPTIONS, distil as distilAlgorithm } from '../../src/algorithms/distil.ts';
 import { K, makeStep } from '../algorithms/fixtures.ts';
 import { tinyModelFolder } from './helpers.ts';

@@ -12,7 +12,7 @@ generated from the envs: plain solutions and "problem, attempt, feedback, correc
 examples rendered with the same teacher-context templates the teacher sees at RL time.
 
 Writes a run folder (docs/run-folder.md): config.json, metrics.jsonl (loss, lr, grad_norm,
-tok_per_s per step), checkpoints/step-N/ (model folder + optimizer + RNG state), and gate.json:
+tok_per_s per step), checkpoints/step-N/ (model/, optimizer/, trainer-state.json), and gate.json:
 the teacher gate (TINY_SETTING.md) measured on the env's test split at each checkpoint, with
 the checkpoint chosen by the rule (student accuracy in gate.studentRange at gate.rlLevels and
 teacher-with-feedback advantage >= gate.minAdvantage; else the closest).
