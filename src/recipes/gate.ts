@@ -7,9 +7,13 @@
  *  - shown a WRONG attempt and its feedback, does it fix it (sampled output correct), against
  *    the student's own sampled accuracy on the same prompts (the teacher advantage);
  *  - on-policy ("own"): shown the student's OWN T=1 sample (the one of the sampled column) and
- *    its env feedback, is its sampled output correct: what the RL methods show the teacher.
+ *    its env feedback, is its sampled output correct: what the RL methods show the teacher;
+ *    and the same decoded greedily (`ownGreedy`), against the student's GREEDY accuracy: the
+ *    learning-regime rule, where a teacher must know what the student's best guess does not.
  * Then pick a checkpoint: student accuracy inside a window at the RL levels and a teacher
- * advantage of at least `minAdvantage`; else the closest one.
+ * advantage of at least `minAdvantage` (rule 'sampled': the student's T=1 accuracy and the fix
+ * rate on synthetic slips; rule 'greedy': the student's greedy accuracy and the teacher's greedy
+ * accuracy on the student's own samples); else the closest one.
  */
 import { LocalBackend } from '../backends/local.ts';
 import type { TextSampler } from '../backends/types.ts';
@@ -49,6 +53,12 @@ export interface KindRates {
   ownAdv?: number;
   /** Prompts whose own sample was wrong (the ownFix denominator; n - ownWrong is ownKeep's). */
   ownWrong?: number;
+  /** As `own`, the teacher decoding greedily (T=0): over all prompts. */
+  ownGreedy?: number;
+  /** `ownGreedy` over the prompts where the student's sample was wrong. */
+  ownGreedyFix?: number;
+  /** ownGreedy - studentGreedy (same prompts): the learning-regime advantage. */
+  ownGreedyAdv?: number;
 }
 
 export interface LevelGate {
@@ -68,7 +78,13 @@ export interface GateReport {
   env: string;
   levels: LevelGate[];
   /** Means over the RL levels. */
-  rl: { student: number; advantage: number; bestKind: string; fix: number; own?: Record<string, number> };
+  rl: {
+    student: number; advantage: number; bestKind: string; fix: number; own?: Record<string, number>;
+    /** Greedy student and, per kind, the greedy teacher on the student's own samples. */
+    studentGreedy?: number; ownGreedy?: Record<string, number>;
+    /** Best kind by ownGreedy - studentGreedy, and that difference. */
+    greedyBestKind?: string; greedyAdvantage?: number;
+  };
   table: string;
 }
 
@@ -113,7 +129,14 @@ export async function runGate(model: Transformer | GateSampler, tokenizer: Token
     if (a > advantage) [advantage, bestKind, fix] = [a, k, mean(rlRows.map((l) => l.kinds[k].fix))];
   }
   const own = Object.fromEntries(cfg.kinds.map((k) => [k, mean(rlRows.map((l) => l.kinds[k].own ?? 0))]));
-  const report: GateReport = { step, env: envName, levels: out, rl: { student, advantage, bestKind, fix, own }, table: '' };
+  const studentGreedy = mean(rlRows.map((l) => l.studentGreedy));
+  const ownGreedy = Object.fromEntries(cfg.kinds.map((k) => [k, mean(rlRows.map((l) => l.kinds[k].ownGreedy ?? 0))]));
+  const greedyBestKind = cfg.kinds.reduce((a, b) => (ownGreedy[b] > ownGreedy[a] ? b : a), cfg.kinds[0] ?? '');
+  const greedyAdvantage = (ownGreedy[greedyBestKind] ?? 0) - studentGreedy;
+  const report: GateReport = {
+    step, env: envName, levels: out, table: '',
+    rl: { student, advantage, bestKind, fix, own, studentGreedy, ownGreedy, greedyBestKind, greedyAdvantage },
+  };
   report.table = gateTable(report, cfg);
   return report;
 }
@@ -170,9 +193,10 @@ async function gateLevel(env: Env, backend: GateSampler, tok: Tokenizer, cfg: Ga
   // On-policy: the teacher shown the student's own T=1 sample (drawn above) and its feedback. It
   // needs those samples, so it is a second request list of the level (all kinds in one list).
   const ownOutcomes: Outcome[] = await Promise.all(tasks.map((t, i) => env.evaluate(t, texts[atSampled + i])));
-  const ownReqs: Req[] = cfg.kinds.flatMap((kind, k) => tasks.map((t, i) => ({
-    context: buildTeacherContext(kind, { task: t, completion: texts[atSampled + i], outcome: ownOutcomes[i], group: group(i) }), task: t, temperature: 1, seed: seed(i, 100 + k),
-  })));
+  // Each kind twice: sampled (T=1) then greedy (T=0), same contexts.
+  const ownReqs: Req[] = [1, 0].flatMap((temperature) => cfg.kinds.flatMap((kind, k) => tasks.map((t, i) => ({
+    context: buildTeacherContext(kind, { task: t, completion: texts[atSampled + i], outcome: ownOutcomes[i], group: group(i) }), task: t, temperature, seed: seed(i, 100 + k),
+  }))));
   const ownTexts = await gen(ownReqs);
   const ownOk = await Promise.all(ownReqs.map((r, j) => correct(r.task, ownTexts[j])));
   const greedyOk = tasks.map((_, i) => ok[atGreedy + i]);
@@ -183,6 +207,7 @@ async function gateLevel(env: Env, backend: GateSampler, tok: Tokenizer, cfg: Ga
     const fix = mean(wrong.map((_, j) => (ok[atKind[k].fix + j] ? 1 : 0)));
     const studentSame = mean(wrong.map((w) => (studentOk[w.i] ? 1 : 0)));
     const teacher = tasks.map((_, i) => (ownOk[k * tasks.length + i] ? 1 : 0));
+    const teacherGreedy = tasks.map((_, i) => (ownOk[(cfg.kinds.length + k) * tasks.length + i] ? 1 : 0));
     const own = mean(teacher);
     const ownWrongIdx = tasks.map((_, i) => i).filter((i) => !ownOutcomes[i].correct);
     const ownRightIdx = tasks.map((_, i) => i).filter((i) => ownOutcomes[i].correct);
@@ -193,6 +218,9 @@ async function gateLevel(env: Env, backend: GateSampler, tok: Tokenizer, cfg: Ga
       ownKeep: mean(ownRightIdx.map((i) => teacher[i])),
       ownAdv: own - mean(studentOk.map(Number)),
       ownWrong: ownWrongIdx.length,
+      ownGreedy: mean(teacherGreedy),
+      ownGreedyFix: mean(ownWrongIdx.map((i) => teacherGreedy[i])),
+      ownGreedyAdv: mean(teacherGreedy) - mean(greedyOk.map(Number)),
     };
   });
   const rates = Object.values(kinds);
@@ -222,6 +250,7 @@ export function gateTable(r: GateReport, cfg: GateConfig): string {
   const head = ['level', '   n', 'stuT1', 'greedy', ' ref='];
   for (const k of cfg.kinds) head.push(`keep:${k}`, `fix:${k}`, `adv:${k}`);
   for (const k of cfg.kinds) head.push(`own:${k}`, `ownfix:${k}`);
+  for (const k of cfg.kinds) head.push(`ownG:${k}`);
   const lines = [`gate at step ${r.step} (${r.env}, test split, %)`, head.join(' | ')];
   for (const l of r.levels) {
     const row = [String(l.level).padStart(5), String(l.n).padStart(4), pct(l.studentSampled).padStart(5), pct(l.studentGreedy).padStart(6), pct(l.referenceExact).padStart(5)];
@@ -234,6 +263,10 @@ export function gateTable(r: GateReport, cfg: GateConfig): string {
       const p = (v: number | undefined, w: number) => (v === undefined ? '–' : pct(v).trim()).padStart(w);
       row.push(p(x.own, 4 + k.length), p(x.ownFix, 7 + k.length));
     }
+    for (const k of cfg.kinds) {
+      const v = l.kinds[k].ownGreedy;
+      row.push((v === undefined ? '–' : pct(v).trim()).padStart(5 + k.length));
+    }
     lines.push(row.join(' | ') + (cfg.rlLevels.includes(l.level) ? '  (RL)' : ''));
   }
   lines.push(`RL levels ${cfg.rlLevels.join(',')}: student ${pct(r.rl.student).trim()}%, teacher (${r.rl.bestKind}) fix ${pct(r.rl.fix).trim()}%, advantage ${(100 * r.rl.advantage).toFixed(0)} points`);
@@ -241,13 +274,25 @@ export function gateTable(r: GateReport, cfg: GateConfig): string {
     const parts = Object.entries(r.rl.own).map(([k, v]) => `${k} ${pct(v).trim()}%`);
     lines.push(`  on the student's own samples, teacher after feedback: ${parts.join(', ')} (student ${pct(r.rl.student).trim()}%)`);
   }
+  if (r.rl.ownGreedy && r.rl.studentGreedy !== undefined) {
+    const parts = Object.entries(r.rl.ownGreedy).map(([k, v]) => `${k} ${pct(v).trim()}%`);
+    lines.push(`  greedy: student ${pct(r.rl.studentGreedy).trim()}%, teacher on the student's own samples after feedback: ${parts.join(', ')} (advantage ${(100 * (r.rl.greedyAdvantage ?? 0)).toFixed(0)} points, ${r.rl.greedyBestKind})`);
+  }
   return lines.join('\n');
 }
 
 /** How far a checkpoint is from the rule (0 = passes). */
 export function gateDistance(r: GateReport, cfg: GateConfig): number {
   const [lo, hi] = cfg.studentRange;
-  return Math.max(0, lo - r.rl.student, r.rl.student - hi) + Math.max(0, cfg.minAdvantage - r.rl.advantage);
+  const { student, advantage } = ruleValues(r, cfg);
+  return Math.max(0, lo - student, student - hi) + Math.max(0, cfg.minAdvantage - advantage);
+}
+
+/** The student accuracy and teacher advantage the config's rule judges. */
+function ruleValues(r: GateReport, cfg: GateConfig): { student: number; advantage: number; kind: string } {
+  if (cfg.rule !== 'greedy') return { student: r.rl.student, advantage: r.rl.advantage, kind: r.rl.bestKind };
+  if (r.rl.studentGreedy === undefined || r.rl.greedyAdvantage === undefined) return { student: NaN, advantage: -Infinity, kind: '' };
+  return { student: r.rl.studentGreedy, advantage: r.rl.greedyAdvantage, kind: r.rl.greedyBestKind ?? '' };
 }
 
 /**
@@ -258,9 +303,13 @@ export function gateDistance(r: GateReport, cfg: GateConfig): number {
 export function pickCheckpoint(reports: GateReport[], cfg: GateConfig): GateChoice | undefined {
   if (!reports.length) return undefined;
   const passing = reports.filter((r) => gateDistance(r, cfg) === 0);
-  const describe = (r: GateReport) => `student ${(100 * r.rl.student).toFixed(0)}% at levels ${cfg.rlLevels.join(',')}, teacher (${r.rl.bestKind}) advantage ${(100 * r.rl.advantage).toFixed(0)} points`;
+  const describe = (r: GateReport) => {
+    const v = ruleValues(r, cfg);
+    const how = cfg.rule === 'greedy' ? 'greedy student' : 'student';
+    return `${how} ${(100 * v.student).toFixed(0)}% at levels ${cfg.rlLevels.join(',')}, teacher (${v.kind}) advantage ${(100 * v.advantage).toFixed(0)} points`;
+  };
   if (passing.length) {
-    const best = passing.reduce((a, b) => (b.rl.advantage > a.rl.advantage ? b : a));
+    const best = passing.reduce((a, b) => (ruleValues(b, cfg).advantage > ruleValues(a, cfg).advantage ? b : a));
     return { step: best.step, passed: true, reason: `passes: ${describe(best)}` };
   }
   const best = reports.reduce((a, b) => (gateDistance(b, cfg) <= gateDistance(a, cfg) ? b : a));

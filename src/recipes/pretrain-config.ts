@@ -23,6 +23,12 @@ export interface GateConfig {
   studentRange: [number, number];
   /** Required teacher-with-feedback advantage over the student on the same prompts. */
   minAdvantage: number;
+  /**
+   * What the window and the advantage judge. 'sampled' (default): the student's T=1 accuracy and
+   * the fix rate on synthetic slips. 'greedy' (the learning regime): the student's greedy accuracy
+   * and the teacher's greedy accuracy after feedback on the student's own samples.
+   */
+  rule?: 'sampled' | 'greedy';
   /** Run the gate on every k-th checkpoint (0: never during training). */
   every: number;
   /** Prompts per generation batch. */
@@ -133,6 +139,8 @@ export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): P
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new Error(`pretrain config: ${k} must be a positive integer, got ${c[k]}`);
   if (!(c.warmup >= 0 && c.warmup < c.steps)) throw new Error(`pretrain config: warmup (${c.warmup}) must be in [0, steps)`);
   if (!(c.lr > 0)) throw new Error(`pretrain config: lr must be > 0`);
+  if (c.gate.rule !== undefined && c.gate.rule !== 'sampled' && c.gate.rule !== 'greedy')
+    throw new Error(`pretrain config: gate.rule must be 'sampled' or 'greedy', got ${JSON.stringify(c.gate.rule)}`);
   const levels = new Set(c.corpus.envs.flatMap((e) => e.levels));
   const outside = c.gate.rlLevels.filter((l) => !levels.has(l));
   if (outside.length) throw new Error(`pretrain config: gate.rlLevels ${outside.join(', ')} are outside the trained levels; RL levels must be inside the trained range`);

@@ -50,6 +50,22 @@ function report(step: number, student: number, advantage: number): GateReport {
   return { step, env: 'math', levels: [], rl: { student, advantage, bestKind: 'critique', fix: student + advantage }, table: '' };
 }
 
+test('gate: the greedy rule judges the greedy student and the greedy teacher on own samples', () => {
+  const c: GateConfig = { ...DEFAULT_GATE, rule: 'greedy', studentRange: [0.15, 0.45], minAdvantage: 0.2 };
+  const g = (step: number, sampled: number, adv: number, greedy: number, gadv: number): GateReport => {
+    const r = report(step, sampled, adv);
+    return { ...r, rl: { ...r.rl, studentGreedy: greedy, greedyAdvantage: gadv, greedyBestKind: 'feedback' } };
+  };
+  // Sampled numbers that would pass the default rule do not count here, and the other way round.
+  assert.equal(gateDistance(g(1, 0.45, 0.3, 0.9, 0.05), c) > 0, true);
+  assert.equal(gateDistance(g(1, 0.1, 0, 0.3, 0.4), c), 0);
+  const pick = pickCheckpoint([g(100, 0.4, 0.3, 0.95, 0), g(200, 0.2, 0.1, 0.27, 0.41), g(300, 0.2, 0.1, 0.3, 0.25)], c)!;
+  assert.deepEqual([pick.step, pick.passed], [200, true]);
+  assert.match(pick.reason, /greedy student 27%.*advantage 41 points/);
+  // A gate file from before the greedy columns cannot pass the greedy rule.
+  assert.equal(pickCheckpoint([report(1, 0.3, 0.5)], c)!.passed, false);
+});
+
 test('gate: the rule picks a passing checkpoint with the largest advantage, else the closest', () => {
   const c: GateConfig = { ...DEFAULT_GATE };
   assert.equal(gateDistance(report(1, 0.45, 0.2), c), 0);
@@ -68,7 +84,8 @@ test('gate: the rule picks a passing checkpoint with the largest advantage, else
  *  - student (context = prompt): T=1 right as `0<answer>` (right, but not the reference text)
  *    for i < 3, else `w` (wrong); greedy: always `w`;
  *  - teacher shown the student's own right sample `0<answer>`: right for i < 2 (ownKeep 2/3);
- *  - teacher shown the student's own wrong sample `w`: right for i in 3..5 (ownFix 3/5);
+ *  - teacher shown the student's own wrong sample `w`: right for i in 3..5 (ownFix 3/5), and
+ *    decoding greedily for i in 3..6 (ownGreedyFix 4/5);
  *  - teacher shown the reference (synthetic keep): right; shown a synthetic slip: wrong (fix 0).
  */
 const N = 8;
@@ -101,7 +118,7 @@ function stubSampler(tok: ReturnType<typeof tinyTokenizer>): GateSampler & { con
         if (attempt === ref && !/Feedback|Critique/.test(ctx)) return { text: ref }; // the reference context
         if (attempt === ref) return { text: ref }; // synthetic keep
         if (attempt === `0${ref}`) return { text: i < 2 ? ref : 'w' }; // own right sample
-        if (attempt === 'w') return { text: i >= 3 && i <= 5 ? ref : 'w' }; // own wrong sample
+        if (attempt === 'w') return { text: (r.temperature === 0 ? i >= 3 && i <= 6 : i >= 3 && i <= 5) ? ref : 'w' }; // own wrong sample (greedy fixes one more)
         return { text: 'w' }; // a synthetic slip
       });
     },
@@ -127,16 +144,23 @@ test('gate: the on-policy columns come from the student\'s own samples', async (
     assert.equal(x.ownKeep, 2 / 3);
     assert.equal(x.own, 5 / 8);
     assert.equal(x.ownAdv, 5 / 8 - 3 / 8);
+    assert.equal(x.ownGreedy, 6 / 8);
+    assert.equal(x.ownGreedyFix, 4 / 5);
+    assert.equal(x.ownGreedyAdv, 6 / 8 - 0);
   }
   assert.deepEqual(r.rl.own, { feedback: 5 / 8, critique: 5 / 8 });
-  // The teacher was shown each student sample with its env feedback, once per kind.
-  assert.equal(stub.contexts.filter((x) => x === '[3]=w\nFeedback: expected 31\n[3]=').length, 1);
-  assert.equal(stub.contexts.filter((x) => x.startsWith('[1]=017\nFeedback: correct')).length, 1);
-  assert.equal(stub.contexts.filter((x) => x.startsWith('[1]=017\nCritique:')).length, 1);
+  assert.deepEqual(r.rl.ownGreedy, { feedback: 6 / 8, critique: 6 / 8 });
+  assert.equal(r.rl.studentGreedy, 0);
+  assert.equal(r.rl.greedyAdvantage, 6 / 8);
+  // The teacher was shown each student sample with its env feedback, once per kind and decoding.
+  assert.equal(stub.contexts.filter((x) => x === '[3]=w\nFeedback: expected 31\n[3]=').length, 2);
+  assert.equal(stub.contexts.filter((x) => x.startsWith('[1]=017\nFeedback: correct')).length, 2);
+  assert.equal(stub.contexts.filter((x) => x.startsWith('[1]=017\nCritique:')).length, 2);
   const [head, row] = r.table.split('\n').slice(1, 3);
-  assert.match(head, /own:feedback \| ownfix:feedback \| own:critique \| ownfix:critique/);
-  assert.match(row, /\|\s+63 \|\s+60 \|\s+63 \|\s+60 {2}\(RL\)$/);
+  assert.match(head, /own:feedback \| ownfix:feedback \| own:critique \| ownfix:critique \| ownG:feedback \| ownG:critique/);
+  assert.match(row, /\|\s+63 \|\s+60 \|\s+63 \|\s+60 \|\s+75 \|\s+75 {2}\(RL\)$/);
   assert.match(r.table, /own samples, teacher after feedback: feedback 63%, critique 63% \(student 38%\)/);
+  assert.match(r.table, /greedy: student 0%, teacher on the student's own samples after feedback: feedback 75%, critique 75% \(advantage 75 points/);
 });
 
 test('gate: the HTML table shows the on-policy columns only when the gate file has them', () => {

@@ -9,7 +9,7 @@ import { drawTasks, resolveLevels, type Generated } from '../loaders/split.ts';
 import type { Rng } from '../../util/rng.ts';
 import { CHEM_LEVELS, chemTestFraction, generateChem } from './chem/generate.ts';
 import { verifyChem } from './chem/verify.ts';
-import { UNIT_LEVELS, generateUnits } from './units/generate.ts';
+import { DEFAULT_HIDDEN_UNIT, HIDDEN_UNIT_LEVELS, UNIT_LEVELS, generateUnits, type HiddenUnit } from './units/generate.ts';
 import { verifyUnits } from './units/verify.ts';
 
 export type ScienceTask = 'chem' | 'units' | 'mixed';
@@ -21,6 +21,12 @@ export interface ScienceEnvOptions {
   tolerance?: number;
   /** Levels used when tasks() is not given any. */
   defaultLevels?: number[];
+  /**
+   * Sizes in metres of the hidden unit `zap` (unit levels 6-7) that tasks draw from. Default
+   * [100]: one world, as at RL time. A pretraining corpus passes several powers of ten, so the
+   * model learns the unit's family, and to read its size from feedback, but not the size.
+   */
+  hiddenScales?: number[];
 }
 
 export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
@@ -28,12 +34,14 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
   if (!['chem', 'units', 'mixed'].includes(task)) throw new Error(`science: task must be chem, units or mixed, got '${task}'`);
   const tolerance = options.tolerance ?? 1e-3;
   const name = 'science';
-  const levels = task === 'units' ? UNIT_LEVELS : CHEM_LEVELS;
+  const levels = task === 'units' ? UNIT_LEVELS : task === 'chem' ? CHEM_LEVELS : [...new Set([...CHEM_LEVELS, ...UNIT_LEVELS])].sort((a, b) => a - b);
+  const hidden = hiddenUnitOf(options.hiddenScales);
   const defaults = resolveLevels(name, levels, task === 'units' ? [1, 2, 3] : [1, 2, 3], options.defaultLevels);
 
   const generate = (level: number, rng: Rng): Generated => {
-    const units = task === 'units' || (task === 'mixed' && UNIT_LEVELS.includes(level) && rng.int(2) === 1);
-    return units ? generateUnits(level, rng) : generateChem(level, rng);
+    // Hidden-unit levels have no chemistry; the other levels draw the coin as they always did.
+    const units = task === 'units' || (task === 'mixed' && (HIDDEN_UNIT_LEVELS.includes(level) || (UNIT_LEVELS.includes(level) && rng.int(2) === 1)));
+    return units ? generateUnits(level, rng, hidden) : generateChem(level, rng);
   };
   // One partition per level whatever the sub-task option, so that a prompt is test-only in
   // every configuration of this env (mixed and units-only must not disagree).
@@ -43,7 +51,8 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
     name,
     description:
       'Chemical equations (`Q: H2+O2=H2O` -> `A: 2H2+O2=2H2O`; levels 1-5, 5 = ions with charges) and unit ' +
-      'conversion (`Q: 5 km/h to m/s`, one factor per line `5 km/h * 1000 m/km = 5000 m/h`, then `A: 1.3889 m/s`; levels 1-4). ' +
+      'conversion (`Q: 5 km/h to m/s`, one factor per line `5 km/h * 1000 m/km = 5000 m/h`, then `A: 1.3889 m/s`; levels 1-4; ' +
+      '6-7: the hidden unit `zap`, whose size in metres the world fixes and only feedback reveals). ' +
       `Sub-task: ${task}.`,
     levels,
     tasks(split: Split, n: number, seed: number, opts?: TaskOptions): Task[] {
@@ -59,3 +68,10 @@ export function createScienceEnv(options: ScienceEnvOptions = {}): Env {
 }
 
 export { slipScience } from './slips.ts';
+
+function hiddenUnitOf(scales: unknown): HiddenUnit {
+  if (scales === undefined) return DEFAULT_HIDDEN_UNIT;
+  if (!Array.isArray(scales) || scales.length === 0 || !scales.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x)) || new Set(scales).size !== scales.length)
+    throw new Error(`science env: hiddenScales must be a non-empty list of distinct positive numbers (sizes of 1 zap in metres), got ${JSON.stringify(scales)}`);
+  return { scales: scales as number[] };
+}

@@ -6,7 +6,7 @@
 import type { Rng } from '../../util/rng.ts';
 import type { Task } from '../types.ts';
 import { parseEquation, renderEquation } from './chem/equation.ts';
-import { conversionSteps, type Factor } from './units/generate.ts';
+import { conversionSteps, factorFor, type Factor } from './units/generate.ts';
 import { formatNumber } from './units/units.ts';
 
 export function slipScience(task: Task, rng: Rng): string {
@@ -32,8 +32,18 @@ function factorsOf(steps: string[]): Factor[] {
 }
 
 function slipUnits(task: Task, rng: Rng): string {
-  const meta = task.meta as { value: number; from: string; to: string; steps: string[] };
+  const meta = task.meta as { value: number; from: string; to: string; steps: string[]; hidden?: { unit: string; scale: number; candidates: number[] } };
   const factors = factorsOf(meta.steps);
+  if (meta.hidden) {
+    // The hidden unit's size is believed, not known: one of the candidates (right or not), as a
+    // model that knows only the unit's family would; a right belief gets an ordinary slip below.
+    const believed = rng.pick(meta.hidden.candidates);
+    if (believed !== meta.hidden.scale) {
+      factors[0] = factorFor(meta.hidden.unit, 'm', { [meta.hidden.unit]: believed });
+      const { steps, value } = conversionSteps(meta.value, meta.from, factors);
+      return [...steps, `A: ${formatNumber(value)} ${meta.to}`].join('\n');
+    }
+  }
   const k = rng.int(factors.length);
   const f = factors[k];
   if (rng.int(2) === 0 && (f.n >= 10 || f.m >= 10)) {

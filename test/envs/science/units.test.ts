@@ -83,3 +83,35 @@ test('arithmetic slips, wrong starting values, bad answers and malformed lines',
   assert.deepEqual(verifyUnits(kmh, ref.split('\n').slice(0, 2).join('\n')).feedback.items.map((i) => i.kind), ['format']);
   assert.equal(verifyUnits(kmh, 'A: fast').feedback.items[0].kind, 'format');
 });
+
+test('hidden unit (levels 6-7): its size is the world\'s, feedback on a wrong factor reveals it', async () => {
+  const { getEnv } = await import('../../../src/envs/registry.ts');
+  const { slipScience } = await import('../../../src/envs/science/slips.ts');
+  const { Rng } = await import('../../../src/util/rng.ts');
+  const world = await getEnv('science');
+  const tasks = world.tasks('train', 30, 1, { levels: [6, 7] });
+  for (const t of tasks) {
+    assert.match(t.prompt, /^Q: \d+ zap to (m|cm|mm)\n$/);
+    assert.equal((t.meta.hidden as { scale: number }).scale, 100);
+    assert.match(t.reference!, /^\d+ zap \* 100 m\/zap = \d+ m/);
+    assert.equal((await world.evaluate(t, t.reference!)).reward, 1);
+  }
+  const t = tasks.find((x) => x.level === 6)!;
+  const v = t.meta.value as number;
+  const wrong = `${v} zap * 1000 m/zap = ${v * 1000} m\nA: ${v * 1000} m`;
+  const out = await world.evaluate(t, wrong);
+  assert.equal(out.correct, false);
+  assert.equal(out.feedback.items[0].kind, 'wrong_factor');
+  assert.equal(out.feedback.items[0].text, 'line 1 factor should be 100 m/zap');
+  // A corpus world draws the size per task; attempts believe one of the candidates.
+  const corpus = await getEnv('science', { hiddenScales: [10, 100, 1000, 10000] });
+  const sizes = new Set(corpus.tasks('train', 60, 2, { levels: [6] }).map((x) => (x.meta.hidden as { scale: number }).scale));
+  assert.deepEqual([...sizes].sort((a, b) => a - b), [10, 100, 1000, 10000]);
+  const c = corpus.tasks('train', 1, 3, { levels: [7] })[0];
+  const attempts = Array.from({ length: 12 }, (_, s) => slipScience(c, new Rng(s)));
+  assert.ok(attempts.some((a) => !a.includes(`* ${(c.meta.hidden as { scale: number }).scale} m/zap`)), 'some attempts believe another size');
+  for (const a of attempts) assert.equal((await corpus.evaluate(c, a)).correct, false, a);
+  // Other levels and the chemistry coin are drawn as before the hidden unit existed.
+  assert.deepEqual(world.tasks('train', 3, 0, { levels: [1] }).map((x) => x.prompt), ['Q: 15 kg to g\n', 'Q: 19 g to mg\n', 'Q: Cu3N2=Cu+N2\n']);
+  await assert.rejects(getEnv('science', { hiddenScales: [0] }), /hiddenScales/);
+});

@@ -5,12 +5,24 @@
  *  2  one factor either way, integer results (`3000 m to km`, `36 in to ft`)
  *  3  rates and densities: two factors (`km/h to m/s`, `g/cm^3 to kg/m^3`)
  *  4  chains through an intermediate unit (`2 h to s` via min, `mi to m` via km)
+ *  6  the hidden unit to metres (`3 zap to m`): 1 zap is a power of ten metres that the
+ *     env's world fixes (default 100) and the prompt does not say; feedback on a wrong factor
+ *     reveals it (the learning regime, docs/learning-regime.md)
+ *  7  the hidden unit through metres to cm or mm (`3 zap to cm`)
  */
 import type { Rng } from '../../../util/rng.ts';
 import type { Generated } from '../../loaders/split.ts';
-import { UNITS, formatNumber, formatUnit, multiply, parseUnit, type Unit } from './units.ts';
+import { HIDDEN_UNIT, UNITS, formatNumber, formatUnit, multiply, parseUnit, type KnownScales, type Unit } from './units.ts';
 
-export const UNIT_LEVELS: readonly number[] = [1, 2, 3, 4];
+export const UNIT_LEVELS: readonly number[] = [1, 2, 3, 4, 6, 7];
+/** Levels with the hidden unit. */
+export const HIDDEN_UNIT_LEVELS: readonly number[] = [6, 7];
+
+/** The world of the hidden unit: its possible sizes in metres (one, at RL time). */
+export interface HiddenUnit {
+  scales: readonly number[];
+}
+export const DEFAULT_HIDDEN_UNIT: HiddenUnit = { scales: [100] };
 
 /** A conversion factor `N A/M B` (multiply by it to turn B into A). */
 export interface Factor {
@@ -23,16 +35,16 @@ export interface Factor {
 const near = (x: number) => Math.abs(x - Math.round(x)) < 1e-9 * Math.max(1, Math.abs(x));
 
 /** The factor turning `from` into `to` (each a symbol with an optional exponent). */
-export function factorFor(from: string, to: string): Factor {
-  const r = scaleOf(from) / scaleOf(to); // how many `to` in one `from`
+export function factorFor(from: string, to: string, known: KnownScales = {}): Factor {
+  const r = scaleOf(from, known) / scaleOf(to, known); // how many `to` in one `from`
   if (r >= 1 && near(r)) return { n: Math.round(r), a: to, m: 1, b: from };
   if (r < 1 && near(1 / r)) return { n: 1, a: to, m: Math.round(1 / r), b: from };
   return { n: Number(formatNumber(r)), a: to, m: 1, b: from };
 }
 
-function scaleOf(symPow: string): number {
+function scaleOf(symPow: string, known: KnownScales): number {
   const [s, e] = symPow.split('^');
-  return UNITS[s].scale ** (e ? Number(e) : 1);
+  return (known[s] ?? UNITS[s].scale) ** (e ? Number(e) : 1);
 }
 
 export function formatFactor(f: Factor): string {
@@ -72,17 +84,25 @@ const RATES: [string, string, [string, string, boolean][]][] = [
 ];
 const CHAINS: string[][] = [['h', 'min', 's'], ['day', 'h', 'min'], ['ft', 'in', 'cm'], ['mi', 'km', 'm'], ['yd', 'ft', 'in'], ['lb', 'kg', 'g'], ['km', 'm', 'cm']];
 
-function finish(value: number, from: string, to: string, factors: Factor[]): Generated {
+function finish(value: number, from: string, to: string, factors: Factor[], extra: Record<string, unknown> = {}): Generated {
   const { steps, value: v } = conversionSteps(value, from, factors);
   const answer = `${formatNumber(v)} ${to}`;
   return {
     prompt: `Q: ${formatNumber(value)} ${from} to ${to}\n`,
     reference: [...steps, `A: ${answer}`].join('\n'),
-    meta: { kind: 'units', value, from, to, answer: v, steps },
+    meta: { kind: 'units', value, from, to, answer: v, steps, ...extra },
   };
 }
 
-export function generateUnits(level: number, rng: Rng): Generated {
+export function generateUnits(level: number, rng: Rng, hidden: HiddenUnit = DEFAULT_HIDDEN_UNIT): Generated {
+  if (HIDDEN_UNIT_LEVELS.includes(level)) {
+    const size = rng.pick([...hidden.scales]);
+    const known = { [HIDDEN_UNIT]: size };
+    const to = level === 6 ? 'm' : rng.pick(['cm', 'mm']);
+    const factors = [factorFor(HIDDEN_UNIT, 'm', known), ...(to === 'm' ? [] : [factorFor('m', to)])];
+    // Values up to 999 give each level a prompt space large enough for a test split.
+    return finish(rng.range(1, 999), HIDDEN_UNIT, to, factors, { hidden: { unit: HIDDEN_UNIT, scale: size, candidates: [...hidden.scales] } });
+  }
   if (level === 1) {
     const [from, to] = rng.pick(L1);
     return finish(rng.range(1, 20), from, to, [factorFor(from, to)]);

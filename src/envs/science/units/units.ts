@@ -20,7 +20,16 @@ export const UNITS: Readonly<Record<string, UnitDef>> = {
   s: { dim: { T: 1 }, scale: 1 }, min: { dim: { T: 1 }, scale: 60 }, h: { dim: { T: 1 }, scale: 3600 },
   day: { dim: { T: 1 }, scale: 86400 },
   mL: { dim: { L: 3 }, scale: 1e-6 }, L: { dim: { L: 3 }, scale: 1e-3 },
+  // The hidden unit of levels 6-7: a length whose size is a fact of the env's world, not of
+  // this table (NaN here); tasks carry it, and scale() takes it from them.
+  zap: { dim: { L: 1 }, scale: NaN },
 };
+
+/** The hidden unit's symbol (science levels 6-7). */
+export const HIDDEN_UNIT = 'zap';
+
+/** Scales that a task knows and the table does not (the hidden unit's), symbol -> SI scale. */
+export type KnownScales = Readonly<Record<string, number>>;
 
 /** Symbol -> exponent, in order of appearance; zero exponents removed. */
 export type Unit = Map<string, number>;
@@ -81,9 +90,9 @@ export function sameDimension(a: Unit, b: Unit): boolean {
   return [...keys].every((k) => (x[k] ?? 0) === (y[k] ?? 0));
 }
 
-export function scale(u: Unit): number {
+export function scale(u: Unit, known: KnownScales = {}): number {
   let f = 1;
-  for (const [s, e] of u) f *= UNITS[s].scale ** e;
+  for (const [s, e] of u) f *= (known[s] ?? UNITS[s].scale) ** e;
   return f;
 }
 

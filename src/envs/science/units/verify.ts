@@ -9,10 +9,12 @@ import type { FeedbackItem, FeedbackLocation, Outcome, Task } from '../../types.
 import { answerOf, completionLines, type Line } from '../../math/lines.ts';
 import { factorFor, formatFactor } from './generate.ts';
 import {
-  UnitError, close, formatNumber, formatUnit, multiply, parseUnit, sameDimension, sameUnit, scale, type Unit,
+  UnitError, close, formatNumber, formatUnit, multiply, parseUnit, sameDimension, sameUnit, scale, type KnownScales, type Unit,
 } from './units.ts';
 
 interface UnitsMeta {
+  /** The hidden unit's size in this task's world (levels 6-7). */
+  hidden?: { unit: string; scale: number };
   value: number;
   from: string;
   to: string;
@@ -37,13 +39,14 @@ function parseQuantity(text: string): Quantity {
 }
 
 /** The correct factor for a pair of units the student chose, written the reference's way. */
-function fixedFactor(a: string, b: string): string {
-  if (/^[A-Za-z]+(\^\d+)?$/.test(a) && /^[A-Za-z]+(\^\d+)?$/.test(b)) return formatFactor(factorFor(b, a));
-  return `${formatNumber(scale(parseUnit(b)) / scale(parseUnit(a)))} ${a}/${b}`;
+function fixedFactor(a: string, b: string, known: KnownScales): string {
+  if (/^[A-Za-z]+(\^\d+)?$/.test(a) && /^[A-Za-z]+(\^\d+)?$/.test(b)) return formatFactor(factorFor(b, a, known));
+  return `${formatNumber(scale(parseUnit(b), known) / scale(parseUnit(a), known))} ${a}/${b}`;
 }
 
 export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): Outcome {
   const meta = task.meta as unknown as UnitsMeta;
+  const known: KnownScales = meta.hidden ? { [meta.hidden.unit]: meta.hidden.scale } : {};
   const lines = completionLines(completion);
   const answerIdx = lines.findIndex((l) => answerOf(l.text) !== null);
   const work = answerIdx >= 0 ? lines.slice(0, answerIdx) : lines;
@@ -94,8 +97,8 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
         if (err instanceof UnitError) return format(err.message);
         throw err;
       }
-      if (!sameDimension(a, b) || !close(n * scale(a), mm * scale(b), tolerance)) {
-        const expected = sameDimension(a, b) ? fixedFactor(f[2], f[4]) : ref?.split('*')[1]?.split('=')[0]?.trim();
+      if (!sameDimension(a, b) || !close(n * scale(a, known), mm * scale(b, known), tolerance)) {
+        const expected = sameDimension(a, b) ? fixedFactor(f[2], f[4], known) : ref?.split('*')[1]?.split('=')[0]?.trim();
         return {
           kind: 'wrong_factor',
           text: sameDimension(a, b) ? `line ${l.line} factor should be ${expected}` : `line ${l.line}: ${f[2]} and ${f[4]} measure different things`,
