@@ -25,7 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['feedback', 'teachers'], // feedback renders an env's Outcome; teachers score with a backend
   ['algorithms'],
   ['train'],
-  ['recipes', 'report', 'server'],
+  ['recipes', 'report', 'server', 'diffusion'], // diffusion: DDPM + DDPO on images, uses train's run files
   ['cli'],
 ];
 
