@@ -18,6 +18,8 @@ export interface DdpoConfig {
   innerEpochs: number;
   sampleSteps: number;
   eta: number;
+  /** Clamp x0_hat to [-1, 1] in each DDIM step (sampling and log-probs alike). */
+  clipSample: boolean;
   lr: number;
   weightDecay: number;
   maxGradNorm: number;
@@ -35,7 +37,7 @@ export interface DdpoConfig {
 
 export const DDPO_DEFAULTS: Omit<DdpoConfig, 'checkpoint'> = {
   reward: 'compressibility', queries: ['compressibility', 'brightness', 'alignment'], variant: 'is', seed: 1, epochs: 30,
-  samplesPerEpoch: 64, trainBatch: 16, innerEpochs: 1, sampleSteps: 20, eta: 1, lr: 1e-4, weightDecay: 1e-4, maxGradNorm: 1,
+  samplesPerEpoch: 64, trainBatch: 16, innerEpochs: 1, sampleSteps: 20, eta: 1, clipSample: true, lr: 1e-4, weightDecay: 1e-4, maxGradNorm: 1,
   clipRange: 1e-4, advClip: 5, timestepFraction: 1, perPromptTracking: true, trackerBuffer: 32, trackerMinCount: 16,
   prompts: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], checkpointEvery: 5,
 };

@@ -57,7 +57,7 @@ export function trainOnTrajectory(
   const { model } = loaded;
   const P = model.P, S = tr.steps.length;
   const K = Math.max(1, Math.round(S * cfg.timestepFraction));
-  const coefs = tr.steps.map((s) => ddimCoefficients(s.abar, s.abarPrev, cfg.eta));
+  const coefs = tr.steps.map((s) => ddimCoefficients(s.abar, s.abarPrev, cfg.eta, cfg.clipSample));
   const advOf = new Map(kept.map((k, j) => [k, adv[j]]));
   const st: TrainStats = { loss: 0, approxKl: 0, clipFrac: 0, ratioMean: 0, gradNorm: 0, updates: 0, skippedSteps: 0 };
   for (let inner = 0; inner < cfg.innerEpochs; inner++) {
@@ -102,7 +102,7 @@ const GRID_PER_DIGIT = 4;
 function drawGrid(loaded: LoadedDiffusion, cfg: DdpoConfig, dir: string, epoch: number): void {
   const labels = Array.from({ length: 10 * GRID_PER_DIGIT }, (_, i) => i % 10);
   // The same noise every epoch: what changes in the grid is the model.
-  const images = finalImages(sampleDdim(loaded.model, loaded.schedule, labels, new Rng(cfg.seed + 9_000_001), { steps: cfg.sampleSteps, eta: cfg.eta }));
+  const images = finalImages(sampleDdim(loaded.model, loaded.schedule, labels, new Rng(cfg.seed + 9_000_001), { steps: cfg.sampleSteps, eta: cfg.eta, clipSample: cfg.clipSample }));
   writeFileAtomic(join(dir, 'grids', `epoch-${epoch}.png`), gridPng(images, IMAGE_SIZE, 10));
 }
 
@@ -195,7 +195,7 @@ export async function runDdpo(o: DdpoRunOptions): Promise<{ lastEpoch: number; m
   for (let epoch = start; epoch <= cfg.epochs; epoch++) {
     const tS = Date.now();
     const prompts = Array.from({ length: cfg.samplesPerEpoch }, () => rng.pick(cfg.prompts));
-    const tr = sampleDdim(loaded.model, loaded.schedule, prompts, rng, { steps: cfg.sampleSteps, eta: cfg.eta });
+    const tr = sampleDdim(loaded.model, loaded.schedule, prompts, rng, { steps: cfg.sampleSteps, eta: cfg.eta, clipSample: cfg.clipSample });
     const images = finalImages(tr);
     const scored = scoreImages(reward, images, prompts, IMAGE_SIZE);
     for (const f of scored.failures.slice(0, 3)) log(`epoch ${epoch}: reward failed on sample ${f.index} (prompt ${prompts[f.index]}): ${f.error}; sample skipped`);

@@ -48,7 +48,7 @@ export function pretrainDigits(o: PretrainDigitsOptions): { sampleAccuracy: numb
   const schedule = new NoiseSchedule();
   const model = new Denoiser({ imageSize: IMAGE_SIZE, hidden: o.hidden, depth: o.depth }, new Rng(o.seed));
   trainDdpm(model, schedule, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed + 3, logEvery: 500, log: (s, l) => o.log(`ddpm step ${s}/${o.steps} loss ${l.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`) });
-  const recipe = { ...o, log: undefined };
+  const recipe = { ...o, log: undefined, out: undefined };
   saveDiffusion(o.out, model, schedule, clf, { recipe }, 'F16');
   // Measure what was shipped: the F16 weights read back.
   const shipped = loadDiffusion(o.out);

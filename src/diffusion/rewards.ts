@@ -21,8 +21,19 @@ export function toBytes(image: Float32Array): Uint8Array {
   return Uint8Array.from(image, (v) => Math.round(((Math.max(-1, Math.min(1, v)) + 1) / 2) * 255));
 }
 
-/** -(deflate size in bytes of the 8-bit image): the analogue of the paper's JPEG size. */
-export const compressibility: ImageReward = { name: 'compressibility', fn: (img) => -deflateSync(toBytes(img), { level: 9 }).length };
+/**
+ * -(deflate size in bytes of the image at `bits` bits per pixel): the analogue of the paper's
+ * JPEG size. At 8 bits a 16x16 image with any speckle does not compress at all (deflate stores
+ * it: 267 bytes for every sample of the shipped model), so the reward is flat; dropping the low
+ * bits first, as JPEG's quantisation drops fine detail, gives a reward that varies between samples.
+ */
+export function compressibilityAt(bits: number): ImageReward {
+  if (!(Number.isInteger(bits) && bits >= 1 && bits <= 8)) throw new Error(`compressibility bits must be an integer 1..8, got ${bits}`);
+  const shift = 8 - bits;
+  return { name: bits === 8 ? 'compressibility' : `compressibility${bits}`, fn: (img) => -deflateSync(toBytes(img).map((b) => b >> shift), { level: 9 }).length };
+}
+
+export const compressibility: ImageReward = compressibilityAt(8);
 
 /** Mean pixel value in [0, 1]. */
 export const brightness: ImageReward = { name: 'brightness', fn: (img) => img.reduce((a, v) => a + (Math.max(-1, Math.min(1, v)) + 1) / 2, 0) / img.length };
@@ -61,6 +72,8 @@ export function scoreImages(reward: ImageReward, images: Float32Array, prompts: 
  */
 export async function resolveReward(spec: string, clf?: Mlp): Promise<ImageReward> {
   if (spec === 'compressibility') return compressibility;
+  const m = /^compressibility([1-7])$/.exec(spec);
+  if (m) return compressibilityAt(Number(m[1]));
   if (spec === 'brightness') return brightness;
   if (spec === 'alignment') {
     if (!clf) throw new Error('reward alignment needs a checkpoint with a classifier (classifier.safetensors)');
@@ -77,5 +90,5 @@ export async function resolveReward(spec: string, clf?: Mlp): Promise<ImageRewar
     if (typeof mod.default !== 'function') throw new Error(`reward module ${path} must default-export a function (image: Float32Array, prompt: number, size: number) => number`);
     return { name: spec, fn: mod.default as ImageRewardFn };
   }
-  throw new Error(`unknown reward '${spec}': use compressibility, brightness, alignment or module:<path to an ES module>`);
+  throw new Error(`unknown reward '${spec}': use compressibility (8-bit), compressibility1..7 (quantised to that many bits first), brightness, alignment or module:<path to an ES module>`);
 }

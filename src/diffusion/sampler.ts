@@ -11,6 +11,8 @@ import type { NoiseSchedule } from './schedule.ts';
 export interface SampleOptions {
   steps: number;
   eta: number;
+  /** Clamp x0_hat to [-1, 1] in each step (default true: the pixels live in [-1, 1]). */
+  clipSample?: boolean;
 }
 
 export interface Trajectory {
@@ -30,7 +32,7 @@ export function sampleDdim(model: Denoiser, schedule: NoiseSchedule, labels: num
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   const latents: Float32Array[] = [x], logps: Float64Array[] = [];
   for (const s of steps) {
-    const c = ddimCoefficients(s.abar, s.abarPrev, opts.eta);
+    const c = ddimCoefficients(s.abar, s.abarPrev, opts.eta, opts.clipSample ?? true);
     const eps = noGrad(() => tidy(() => Float32Array.from(model.predict(x, new Array(n).fill(s.t), labels).data)));
     const next: Float32Array = ddimMean(c, x, eps, new Float32Array(n * P));
     for (let i = 0; i < next.length; i++) next[i] += c.sigma * rng.normal();

@@ -18,12 +18,17 @@ test('1-D DDIM step by hand: abar 0.5 -> 0.8, eps 0.2, x_t 1, x_prev 0.9, eta 1'
   close(dEps[0], 1.031932);
 });
 
-test('d log pi / d eps matches central differences over several pixels and images', () => {
+for (const clip of [false, true]) test(`d log pi / d eps matches central differences over several pixels and images (x0 clipped: ${clip})`, () => {
   const rng = new Rng(3);
   const P = 5, n = 3;
-  const c = ddimCoefficients(0.3, 0.45, 1);
+  const c = ddimCoefficients(0.3, 0.45, 1, clip);
   const r = (k: number) => Float32Array.from({ length: k }, () => rng.normal());
   const xt = r(n * P), eps = r(n * P), xPrev = r(n * P);
+  if (clip) {
+    // Some x0_hat beyond +-1 (clamped: only the direction term moves mu), some inside.
+    const x0 = Array.from(xt, (x, i) => (x - c.sb * eps[i]) / c.sa);
+    assert.ok(x0.some((v) => Math.abs(v) > 1.05) && x0.some((v) => Math.abs(v) < 0.95));
+  }
   const w = [0.7, -1.3, 2.1];
   const dEps = new Float32Array(n * P);
   ddimLogProb(c, xt, eps, xPrev, P, { dLogp: w, dEps });

@@ -38,7 +38,7 @@ test('at the first update rho = 1 and DDPO_IS gives the same gradient as DDPO_SF
   tr.steps.forEach((st, k) => {
     // Recompute all images of step k as the trainer does (one batched forward).
     const eps = noGrad(() => Float32Array.from(m.predict(tr.latents[k], labels.map(() => st.t), labels).data));
-    const lp = ddimLogProb(ddimCoefficients(st.abar, st.abarPrev, 1), tr.latents[k], eps, tr.latents[k + 1], P);
+    const lp = ddimLogProb(ddimCoefficients(st.abar, st.abarPrev, 1, true), tr.latents[k], eps, tr.latents[k + 1], P);
     for (let i = 0; i < labels.length; i++) {
       logp.push(lp[i]);
       old.push(tr.logps[k][i]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeClassifier } from '../../src/diffusion/classifier.ts';
-import { brightness, compressibility, resolveReward, scoreImages, toBytes } from '../../src/diffusion/rewards.ts';
+import { brightness, compressibility, compressibilityAt, resolveReward, scoreImages, toBytes } from '../../src/diffusion/rewards.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { tempDir } from './helpers.ts';
 
@@ -18,6 +18,18 @@ test('compressibility: an all-black image beats noise; brightness is the mean in
   assert.equal(brightness.fn(new Float32Array(256).fill(1), 0, 16), 1);
   assert.equal(brightness.fn(Float32Array.from({ length: 256 }, (_, i) => (i % 2 ? 1 : -1)), 0, 16), 0.5);
   assert.deepEqual([...toBytes(Float32Array.of(-1, 0, 1, 3))], [0, 128, 255, 255]);
+});
+
+test('compressibility at fewer bits: low-amplitude speckle on black compresses once quantised away', async () => {
+  const r = new Rng(4);
+  const speckled = Float32Array.from({ length: 256 }, () => -1 + 0.08 * r.next());
+  const c4 = await resolveReward('compressibility4');
+  assert.equal(c4.name, 'compressibility4');
+  // At 8 bits the speckle (0..10 grey levels) defeats deflate; at 4 bits it is all zeros.
+  assert.ok(compressibility.fn(speckled, 0, 16) < compressibility.fn(black, 0, 16) - 50);
+  assert.equal(c4.fn(speckled, 0, 16), c4.fn(black, 0, 16));
+  assert.equal(compressibilityAt(8).fn(noise, 0, 16), compressibility.fn(noise, 0, 16));
+  assert.throws(() => compressibilityAt(9), /integer 1..8/);
 });
 
 test('alignment is the classifier probability of the prompted digit', async () => {
