@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.ts';
 import { clipGradNorm } from '../nn/params.ts';
 import { AdamW } from '../nn/optim.ts';
-import { appendJsonl, METRICS, truncateJsonl } from '../train/run-files.ts';
+import { appendJsonl, METRICS, truncateJsonl } from '../train/run-folder.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { accuracy, classify } from './classifier.ts';

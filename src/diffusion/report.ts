@@ -6,7 +6,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readJsonl } from '../train/run-files.ts';
+import { readJsonl } from '../train/run-folder.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { DdpoConfig } from './ddpo-config.ts';
 

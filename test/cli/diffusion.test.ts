@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { tempDir, tinyCheckpoint } from '../diffusion/helpers.ts';
 
 async function quiet(argv: string[]): Promise<{ code: number; err: string }> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadDiffusion } from '../../src/diffusion/checkpoint.ts';
 import { DDPO_DEFAULTS, type DdpoConfig } from '../../src/diffusion/ddpo-config.ts';
 import { runDdpo } from '../../src/diffusion/ddpo.ts';
-import { readJsonl } from '../../src/train/run-files.ts';
+import { readJsonl } from '../../src/train/run-folder.ts';
 import { tempDir, tinyCheckpoint } from './helpers.ts';
 
 function config(checkpoint: string, over: Partial<DdpoConfig> = {}): DdpoConfig {
