@@ -137,6 +137,90 @@ static void Run(const Problem& p) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Weights packed once. Decoding multiplies the same weights W [N, K] (stored [out, in]) by a few
+// dozen rows every step; the generic path re-packs W^T into micro-panels on each call, a
+// quarter of the work at 32 rows. Here W^T is packed once per model into exactly the layout
+// PackedBlock builds (per K slice of EvenBlock(K, KC) floats, NR-column panels, N padded to
+// NR with zeros), and each call only packs its rows of A. Same kernel, same order of sums per
+// element, so results equal the generic path's bit for bit.
+
+int64_t PackedWeightsSize(int64_t N, int64_t K) { return (N + NR - 1) / NR * NR * K; }
+
+void PackWeights(const float* w, int64_t N, int64_t K, float* out) {
+  const int64_t Np = (N + NR - 1) / NR * NR, kcMax = EvenBlock(K, KC, 1);
+  const View B{w, 1, K};  // op(B) = W^T: element (k, n) at w[n * K + k]
+  for (int64_t pc = 0; pc < K; pc += kcMax) PackB(B, pc, std::min(kcMax, K - pc), 0, N, out + pc * Np);
+}
+
+// C[m0:m1, n0:n1] = A[m0:m1, :] @ W^T[:, n0:n1] (beta 0), n0 a multiple of NR.
+static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int64_t N, int64_t K, float* C,
+                           int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  PackBuffers& buf = ThreadBuffers();
+  if (!buf.a) {
+    std::fprintf(stderr, "distil sgemm: cannot allocate packing buffers\n");
+    std::abort();
+  }
+  const int64_t Np = (N + NR - 1) / NR * NR, kcMax = EvenBlock(K, KC, 1), mcMax = EvenBlock(m1 - m0, MC, MR);
+  const View A{a, lda, 1};
+  alignas(32) float tile[MR * NR];
+  for (int64_t pc = 0; pc < K; pc += kcMax) {
+    const int64_t kc = std::min(kcMax, K - pc);
+    const float betaK = pc == 0 ? 0.f : 1.f;
+    for (int64_t ic = m0; ic < m1; ic += mcMax) {
+      const int64_t mc = std::min(mcMax, m1 - ic);
+      PackA(A, ic, mc, pc, kc, buf.a);
+      for (int64_t jr = n0; jr < n1; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, n1 - jr);
+        const float* bp = packed + pc * Np + jr * kc;
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          const int64_t mr = std::min<int64_t>(MR, mc - ir);
+          float* cp = C + (ic + ir) * ldc + jr;
+          if (mr == MR && nr == NR) {
+            Kernel6x16(kc, buf.a + ir * kc, bp, cp, ldc, 1.f, betaK);
+          } else {
+            Kernel6x16(kc, buf.a + ir * kc, bp, tile, NR, 1.f, 0.f);
+            for (int64_t i = 0; i < mr; ++i)
+              for (int64_t j = 0; j < nr; ++j) {
+                float* d = cp + i * ldc + j;
+                const float t = tile[i * NR + j];
+                *d = betaK == 0.f ? 1.f * t : std::fma(1.f, t, betaK * *d);
+              }
+          }
+        }
+      }
+    }
+  }
+}
+
+// C [M, N] = A [M, K] @ W^T with W packed by PackWeights; columns split over the threads.
+void LinearPacked(const float* a, int64_t M, const float* packed, int64_t N, int64_t K, float* c) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    std::fill(c, c + M * N, 0.f);
+    return;
+  }
+  const int nt = omp_get_max_threads();
+  const double work = double(M) * double(N) * double(K);
+  const int64_t panels = (N + NR - 1) / NR;
+  if (nt <= 1 || panels < 2 || work < kParallelWork || NowNs() < gSerialUntil.load(std::memory_order_relaxed)) {
+    PrepackedBlock(a, K, packed, N, K, c, N, 0, M, 0, N);
+    return;
+  }
+  const int threads = int(std::min<int64_t>(nt, panels));
+  const int64_t start = NowNs();
+  int64_t callerBegin = start, callerDone = start;
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
+    if (tid == 0) callerBegin = NowNs();
+    const int64_t lo = std::min(N, panels * tid / nth * NR), hi = std::min(N, panels * (tid + 1) / nth * NR);
+    if (lo < hi) PrepackedBlock(a, K, packed, N, K, c, N, 0, M, lo, hi);
+    if (tid == 0) callerDone = NowNs();
+  }
+  NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
+}
+
 }  // namespace gemm
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +321,53 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-void RegisterGemm(napi_env env, napi_value exports) { SetFn(env, exports, "sgemm", Sgemm); }
+static void Plain(napi_env env, const std::string& msg) { napi_throw_type_error(env, nullptr, msg.c_str()); }
+
+// packWeights(w, N, K, out): W [N, K] into the panel layout linearPacked reads (out: packedWeightsSize floats).
+static napi_value PackWeightsFn(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!GetArgs(env, info, 4, argv, "packWeights")) return nullptr;
+  F32View w, out;
+  int64_t N, K;
+  if (!GetF32(env, argv[0], "w", &w) || !GetCount(env, argv[1], "N", &N) || !GetCount(env, argv[2], "K", &K) ||
+      !GetF32(env, argv[3], "out", &out))
+    return nullptr;
+  if (I128(N) * K != I128(w.length)) { Plain(env, "packWeights: 'w' must hold N * K values"); return nullptr; }
+  if (I128(gemm::PackedWeightsSize(N, K)) != I128(out.length)) {
+    Plain(env, "packWeights: 'out' must hold " + std::to_string(gemm::PackedWeightsSize(N, K)) + " values");
+    return nullptr;
+  }
+  gemm::PackWeights(w.data, N, K, out.data);
+  return nullptr;
+}
+
+// linearPacked(x, M, packed, N, K, out): out [M, N] = x [M, K] @ W^T for W packed by packWeights.
+static napi_value LinearPackedFn(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!GetArgs(env, info, 6, argv, "linearPacked")) return nullptr;
+  F32View x, packed, out;
+  int64_t M, N, K;
+  if (!GetF32(env, argv[0], "x", &x) || !GetCount(env, argv[1], "M", &M) || !GetF32(env, argv[2], "packed", &packed) ||
+      !GetCount(env, argv[3], "N", &N) || !GetCount(env, argv[4], "K", &K) || !GetF32(env, argv[5], "out", &out))
+    return nullptr;
+  if (I128(M) * K > I128(x.length)) { Plain(env, "linearPacked: 'x' holds fewer than M * K values"); return nullptr; }
+  if (I128(M) * N > I128(out.length)) { Plain(env, "linearPacked: 'out' holds fewer than M * N values"); return nullptr; }
+  if (I128(gemm::PackedWeightsSize(N, K)) != I128(packed.length)) {
+    Plain(env, "linearPacked: 'packed' does not have the size packWeights gives for N x K");
+    return nullptr;
+  }
+  if (Overlap(out.data, I128(M) * N, x.data, I128(M) * K) || Overlap(out.data, I128(M) * N, packed.data, I128(packed.length))) {
+    Plain(env, "linearPacked: 'out' must not share memory with 'x' or 'packed'");
+    return nullptr;
+  }
+  gemm::LinearPacked(x.data, M, packed.data, N, K, out.data);
+  return nullptr;
+}
+
+void RegisterGemm(napi_env env, napi_value exports) {
+  SetFn(env, exports, "sgemm", Sgemm);
+  SetFn(env, exports, "packWeights", PackWeightsFn);
+  SetFn(env, exports, "linearPacked", LinearPackedFn);
+}
 
 }  // namespace distil

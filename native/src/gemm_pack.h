@@ -93,7 +93,7 @@ static inline void PackB(const View& B, int64_t k0, int64_t kc, int64_t n0, int6
           __m256 r[8];
           for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (h * 8 + q) * B.cs + k);
           Transpose8(r);
-          for (int q = 0; q < 8; ++q) _mm256_store_ps(out + (k + q) * NR + h * 8, r[q]);
+          for (int q = 0; q < 8; ++q) _mm256_storeu_ps(out + (k + q) * NR + h * 8, r[q]);
         }
       }
 #endif

@@ -37,6 +37,8 @@ static inline void StoreRow(float* c, __m256 lo, __m256 hi, __m256 va, float bet
 }
 
 // 12 accumulators (6 rows x 2 vectors of 8) + 2 B vectors + 1 broadcast = 15 of 16 ymm registers.
+// B is read with unaligned loads: weights packed once live in JS buffers, which are not 32-byte
+// aligned (on aligned addresses these cost the same as aligned loads).
 static inline void Kernel6x16(int64_t kc, const float* __restrict a, const float* __restrict b,
                               float* c, int64_t ldc, float alpha, float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -48,7 +50,7 @@ static inline void Kernel6x16(int64_t kc, const float* __restrict a, const float
   for (int q = 0; q < MR; ++q) _mm_prefetch(reinterpret_cast<const char*>(c + q * ldc), _MM_HINT_T0);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
     __m256 av;
     av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
     av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);

@@ -21,10 +21,19 @@ class Scratch {
   }
 }
 
+/**
+ * Products of at most this many rows (or columns) run on the GEMM's few-row (few-column) path,
+ * which streams the weights where they lie (packing gains nothing there); the native kernels'
+ * threshold. Past it the packed path computes every element exactly as sgemm does.
+ */
+const PACKED_MIN_ROWS = 8;
+
 export class Decoder {
   readonly w: ResolvedWeights;
   private scratch = new Scratch();
   private positions = new Int32Array(0);
+  /** Weight -> its packed form, while `withPackedWeights` runs (the weights cannot change then). */
+  private packed: Map<Float32Array, Float32Array> | null = null;
 
   constructor(
     readonly config: ModelConfig,
@@ -32,6 +41,41 @@ export class Decoder {
     readonly k: Kernels,
   ) {
     this.w = resolveWeights(config, weights);
+  }
+
+  /**
+   * Runs fn with every linear weight (and the LM head) packed once for the kernels' GEMM, so that
+   * decode steps of more than a few rows multiply straight from the packed panels instead of
+   * re-packing the weights every step (a quarter of a 32-row product, and the whole LM head per
+   * step on a large vocabulary). The packed copies live only during fn: the weights are the
+   * model's own buffers and may be trained between calls. Results are the same as without.
+   */
+  withPackedWeights<T>(fn: () => T): T {
+    if (this.packed) return fn();
+    const { config: c, k: K, w } = this;
+    const D = c.hiddenSize, F = c.intermediateSize, qDim = c.numHeads * c.headDim, kvDim = c.numKvHeads * c.headDim;
+    const packed = new Map<Float32Array, Float32Array>();
+    const pack = (W: Float32Array, N: number, nIn: number) => {
+      if (!packed.has(W)) packed.set(W, K.packWeights(W, N, nIn));
+    };
+    for (const L of w.layers) {
+      pack(L.q, qDim, D); pack(L.k, kvDim, D); pack(L.v, kvDim, D); pack(L.o, D, qDim);
+      pack(L.gate, F, D); pack(L.up, F, D); pack(L.down, D, F);
+    }
+    pack(w.lmHead, c.vocabSize, D);
+    this.packed = packed;
+    try {
+      return fn();
+    } finally {
+      this.packed = null;
+    }
+  }
+
+  /** out [M, N] = inp [M, nIn] @ W^T: from the packed weights when there are and the shape is past the few-row path. */
+  private matmulWT(inp: Float32Array, M: number, W: Float32Array, N: number, nIn: number, out: Float32Array): void {
+    const p = M > PACKED_MIN_ROWS && N > PACKED_MIN_ROWS ? this.packed?.get(W) : undefined;
+    if (p) this.k.linearPacked(inp, M, p, N, nIn, out);
+    else this.k.sgemm({ transA: false, transB: true, M, N, K: nIn, a: inp, b: W, c: out });
   }
 
   newCache(B: number, S: number): KVCache {
@@ -69,7 +113,7 @@ export class Decoder {
     const att = s.get('att', rows * qDim), o = s.get('o', rows * D);
     const g = s.get('g', rows * F), u = s.get('u', rows * F);
     const linear = (inp: Float32Array, W: Float32Array, out: Float32Array, nOut: number, nIn: number, bias?: Float32Array) => {
-      K.sgemm({ transA: false, transB: true, M: rows, N: nOut, K: nIn, a: inp, b: W, c: out });
+      this.matmulWT(inp, rows, W, nOut, nIn, out);
       if (bias) K.addRowVector(out, bias, rows, nOut, out);
     };
 
@@ -120,7 +164,7 @@ export class Decoder {
     }
     K.rmsnorm(sel, w.finalNorm, n, D, c.rmsNormEps, selN, s.get('rstdOut', n));
     const logits = new Float32Array(n * c.vocabSize);
-    K.sgemm({ transA: false, transB: true, M: n, N: c.vocabSize, K: D, a: selN, b: w.lmHead, c: logits });
+    this.matmulWT(selN, n, w.lmHead, c.vocabSize, D, logits);
     return logits;
   }
 }

@@ -43,6 +43,11 @@ interface RowState {
 
 export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptions): Completion[] {
   if (reqs.length === 0) return [];
+  // Decode steps of more than a few sequences reuse the weights every step: pack them once.
+  return reqs.length > 8 ? decoder.withPackedWeights(() => sampleBatch(decoder, reqs, opts)) : sampleBatch(decoder, reqs, opts);
+}
+
+function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptions): Completion[] {
   const B = reqs.length;
   const rows: RowState[] = reqs.map((req, i) => {
     const where = `sample request ${i}`;

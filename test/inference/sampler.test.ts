@@ -160,3 +160,19 @@ test('roll-in: beta 0 samples only from the student, beta 1 only from the teache
   b1.forEach((c, i) => c.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - scored[i].logprobs[t]) < 1e-4)));
   assert.throws(() => sample(student, reqs, { ...opts, rollIn: { decoder: teacher, prompts: tPrompts, beta: 2 } }), /beta must be in/);
 });
+
+test('packed weights (batches past 8 sequences) give exactly the logits of the plain path', () => {
+  const dec = new Decoder(TINY, randomWeights(TINY, 5), kernels());
+  const B = 12, P = 5;
+  const ids = Int32Array.from({ length: B * P }, (_, i) => (i * 7 + 3) % TINY.vocabSize);
+  const run = () => {
+    const cache = dec.newCache(B, P + 1);
+    dec.forward(ids, P, cache, [0]);
+    return dec.forward(Int32Array.from({ length: B }, (_, b) => (b * 5 + 1) % TINY.vocabSize), 1, cache, Array.from({ length: B }, (_, b) => b));
+  };
+  const plain = run();
+  const packed = dec.withPackedWeights(run);
+  assert.deepEqual(packed, plain);
+  const reqs = Array.from({ length: B }, (_, i) => ({ prompt: [3 + (i % 4), 2], maxTokens: 4, seed: i }));
+  assert.deepEqual(sample(dec, reqs, opts).map((c) => c.tokens), reqs.map((r) => sample(dec, [r], opts)[0].tokens));
+});

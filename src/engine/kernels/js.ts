@@ -260,11 +260,56 @@ function adamw(a: AdamWArgs): void {
   }
 }
 
+// Packed weights: per slice of K (at most 256, split evenly), panels of 16 columns of W^T, N
+// padded to 16 with zeros: the layout of the native kernels, so both sets are tested on it.
+const PACK_NR = 16, PACK_KC = 256;
+
+function packSlice(K: number): number {
+  const n = Math.ceil(K / PACK_KC);
+  return Math.min(PACK_KC, Math.ceil(K / n));
+}
+
+export function packedWeightsSize(N: number, K: number): number {
+  return Math.ceil(N / PACK_NR) * PACK_NR * K;
+}
+
+function packWeights(w: F32, N: number, K: number): F32 {
+  if (w.length !== N * K) throw new Error(`packWeights: w has ${w.length} values, expected N * K = ${N * K}`);
+  const Np = Math.ceil(N / PACK_NR) * PACK_NR, kcMax = packSlice(K);
+  const out = new Float32Array(Np * K);
+  for (let pc = 0; pc < K; pc += kcMax) {
+    const kc = Math.min(kcMax, K - pc);
+    for (let n = 0; n < N; n++) {
+      const base = pc * Np + Math.floor(n / PACK_NR) * PACK_NR * kc + (n % PACK_NR);
+      for (let k = 0; k < kc; k++) out[base + k * PACK_NR] = w[n * K + pc + k];
+    }
+  }
+  return out;
+}
+
+function linearPacked(x: F32, M: number, packed: F32, N: number, K: number, out: F32): void {
+  if (packed.length !== packedWeightsSize(N, K)) throw new Error(`linearPacked: packed has ${packed.length} values, not the size packWeights gives for ${N} x ${K}`);
+  const Np = Math.ceil(N / PACK_NR) * PACK_NR, kcMax = packSlice(K);
+  for (let i = 0; i < M; i++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let pc = 0; pc < K; pc += kcMax) {
+        const kc = Math.min(kcMax, K - pc);
+        const base = pc * Np + Math.floor(n / PACK_NR) * PACK_NR * kc + (n % PACK_NR);
+        for (let k = 0; k < kc; k++) s += x[i * K + pc + k] * packed[base + k * PACK_NR];
+      }
+      out[i * N + n] = s;
+    }
+  }
+}
+
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 export const jsKernels: Kernels = {
   name: 'js',
   sgemm,
+  packWeights,
+  linearPacked,
 
   fill: (out, value) => void out.fill(value),
   copy: (src, out) => void out.set(src.subarray(0, out.length)),

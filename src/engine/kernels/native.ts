@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { jsKernels } from './js.ts';
+import { jsKernels, packedWeightsSize } from './js.ts';
 import type { Kernels, Support } from './types.ts';
 
 export type NativeLoad = { kernels: Kernels } | { error: string };
@@ -63,6 +63,12 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
         g.beta ?? 0, g.c, g.ldc ?? N, g.batch ?? 1, g.strideA ?? M * K, g.strideB ?? K * N, g.strideC ?? M * N,
       );
     },
+    packWeights: (w, N, K) => {
+      const out = new Float32Array(packedWeightsSize(N, K));
+      A.packWeights(w, N, K, out);
+      return out;
+    },
+    linearPacked: (x, M, packed, N, K, out) => void A.linearPacked(x, M, packed, N, K, out),
     fill: (out, value) => void A.fill(out, value),
     copy: (src, out) => void A.copy(src, out),
     add: (a, b, out) => void A.add(a, b, out),

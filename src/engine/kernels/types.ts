@@ -117,6 +117,14 @@ export interface Kernels {
 
   // --- matrix multiply -------------------------------------------------------------------
   sgemm(args: GemmArgs): void;
+  /**
+   * Weights W [N, K] (stored [out, in]) rearranged once into the layout `linearPacked` streams,
+   * for products repeated with the same weights (decoding). The result's layout belongs to the
+   * kernel set that made it: pass it only to the same set's `linearPacked`.
+   */
+  packWeights(w: F32, N: number, K: number): F32;
+  /** out [M, N] = x [M, K] @ W^T, W packed by `packWeights(W, N, K)`. */
+  linearPacked(x: F32, M: number, packed: F32, N: number, K: number, out: F32): void;
 
   // --- elementwise (all of length n = out.length unless stated) ---------------------------
   fill(out: F32, value: number): void;

@@ -59,6 +59,21 @@ test('kernels an addon lacks fall back to the reference, the rest call the addon
   close(out, [0.25, 0.25, 0.5], 'fallback softmax');
 });
 
+test('packed weights: same layout as the reference, and linearPacked equals sgemm (bit for bit past 8 rows)', () => {
+  for (const [M, N, K] of [[1, 5, 3], [9, 16, 7], [32, 50, 256], [32, 688, 300], [33, 256, 688], [100, 513, 64]]) {
+    const w = randn(N * K), x = randn(M * K);
+    const packed = nk.packWeights(w, N, K);
+    assert.deepEqual(packed, js.packWeights(w, N, K), `${M}x${N}x${K}: layout`);
+    const viaPacked = new Float32Array(M * N), viaGemm = new Float32Array(M * N), ref = new Float32Array(M * N);
+    nk.linearPacked(x, M, packed, N, K, viaPacked);
+    nk.sgemm({ transA: false, transB: true, M, N, K, a: x, b: w, c: viaGemm });
+    js.linearPacked(x, M, packed, N, K, ref);
+    close(viaPacked, ref, `${M}x${N}x${K}: native vs reference`, 1e-4, 1e-3);
+    if (M > 8 && N > 8) assert.deepEqual(viaPacked, viaGemm, `${M}x${N}x${K}: linearPacked differs from sgemm`);
+  }
+  assert.throws(() => nk.linearPacked(new Float32Array(32), 2, new Float32Array(10), 16, 16, new Float32Array(32)), /linearPacked.*packed/);
+});
+
 test('elementwise kernels match the reference, odd lengths and threaded lengths', () => {
   for (const n of [1, 7, 33, 1000, 300001]) {
     const a = randn(n, 3), b = randn(n), d = randn(n);

@@ -1,0 +1,75 @@
+/**
+ * Where a sampling run's time goes: every kernel call of the decoder timed by op (the GEMMs
+ * by shape), plus the sampler's own JavaScript (everything outside the decoder's kernels).
+ * A developer tool, not a bench section; its output is recorded in bench/README.md:
+ *   node --import tsx bench/profile_decode.ts [reference|135m] [batch] [new tokens]
+ * Thread CPU time is not available per call from JS, so these are wall-clock shares: run it
+ * on a quiet machine, or read the shares rather than the absolute numbers.
+ */
+import { kernels } from '../src/engine/kernels/index.ts';
+import type { Kernels } from '../src/engine/kernels/types.ts';
+import { Decoder } from '../src/inference/decoder.ts';
+import { sample } from '../src/inference/sampler.ts';
+import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../src/nn/presets.ts';
+import { parameterShapes } from '../src/nn/transformer.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const which = process.argv[2] ?? 'reference';
+const B = Number(process.argv[3] ?? 32), NEW = Number(process.argv[4] ?? 64), PROMPT = 16;
+const c = which === '135m' ? SMOLLM_135M_SHAPE : REFERENCE_MODEL;
+
+const rng = new Rng(1);
+const w = new Map<string, Float32Array>();
+for (const [name, shape] of parameterShapes(c)) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Float32Array(n);
+  if (shape.length === 1) t.fill(1);
+  else for (let i = 0; i < n; i++) t[i] = (rng.next() - 0.5) * 0.04;
+  w.set(name, t);
+}
+
+const totals = new Map<string, { ms: number; calls: number }>();
+let inKernels = 0;
+function timed(base: Kernels): Kernels {
+  return new Proxy(base, {
+    get(target, prop, recv) {
+      const f = Reflect.get(target, prop, recv);
+      if (typeof f !== 'function') return f;
+      return (...args: unknown[]) => {
+        let key = String(prop);
+        if (prop === 'sgemm' || prop === 'sgemmPacked') {
+          const a = args[0] as { M: number; N: number; K: number };
+          key = `${String(prop)} ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
+        }
+        const t0 = performance.now();
+        const r = f.apply(target, args);
+        const dt = performance.now() - t0;
+        inKernels += dt;
+        const e = totals.get(key) ?? { ms: 0, calls: 0 };
+        e.ms += dt;
+        e.calls++;
+        totals.set(key, e);
+        return r;
+      };
+    },
+  });
+}
+
+const dec = new Decoder(c, w, timed(kernels()));
+const run = () => {
+  const r = new Rng(0);
+  sample(dec, Array.from({ length: B }, (_, i) => ({ prompt: Array.from({ length: PROMPT }, () => r.int(c.vocabSize)), maxTokens: NEW, seed: i, stopTokenIds: [] })), {
+    decode: () => '', eosIds: [], padId: 0,
+  });
+};
+run();
+totals.clear();
+inKernels = 0;
+const t0 = performance.now();
+run();
+const total = performance.now() - t0;
+const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
+console.log(`${which}, batch ${B}, ${PROMPT}-token prompt + ${NEW} new: ${total.toFixed(1)} ms, ${((B * NEW) / total * 1000).toFixed(0)} tok/s`);
+console.log(`${'op'.padEnd(34)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(34)} ${v.ms.toFixed(1).padStart(8)} ${((100 * v.ms) / total).toFixed(1).padStart(5)}% ${String(v.calls).padStart(6)}`);
+console.log(`${'outside kernels (JS: sampler, copies)'.padEnd(34)} ${(total - inKernels).toFixed(1).padStart(8)} ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%`);
