@@ -36,14 +36,37 @@ export function logSumExp(row: Float32Array): number {
   return m + Math.log(s);
 }
 
+/** exp(row[i] - max) of the last row, kept so that sampling at temperature 1 needs one pass of exp. */
+let expScratch = new Float64Array(0);
+
 export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenChoice {
   const V = row.length;
-  const lse = logSumExp(row);
+  // logSumExp and rowMax, fused: the exps are kept for the draw below.
+  const rmax = rowMax(row);
+  if (expScratch.length < V) expScratch = new Float64Array(V);
+  const e = expScratch;
+  let sum = 0;
+  if (rmax !== -Infinity) {
+    for (let i = 0; i < V; i++) sum += (e[i] = Math.exp(row[i] - rmax));
+  }
+  const lse = rmax === -Infinity ? -Infinity : rmax + Math.log(sum);
   if (!Number.isFinite(lse)) throw new Error('sampling: the logits are not finite (the model produced NaN or -inf everywhere)');
   if (tr.temperature === 0) {
     let best = 0;
     for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse, maxLogprob: rowMax(row) - lse };
+    return { id: best, logprob: row[best] - lse, maxLogprob: rmax - lse };
+  }
+  if (tr.temperature === 1 && !(tr.topK > 0 && tr.topK < V) && !(tr.topP < 1)) {
+    // Plain sampling at temperature 1: the weights are the exps already taken (the same values,
+    // summed in the same order, as the general path below computes).
+    let u = rng.next() * sum;
+    for (let i = 0; i < V; i++) {
+      u -= e[i];
+      if (u < 0) return { id: i, logprob: row[i] - lse, maxLogprob: rmax - lse };
+    }
+    let best = 0;
+    for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
+    return { id: best, logprob: row[best] - lse, maxLogprob: rmax - lse };
   }
   // Candidates sorted by logit (descending) only when truncation needs an order.
   let cand: number[] | null = null;
@@ -62,12 +85,12 @@ export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenC
     let u = rng.next() * z;
     for (let i = 0; i < V; i++) {
       u -= Math.exp(row[i] * invT - m);
-      if (u < 0) return { id: i, logprob: row[i] - lse, maxLogprob: rowMax(row) - lse };
+      if (u < 0) return { id: i, logprob: row[i] - lse, maxLogprob: rmax - lse };
     }
     // Rounding left u >= 0 after the last term: take the most likely token.
     let best = 0;
     for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse, maxLogprob: rowMax(row) - lse };
+    return { id: best, logprob: row[best] - lse, maxLogprob: rmax - lse };
   }
   const m = row[cand[0]] * invT;
   const w = cand.map((i) => Math.exp(row[i] * invT - m));
