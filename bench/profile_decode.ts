@@ -3,8 +3,9 @@
  * by shape), plus the sampler's own JavaScript (everything outside the decoder's kernels).
  * A developer tool, not a bench section; its output is recorded in bench/README.md:
  *   node --import tsx bench/profile_decode.ts [reference|135m] [batch] [new tokens]
- * Thread CPU time is not available per call from JS, so these are wall-clock shares: run it
- * on a quiet machine, or read the shares rather than the absolute numbers.
+ * Times are the process's CPU time (all threads), not wall clock, so that a busy machine's
+ * time slices given to other processes do not count; with OMP_NUM_THREADS=1 that is the work
+ * itself. Threaded kernels on an idle machine finish sooner than their CPU time says.
  */
 import { kernels } from '../src/engine/kernels/index.ts';
 import type { Kernels } from '../src/engine/kernels/types.ts';
@@ -28,6 +29,10 @@ for (const [name, shape] of parameterShapes(c)) {
   w.set(name, t);
 }
 
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const totals = new Map<string, { ms: number; calls: number }>();
 let inKernels = 0;
 function timed(base: Kernels): Kernels {
@@ -41,9 +46,9 @@ function timed(base: Kernels): Kernels {
           const a = args[0] as { M: number; N: number; K: number };
           key = `${String(prop)} ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
         }
-        const t0 = performance.now();
+        const t0 = cpuMs();
         const r = f.apply(target, args);
-        const dt = performance.now() - t0;
+        const dt = cpuMs() - t0;
         inKernels += dt;
         const e = totals.get(key) ?? { ms: 0, calls: 0 };
         e.ms += dt;
@@ -65,11 +70,11 @@ const run = () => {
 run();
 totals.clear();
 inKernels = 0;
-const t0 = performance.now();
+const t0 = cpuMs();
 run();
-const total = performance.now() - t0;
+const total = cpuMs() - t0;
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
-console.log(`${which}, batch ${B}, ${PROMPT}-token prompt + ${NEW} new: ${total.toFixed(1)} ms, ${((B * NEW) / total * 1000).toFixed(0)} tok/s`);
+console.log(`${which}, batch ${B}, ${PROMPT}-token prompt + ${NEW} new: ${total.toFixed(1)} ms of CPU, ${((B * NEW) / total * 1000).toFixed(0)} tok per CPU-second`);
 console.log(`${'op'.padEnd(34)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(34)} ${v.ms.toFixed(1).padStart(8)} ${((100 * v.ms) / total).toFixed(1).padStart(5)}% ${String(v.calls).padStart(6)}`);
 console.log(`${'outside kernels (JS: sampler, copies)'.padEnd(34)} ${(total - inKernels).toFixed(1).padStart(8)} ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%`);

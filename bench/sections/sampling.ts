@@ -98,7 +98,7 @@ function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array
       let r: Record<string, number> & { check_logits: number[] };
       try {
         r = runPythonJson(ctx.torchPython, new URL('../torch/sample.py', import.meta.url).pathname, job, {
-          env: { OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: String(tc.threads) },
+          env: { OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: String(tc.threads) }, timeoutMs: 30 * 60_000,
         });
       } catch (e) {
         ctx.note(`sampling: PyTorch ${configName(tc)} failed: ${(e as Error).message.slice(-500)}`);

@@ -32,8 +32,12 @@ export class Decoder {
   readonly w: ResolvedWeights;
   private scratch = new Scratch();
   private positions = new Int32Array(0);
-  /** Weight -> its packed form, while `withPackedWeights` runs (the weights cannot change then). */
+  /** Weight -> its packed form, valid while `withPackedWeights` runs (the weights cannot change then). */
   private packed: Map<Float32Array, Float32Array> | null = null;
+  /** Storage of the last released KV cache, reused by the next one that fits. */
+  private spareCache: { k: Float32Array[]; v: Float32Array[] } | null = null;
+  /** The packed buffers, kept between calls so that repacking allocates nothing. */
+  private packBuffers = new Map<Float32Array, Float32Array>();
 
   constructor(
     readonly config: ModelConfig,
@@ -47,8 +51,9 @@ export class Decoder {
    * Runs fn with every linear weight (and the LM head) packed once for the kernels' GEMM, so that
    * decode steps of more than a few rows multiply straight from the packed panels instead of
    * re-packing the weights every step (a quarter of a 32-row product, and the whole LM head per
-   * step on a large vocabulary). The packed copies live only during fn: the weights are the
-   * model's own buffers and may be trained between calls. Results are the same as without.
+   * step on a large vocabulary). The weights are the model's own buffers and may be trained
+   * between calls, so they are packed again at every call, into buffers kept from the last one
+   * (a copy of the weights' size stays allocated). Results are the same as without.
    */
   withPackedWeights<T>(fn: () => T): T {
     if (this.packed) return fn();
@@ -56,7 +61,11 @@ export class Decoder {
     const D = c.hiddenSize, F = c.intermediateSize, qDim = c.numHeads * c.headDim, kvDim = c.numKvHeads * c.headDim;
     const packed = new Map<Float32Array, Float32Array>();
     const pack = (W: Float32Array, N: number, nIn: number) => {
-      if (!packed.has(W)) packed.set(W, K.packWeights(W, N, nIn));
+      if (!packed.has(W)) {
+        const buf = K.packWeights(W, N, nIn, this.packBuffers.get(W));
+        this.packBuffers.set(W, buf);
+        packed.set(W, buf);
+      }
     };
     for (const L of w.layers) {
       pack(L.q, qDim, D); pack(L.k, kvDim, D); pack(L.v, kvDim, D); pack(L.o, D, qDim);
@@ -82,14 +91,30 @@ export class Decoder {
     if (S > this.config.maxPositions) {
       throw new Error(`inference: ${S} positions requested but the model supports at most ${this.config.maxPositions} (config maxPositions)`);
     }
+    const spare = this.spareCache;
+    if (spare && spare.k[0].length >= B * S * this.config.numKvHeads * this.config.headDim) {
+      this.spareCache = null;
+      return new KVCache(this.config, B, S, spare);
+    }
     return new KVCache(this.config, B, S);
   }
 
   /**
-   * Runs ids [B * Tq] (row b*Tq + t is sequence b's t-th new token) through the model,
-   * appending to the cache, and returns the logits [outRows.length, V] of the requested rows.
+   * Hands a cache that is no longer used back for the next `newCache`: fresh memory of a cache's
+   * size (megabytes) costs a page fault per 4 KiB on first write, more than a small model's step.
    */
-  forward(ids: Int32Array, Tq: number, cache: KVCache, outRows: ArrayLike<number>): Float32Array {
+  releaseCache(cache: KVCache): void {
+    const spare = this.spareCache;
+    if (!spare || spare.k[0].length < cache.storage.k[0].length) this.spareCache = cache.storage;
+  }
+
+  /**
+   * Runs ids [B * Tq] (row b*Tq + t is sequence b's t-th new token) through the model,
+   * appending to the cache, and returns the logits [outRows.length, V] of the requested rows:
+   * a new array, or the start of `out` when given (a caller decoding step after step reuses one
+   * buffer: allocating megabytes per step costs more than a small model's whole step).
+   */
+  forward(ids: Int32Array, Tq: number, cache: KVCache, outRows: ArrayLike<number>, out?: Float32Array): Float32Array {
     const { config: c, k: K, w } = this;
     const B = cache.B, rows = B * Tq;
     if (ids.length !== rows) throw new Error(`inference: ${ids.length} ids for ${B} sequences x ${Tq} tokens`);
@@ -163,7 +188,8 @@ export class Decoder {
       sel.set(x.subarray(r * D, (r + 1) * D), i * D);
     }
     K.rmsnorm(sel, w.finalNorm, n, D, c.rmsNormEps, selN, s.get('rstdOut', n));
-    const logits = new Float32Array(n * c.vocabSize);
+    if (out && out.length < n * c.vocabSize) throw new Error(`inference: logits buffer of ${out.length} values for ${n} x ${c.vocabSize}`);
+    const logits = out ? out.subarray(0, n * c.vocabSize) : new Float32Array(n * c.vocabSize);
     this.matmulWT(selN, n, w.lmHead, c.vocabSize, D, logits);
     return logits;
   }

@@ -69,8 +69,9 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
     cache.kvStart[b] = P - r.prompt.length;
     ids.set(r.prompt, b * P + cache.kvStart[b]);
   });
-  let logits = decoder.forward(ids, P, cache, rows.map((_, b) => b * P + P - 1));
   const V = decoder.config.vocabSize;
+  const logitsBuf = new Float32Array(B * V);
+  let logits = decoder.forward(ids, P, cache, rows.map((_, b) => b * P + P - 1), logitsBuf);
   const teacher = opts.rollIn ? startTeacher(opts.rollIn, B, maxNew, opts.padId, V) : null;
   let tLogits = teacher?.logits ?? null;
   const step = new Int32Array(B);
@@ -94,10 +95,12 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;
-    logits = decoder.forward(step, 1, cache, allRows);
-    if (teacher) tLogits = teacher.decoder.forward(step, 1, teacher.cache, allRows);
+    logits = decoder.forward(step, 1, cache, allRows, logitsBuf);
+    if (teacher) tLogits = teacher.decoder.forward(step, 1, teacher.cache, allRows, teacher.logits);
   }
 
+  decoder.releaseCache(cache);
+  if (teacher) teacher.decoder.releaseCache(teacher.cache);
   return rows.map((r) => ({
     tokens: r.tokens,
     text: r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id))),

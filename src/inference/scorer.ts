@@ -62,6 +62,7 @@ function scoreChunk(decoder: Decoder, reqs: ScoreRequest[], idx: number[], padId
     for (let t = 0; t < r.completion.length; t++) outRows.push(b * L + cache.kvStart[b] + r.prompt.length - 1 + t);
   });
   const logits = decoder.forward(ids, L, cache, outRows);
+  decoder.releaseCache(cache);
   let row = 0;
   for (const i of idx) {
     const r = reqs[i];

@@ -273,10 +273,11 @@ export function packedWeightsSize(N: number, K: number): number {
   return Math.ceil(N / PACK_NR) * PACK_NR * K;
 }
 
-function packWeights(w: F32, N: number, K: number): F32 {
+function packWeights(w: F32, N: number, K: number, into?: F32): F32 {
   if (w.length !== N * K) throw new Error(`packWeights: w has ${w.length} values, expected N * K = ${N * K}`);
   const Np = Math.ceil(N / PACK_NR) * PACK_NR, kcMax = packSlice(K);
-  const out = new Float32Array(Np * K);
+  if (into && into.length !== Np * K) throw new Error(`packWeights: out has ${into.length} values, expected ${Np * K} for ${N} x ${K}`);
+  const out = into ?? new Float32Array(Np * K);
   for (let pc = 0; pc < K; pc += kcMax) {
     const kc = Math.min(kcMax, K - pc);
     for (let n = 0; n < N; n++) {

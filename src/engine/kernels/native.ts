@@ -63,8 +63,8 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
         g.beta ?? 0, g.c, g.ldc ?? N, g.batch ?? 1, g.strideA ?? M * K, g.strideB ?? K * N, g.strideC ?? M * N,
       );
     },
-    packWeights: (w, N, K) => {
-      const out = new Float32Array(packedWeightsSize(N, K));
+    packWeights: (w, N, K, into) => {
+      const out = into ?? new Float32Array(packedWeightsSize(N, K));
       A.packWeights(w, N, K, out);
       return out;
     },

@@ -120,9 +120,10 @@ export interface Kernels {
   /**
    * Weights W [N, K] (stored [out, in]) rearranged once into the layout `linearPacked` streams,
    * for products repeated with the same weights (decoding). The result's layout belongs to the
-   * kernel set that made it: pass it only to the same set's `linearPacked`.
+   * kernel set that made it: pass it only to the same set's `linearPacked`. `out`, when given,
+   * is a buffer an earlier call returned for the same N x K, refilled in place (no allocation).
    */
-  packWeights(w: F32, N: number, K: number): F32;
+  packWeights(w: F32, N: number, K: number, out?: F32): F32;
   /** out [M, N] = x [M, K] @ W^T, W packed by `packWeights(W, N, K)`. */
   linearPacked(x: F32, M: number, packed: F32, N: number, K: number, out: F32): void;
 
