@@ -2,7 +2,8 @@
  * One training step (forward, cross-entropy, backward, AdamW) of REFERENCE_MODEL at batch 8 x
  * seq 128: median ms after warm-up, and peak RSS. Ours runs in a child process (this file with
  * --child) so that other sections' memory does not pollute its peak RSS; PyTorch runs the same
- * model (bench/torch/train_step.py) with 1 and with 2 torch threads, and the faster counts.
+ * model (bench/torch/train_step.py, written as an nn.Module and as F.linear over a parameter
+ * dict) with 1 and with 2 torch threads each, and the fastest counts.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -105,18 +106,19 @@ const section: BenchSection = {
     ctx.record({ impl: `distil (${ours.engine})`, threads: null, median_ms: round(ours.median_ms), best_ms: round(ours.best_ms), peak_rss_mb: round(ours.peak_rss_mb), loss: round(ours.loss, 4) });
     let torch: StepResult | null = null;
     if (ctx.torchPython) {
-      // torch.set_num_threads(1) leaves OpenBLAS its own threads; 2 torch threads can oversubscribe. Keep the faster.
-      for (const threads of [1, 2]) {
-        try {
-          // Two torch threads usually lose badly on 2 cores (PLATFORM_NOTES): probe them with fewer steps.
-          const n = threads === 1 ? steps : Math.min(steps, 5);
-          const t = runPythonJson<StepResult>(ctx.torchPython, join(root, 'bench', 'torch', 'train_step.py'), { threads, B, T, warmup: threads === 1 ? warmup : Math.min(warmup, 1), steps: n, config: REFERENCE_MODEL });
-          ctx.record({ impl: 'pytorch', threads, median_ms: round(t.median_ms), best_ms: round(t.best_ms), peak_rss_mb: round(t.peak_rss_mb), loss: round(t.loss, 4) });
-          if (!torch || t.median_ms < torch.median_ms) torch = t;
-        } catch (e) {
-          ctx.note(`train_step: pytorch with ${threads} thread(s) failed: ${(e as Error).message}`);
+      // torch.set_num_threads(1) leaves OpenBLAS its own threads; 2 torch threads can oversubscribe. Keep the fastest.
+      for (const variant of ['module', 'functional']) {
+        for (const threads of [1, 2]) {
+          try {
+            const t = runPythonJson<StepResult>(ctx.torchPython, join(root, 'bench', 'torch', 'train_step.py'), { variant, threads, B, T, warmup, steps, config: REFERENCE_MODEL }, { timeoutMs: 30 * 60_000 });
+            ctx.record({ impl: `pytorch ${variant}`, threads, median_ms: round(t.median_ms), best_ms: round(t.best_ms), peak_rss_mb: round(t.peak_rss_mb), loss: round(t.loss, 4) });
+            if (!torch || t.median_ms < torch.median_ms) torch = { ...t, engine: `${variant}/${threads}t` };
+          } catch (e) {
+            ctx.note(`train_step: pytorch ${variant} with ${threads} thread(s) failed: ${(e as Error).message}`);
+          }
         }
       }
+      if (torch) ctx.note(`train_step: the PyTorch reference is ${torch.engine} (the fastest)`);
     } else ctx.note('train_step: no PyTorch, only our numbers');
     return {
       train_step_ms: round(ours.median_ms),
