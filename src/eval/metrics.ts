@@ -1,7 +1,8 @@
 /**
  * Accuracy metrics over n samples per prompt: avg@k (mean correctness) and the unbiased
  * pass@k estimator of Chen et al. 2021, 1 - C(n-c, k) / C(n, k), computed as a running
- * product so large n does not overflow.
+ * product so large n does not overflow; and greedy accuracy (one decoding at temperature 0
+ * per prompt), which says what the model knows rather than how peaked its sampling is.
  */
 
 /** Probability that at least one of k draws (without replacement) from n samples with c correct is correct. */
@@ -23,6 +24,8 @@ export interface PromptResult {
   correct: boolean[];
   /** Reward of each sample, in [0, 1]. */
   rewards: number[];
+  /** Correctness of the greedy (temperature 0) decoding, when it was made. */
+  greedy?: boolean;
 }
 
 export interface EvalSummary {
@@ -32,10 +35,12 @@ export interface EvalSummary {
   samples: number;
   /** Mean correctness over all samples (avg@k with k = samples). */
   accuracy: number;
+  /** Share of prompts whose greedy decoding is correct; absent when no greedy decoding was made. */
+  greedy?: number;
   meanReward: number;
   /** pass@k for k = 1, 2, 4, ... up to samples. */
   passAtK: Record<string, number>;
-  byLevel: Record<string, { n: number; accuracy: number; passAtK: Record<string, number> }>;
+  byLevel: Record<string, { n: number; accuracy: number; greedy?: number; passAtK: Record<string, number> }>;
 }
 
 function summarise(results: PromptResult[]): Omit<EvalSummary, 'byLevel'> {
@@ -57,10 +62,15 @@ function summarise(results: PromptResult[]): Omit<EvalSummary, 'byLevel'> {
   }
   const n = results.length;
   for (const k of ks) pass[k] = n ? pass[k] / n : 0;
+  // Greedy accuracy only when every prompt has its greedy decoding: a partial share would mislead.
+  const withGreedy = results.filter((r) => r.greedy !== undefined);
+  if (withGreedy.length && withGreedy.length !== n) throw new Error(`eval: ${n - withGreedy.length} of ${n} tasks lack a greedy decoding`);
+  const greedy = n && withGreedy.length === n ? withGreedy.filter((r) => r.greedy).length / n : undefined;
   return {
     n,
     samples,
     accuracy: n && samples ? correct / (n * samples) : 0,
+    ...(greedy !== undefined ? { greedy } : {}),
     meanReward: n && samples ? reward / (n * samples) : 0,
     passAtK: pass,
   };
@@ -71,7 +81,7 @@ export function summariseEval(results: PromptResult[]): EvalSummary {
   const levels = [...new Set(results.map((r) => r.level))].sort((a, b) => a - b);
   for (const level of levels) {
     const s = summarise(results.filter((r) => r.level === level));
-    byLevel[level] = { n: s.n, accuracy: s.accuracy, passAtK: s.passAtK };
+    byLevel[level] = { n: s.n, accuracy: s.accuracy, ...(s.greedy !== undefined ? { greedy: s.greedy } : {}), passAtK: s.passAtK };
   }
   return { ...summarise(results), byLevel };
 }

@@ -95,7 +95,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   const evaluate = async (step: number) => {
     const r = await evaluatePolicy(s.student, env, s.tokenizer, {
       prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
-      maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop,
+      maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop, greedy: config.evalGreedy,
     });
     const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...r, avg_at_k: r.accuracy, pass_at_k: r.passAtK, by_level: r.byLevel };
     appendJsonl(runDir, EVAL, row);

@@ -39,3 +39,21 @@ test('summary: accuracy, pass@k and per-level tables by hand', () => {
   assert.ok(Math.abs(s.byLevel['1'].accuracy - 5 / 8) < 1e-12);
   assert.equal(s.byLevel['2'].accuracy, 0);
 });
+
+test('greedy accuracy: the share of prompts whose greedy decoding is right, overall and per level; all or none', () => {
+  const s = summariseEval([
+    { taskId: 'a', level: 1, correct: [false, false], rewards: [0, 0], greedy: true },
+    { taskId: 'b', level: 1, correct: [true, false], rewards: [1, 0], greedy: false },
+    { taskId: 'c', level: 2, correct: [false, false], rewards: [0, 0], greedy: true },
+  ]);
+  assert.ok(Math.abs(s.greedy! - 2 / 3) < 1e-12);
+  assert.equal(s.byLevel['1'].greedy, 0.5);
+  assert.equal(s.byLevel['2'].greedy, 1);
+  const none = summariseEval([{ taskId: 'a', level: 1, correct: [true], rewards: [1] }]);
+  assert.equal(none.greedy, undefined);
+  assert.ok(!('greedy' in none.byLevel['1']));
+  assert.throws(() => summariseEval([
+    { taskId: 'a', level: 1, correct: [true], rewards: [1], greedy: true },
+    { taskId: 'b', level: 1, correct: [true], rewards: [1] },
+  ]), /1 of 2 tasks lack a greedy decoding/);
+});

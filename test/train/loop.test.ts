@@ -96,3 +96,21 @@ test('stop strings cut sampled completions (training and evaluation)', async () 
   for (const s of samples) assert.ok(!/[\n ]/.test(s.completion as string), JSON.stringify(s.completion));
   assert.throws(() => resolveTrainConfig({ ...base, stop: '\n' }), /option 'stop' must be a list of strings/);
 });
+
+test('eval.jsonl rows hold greedy accuracy (overall and per level) unless evalGreedy is off', async () => {
+  for (const evalGreedy of [true, false]) {
+    const dir = mkdtempSync(join(tmpdir(), 'distil-greedy-'));
+    await train(resolveTrainConfig({ ...base, algorithm: 'grpo', steps: 1, evalGreedy }), dir, quiet);
+    const evals = readJsonl(join(dir, 'eval.jsonl'));
+    assert.equal(evals.length, 2);
+    for (const e of evals) {
+      const level = (e.by_level as Record<string, Record<string, unknown>>)['1'];
+      if (evalGreedy) {
+        assert.equal(typeof e.greedy, 'number');
+        assert.equal(level.greedy, e.greedy);
+      } else {
+        assert.ok(!('greedy' in e) && !('greedy' in level));
+      }
+    }
+  }
+});

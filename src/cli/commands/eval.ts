@@ -1,15 +1,17 @@
-/** `distil eval`: accuracy of a model on an env's test split (avg@k, unbiased pass@k, by level). */
+/** `distil eval`: accuracy of a model on an env's test split (greedy, avg@k, unbiased pass@k, by level). */
 import { LocalBackend } from '../../backends/local.ts';
 import { getEnv } from '../../envs/registry.ts';
 import { loadTransformer } from '../../models/transformer-io.ts';
+import type { EvalSummary } from '../../eval/metrics.ts';
 import { evaluatePolicy } from '../../train/evaluate.ts';
 import { parseArgs, list, num, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const HELP = `Usage: distil eval --model DIR --env NAME [options]
 
-Samples K completions for each of N prompts of the env's fixed test split and reports avg@K
-(mean accuracy), unbiased pass@k for k = 1, 2, 4 ... K, and the same per difficulty level.
+Decodes each of N prompts of the env's fixed test split once greedily (temperature 0) and
+samples K completions at temperature T, and reports greedy accuracy, avg@K (mean accuracy of
+the samples), unbiased pass@k for k = 1, 2, 4 ... K, and the same per difficulty level.
 
 Options:
   --model DIR          model folder (required)
@@ -19,14 +21,15 @@ Options:
   --samples K          samples per prompt (default 4)
   --temperature T      sampling temperature (default 1; 0 = greedy)
   --max-tokens N       completion length limit (default 96)
+  --no-greedy          skip the greedy decoding (avg@K and pass@k only)
   --json               print the result as JSON`;
 
 const command: Command = {
   name: 'eval',
-  summary: "Evaluate a model on an env's test split (avg@k, pass@k, by level)",
+  summary: "Evaluate a model on an env's test split (greedy, avg@k, pass@k, by level)",
   help: HELP,
   async run(argv) {
-    const a = parseArgs(argv, ['model', 'env', 'levels', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json']);
+    const a = parseArgs(argv, ['model', 'env', 'levels', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json', 'no-greedy']);
     const modelDir = str(a.flags, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required');
     const { model, folder: f } = loadTransformer(modelDir);
@@ -38,21 +41,29 @@ const command: Command = {
     const s = await evaluatePolicy(backend, env, f.tokenizer, {
       prompts: num(a.flags, 'prompts') ?? 200, samples: num(a.flags, 'samples') ?? 4,
       temperature: num(a.flags, 'temperature') ?? 1, maxTokens: num(a.flags, 'max-tokens') ?? 96, levels,
+      greedy: !a.flags['no-greedy'],
     });
     if (a.flags.json) {
       console.log(JSON.stringify(s));
       return 0;
     }
-    const ks = Object.keys(s.passAtK);
-    console.log(`${env.name}: ${s.n} test prompts x ${s.samples} samples`);
-    console.log(['level', 'n', `avg@${s.samples}`, ...ks.map((k) => `pass@${k}`)].map((x) => x.padStart(9)).join(''));
-    const row = (name: string, n: number, acc: number, pass: Record<string, number>) =>
-      console.log([name, String(n), pct(acc), ...ks.map((k) => pct(pass[k]))].map((x) => x.padStart(9)).join(''));
-    for (const [lvl, b] of Object.entries(s.byLevel)) row(lvl, b.n, b.accuracy, b.passAtK);
-    row('all', s.n, s.accuracy, s.passAtK);
+    console.log(formatEval(env.name, s, num(a.flags, 'temperature') ?? 1));
     return 0;
   },
 };
+
+/** The table `distil eval` prints: greedy first, then avg@K and pass@k at temperature T. */
+export function formatEval(envName: string, s: EvalSummary, temperature: number): string {
+  const ks = Object.keys(s.passAtK);
+  const greedy = s.greedy !== undefined;
+  const lines = [`${envName}: ${s.n} test prompts, ${greedy ? 'greedy (T=0) and ' : ''}${s.samples} samples at T=${temperature}`];
+  lines.push(['level', 'n', ...(greedy ? ['greedy'] : []), `avg@${s.samples}`, ...ks.map((k) => `pass@${k}`)].map((x) => x.padStart(9)).join(''));
+  const row = (name: string, b: { n: number; accuracy: number; greedy?: number; passAtK: Record<string, number> }) =>
+    lines.push([name, String(b.n), ...(greedy ? [b.greedy === undefined ? '-' : pct(b.greedy)] : []), pct(b.accuracy), ...ks.map((k) => pct(b.passAtK[k]))].map((x) => x.padStart(9)).join(''));
+  for (const [lvl, b] of Object.entries(s.byLevel)) row(lvl, b);
+  row('all', s);
+  return lines.join('\n');
+}
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
