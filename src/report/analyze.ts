@@ -28,6 +28,8 @@ export type Source = 'eval' | 'train';
 
 export interface FinalResult {
   group: Group;
+  /** Which accuracy the numbers are of. */
+  metric: Metric;
   source: Source;
   /** Final accuracy as a percentage with its 95% interval. */
   final: Interval;
@@ -42,11 +44,34 @@ export interface FinalResult {
   /** Test prompts per evaluation, when the rows say. */
   prompts?: number;
   seeds: number;
+  /**
+   * The same group's greedy result, when its evaluations recorded greedy accuracy (set by
+   * finalResult for the sampled metric; runs made before greedy existed have none).
+   */
+  greedy?: FinalResult;
 }
 
-function rowsFor(run: Run, env: string): { rows: Row[]; source: Source } {
-  const rows = evalRows(run, env).filter((r) => num(r, 'accuracy') !== undefined);
-  if (rows.length) return { rows, source: 'eval' };
+/**
+ * The two accuracies an evaluation records (docs/run-folder.md): `greedy`, the share of test
+ * prompts whose one temperature-0 decoding is right, and `sampled`, avg@k over the samples at
+ * the evaluation temperature (the row's `accuracy`).
+ */
+export type Metric = 'greedy' | 'sampled';
+export const METRICS: readonly Metric[] = ['greedy', 'sampled'];
+const METRIC_KEY: Record<Metric, string> = { greedy: 'greedy', sampled: 'accuracy' };
+
+/** How a metric is named in tables and captions. */
+export const METRIC_NAME: Record<Metric, string> = { greedy: 'greedy accuracy (T=0)', sampled: 'sampled accuracy (avg@k)' };
+
+/** A row's value of a metric (a fraction, or percent if the writer logged percent); undefined when absent. */
+export function metricOf(row: Row, metric: Metric): number | undefined {
+  return num(row, METRIC_KEY[metric]);
+}
+
+function rowsFor(run: Run, env: string, metric: Metric = 'sampled'): { rows: Row[]; source: Source } {
+  const rows = evalRows(run, env).filter((r) => metricOf(r, metric) !== undefined);
+  // Training batches are sampled: they stand in for sampled accuracy only, never for greedy.
+  if (rows.length || metric === 'greedy') return { rows, source: 'eval' };
   return { rows: run.metrics.filter((r) => num(r, 'accuracy') !== undefined), source: 'train' };
 }
 
@@ -66,13 +91,18 @@ export function percentFactor(groups: readonly Group[]): number {
   return 100;
 }
 
-export function finalResult(group: Group, pct: number): FinalResult | undefined {
-  const per = group.runs.map((r) => rowsFor(r, group.env)).filter((x) => x.rows.length > 0);
+/**
+ * Final accuracy of a group (mean over seeds of their last evaluation, with its interval).
+ * For the sampled metric the result carries the greedy one too (`greedy`), when recorded.
+ */
+export function finalResult(group: Group, pct: number, metric: Metric = 'sampled'): FinalResult | undefined {
+  const per = group.runs.map((r) => rowsFor(r, group.env, metric)).filter((x) => x.rows.length > 0);
   if (per.length === 0) return undefined;
   const source: Source = per.every((p) => p.source === 'eval') ? 'eval' : 'train';
+  const value = (r: Row) => (source === 'train' ? num(r, 'accuracy')! : metricOf(r, metric)!) * pct;
   const last = per.map((p) => p.rows[p.rows.length - 1]);
-  const finals = last.map((r) => num(r, 'accuracy')! * pct);
-  const firsts = per.filter((p) => p.rows.length > 1).map((p) => num(p.rows[0], 'accuracy')! * pct);
+  const finals = last.map(value);
+  const firsts = per.filter((p) => p.rows.length > 1).map((p) => value(p.rows[0]));
   const steps = last.map((r) => num(r, 'step')).filter((s): s is number => s !== undefined);
   const prompts = last.map((r) => num(r, 'n')).filter((s): s is number => s !== undefined);
   let final: Interval;
@@ -94,8 +124,10 @@ export function finalResult(group: Group, pct: number): FinalResult | undefined 
     // Accuracy is bounded; a symmetric t-interval can poke past 0 or 100 with few seeds.
     final = { ...final, lo: Math.max(0, final.lo), hi: Math.min(100, final.hi) };
   }
+  const greedy = metric === 'sampled' ? finalResult(group, pct, 'greedy') : undefined;
   return {
     group,
+    metric,
     source,
     final,
     intervalKind,
@@ -104,7 +136,36 @@ export function finalResult(group: Group, pct: number): FinalResult | undefined 
     minStep: steps.length ? Math.min(...steps) : undefined,
     prompts: prompts.length ? Math.max(...prompts) : undefined,
     seeds: finals.length,
+    ...(greedy ? { greedy } : {}),
   };
+}
+
+/**
+ * Did the group learn beyond its start? Only when the lower end of its final interval is above
+ * its accuracy at the first evaluation (meant for greedy accuracy: sampled accuracy also rises
+ * when sampling merely sharpens toward answers the model already gives greedily). undefined when
+ * it cannot be judged: no start, or no interval (one seed without a prompt count).
+ */
+export function learnedBeyondStart(r: FinalResult | undefined): boolean | undefined {
+  if (!r || r.initial === undefined || !r.final.ok) return undefined;
+  return r.final.lo > r.initial;
+}
+
+/**
+ * The start's accuracy on an env: the mean over every run's evaluation at step 0 (before any
+ * training; the runs of a comparison start from the same checkpoint and test prompts).
+ */
+export function startAccuracy(groups: readonly Group[], env: string, pct: number, metric: Metric): number | undefined {
+  const vs: number[] = [];
+  for (const g of groups) {
+    if (g.env !== env) continue;
+    for (const run of g.runs) {
+      const first = evalRows(run, env).find((r) => num(r, 'step') === 0);
+      const v = first && metricOf(first, metric);
+      if (v !== undefined) vs.push(v * pct);
+    }
+  }
+  return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : undefined;
 }
 
 /**
@@ -112,11 +173,11 @@ export function finalResult(group: Group, pct: number): FinalResult | undefined 
  * common grid when seeds' x values differ (charts); Infinity keeps every x value, which makes
  * the mean exactly the average of the seeds' piecewise-linear curves.
  */
-export function accuracyCurve(group: Group, x: XKey, pct: number, maxPoints = 200): AggregatedCurve {
+export function accuracyCurve(group: Group, x: XKey, pct: number, maxPoints = 200, metric: Metric = 'sampled'): AggregatedCurve {
   const curves = group.runs.map((r) => {
-    const { rows } = rowsFor(r, group.env);
+    const { rows, source } = rowsFor(r, group.env, metric);
     const pts = rows.filter((row) => num(row, x) !== undefined);
-    return { x: pts.map((row) => num(row, x)!), y: pts.map((row) => num(row, 'accuracy')! * pct) };
+    return { x: pts.map((row) => num(row, x)!), y: pts.map((row) => (source === 'train' ? num(row, 'accuracy')! : metricOf(row, metric)!) * pct) };
   });
   const agg = aggregateCurves(curves.filter((c) => c.x.length > 0), maxPoints);
   if (pct === 100) {

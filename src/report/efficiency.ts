@@ -1,6 +1,7 @@
 /**
  * Sample efficiency against a reference method (GRPO by default): how many sampled tokens each
- * method needs before its accuracy reaches the reference's final accuracy.
+ * method needs before its accuracy reaches the reference's final accuracy. Computed on either
+ * accuracy an evaluation records (greedy or sampled; the same definitions for both).
  *
  * Definitions (all per env):
  * - target: the reference's final accuracy, the mean over its seeds of their last evaluation
@@ -20,7 +21,7 @@
  * - per seed: the same crossing on each seed's own curve, against the same target, to show
  *   the spread (undefined when that seed never reaches it).
  */
-import { accuracyCurve, finalResult } from './analyze.ts';
+import { accuracyCurve, finalResult, METRIC_NAME, type Metric } from './analyze.ts';
 import { aggregateCurves } from './stats.ts';
 import type { Group } from './runs.ts';
 
@@ -60,6 +61,8 @@ export interface EfficiencyRow {
 
 export interface Efficiency {
   env: string;
+  /** Which accuracy: greedy (T=0) or sampled (avg@k). */
+  metric: Metric;
   reference: string;
   /** The reference's final accuracy (percent). */
   target: number;
@@ -80,6 +83,8 @@ export interface EfficiencyOptions {
   pct?: number;
   /** Threshold for the verdict (default 1/3). */
   maxFraction?: number;
+  /** The accuracy compared (default 'sampled'). */
+  metric?: Metric;
 }
 
 /**
@@ -107,9 +112,9 @@ function meanOf(xs: number[]): number | undefined {
  * that budget bought. So the curve reaches the longest seed's budget and its last point is the
  * mean of the seeds' final accuracies, the number in the final table.
  */
-function tokenCurve(group: Group, pct: number): { x: number[]; y: number[]; seeds: number } {
+function tokenCurve(group: Group, pct: number, metric: Metric): { x: number[]; y: number[]; seeds: number } {
   const perSeed = group.runs
-    .map((r) => accuracyCurve({ ...group, runs: [r] }, 'sampled_tokens', pct, Infinity))
+    .map((r) => accuracyCurve({ ...group, runs: [r] }, 'sampled_tokens', pct, Infinity, metric))
     .filter((c) => c.x.length > 0)
     .map((c) => ({ x: [...c.x], y: [...c.mean] }));
   if (perSeed.length === 0) return { x: [], y: [], seeds: 0 };
@@ -128,21 +133,22 @@ export function efficiency(groups: readonly Group[], env: string, opts: Efficien
   const reference = opts.reference ?? 'grpo';
   const pct = opts.pct ?? 100;
   const maxFraction = opts.maxFraction ?? 1 / 3;
+  const metric = opts.metric ?? 'sampled';
   const inEnv = groups.filter((g) => g.env === env);
   const ref = inEnv.find((g) => g.label === reference);
   if (!ref) return undefined;
-  const refFinal = finalResult(ref, pct);
+  const refFinal = finalResult(ref, pct, metric);
   if (!refFinal) return undefined;
   const target = refFinal.final.mean;
   const seedCurves = (g: Group) =>
-    g.runs.map((r) => ({ run: r, c: tokenCurve({ ...g, runs: [r] }, pct) })).filter((s) => s.c.x.length > 0);
+    g.runs.map((r) => ({ run: r, c: tokenCurve({ ...g, runs: [r] }, pct, metric) })).filter((s) => s.c.x.length > 0);
   const refSeeds = seedCurves(ref);
   if (refSeeds.length === 0) return undefined;
   const referenceBudget = meanOf(refSeeds.map((s) => s.c.x[s.c.x.length - 1]));
   const rows: EfficiencyRow[] = [];
   for (const g of inEnv) {
-    const fr = finalResult(g, pct);
-    const curve = tokenCurve(g, pct);
+    const fr = finalResult(g, pct, metric);
+    const curve = tokenCurve(g, pct, metric);
     if (!fr || curve.x.length === 0) continue;
     const seeds = seedCurves(g);
     const tokens = firstCrossing(curve.x, curve.y, target);
@@ -168,7 +174,7 @@ export function efficiency(groups: readonly Group[], env: string, opts: Efficien
   }
   rows.sort((a, b) => Number(b.isReference) - Number(a.isReference) || b.final - a.final || a.label.localeCompare(b.label));
   const refRow = rows.find((r) => r.isReference);
-  return { env, reference, target, referenceBudget, referenceTokens: refRow?.tokens, maxFraction, rows };
+  return { env, metric, reference, target, referenceBudget, referenceTokens: refRow?.tokens, maxFraction, rows };
 }
 
 /** efficiency() for every env that has the reference, in the groups' env order. */
@@ -209,7 +215,7 @@ export function efficiencyCells(e: Efficiency, r: EfficiencyRow): { method: stri
 
 export const EFFICIENCY_HEAD = (e: Efficiency): string[] => [
   'method',
-  'final accuracy',
+  `final ${e.metric} accuracy`,
   'tokens to reach target',
   `fraction of ${e.reference}'s budget`,
   `≤ ${fractionName(e.maxFraction)}`,
@@ -218,7 +224,7 @@ export const EFFICIENCY_HEAD = (e: Efficiency): string[] => [
 
 /** A one-line description of the target and budget. */
 export function efficiencyCaption(e: Efficiency): string {
-  return `target: ${e.reference}'s final accuracy ${e.target.toFixed(1)}%; ${e.reference}'s budget ${fmtTokens(e.referenceBudget)} sampled tokens ` +
+  return `target: ${e.reference}'s final ${METRIC_NAME[e.metric]} ${e.target.toFixed(1)}%; ${e.reference}'s budget ${fmtTokens(e.referenceBudget)} sampled tokens ` +
     `(its last evaluation); ${e.reference} itself first reaches the target at ${e.referenceTokens === undefined ? 'no point of its seed-mean curve' : fmtTokens(e.referenceTokens)}`;
 }
 
@@ -231,5 +237,5 @@ export function formatEfficiency(e: Efficiency): string {
   });
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
-  return [`${e.env}: sampled tokens to reach ${e.reference}'s final accuracy`, `  ${efficiencyCaption(e)}`, line(head), ...rows.map(line)].join('\n');
+  return [`${e.env}: sampled tokens to reach ${e.reference}'s final ${METRIC_NAME[e.metric]}`, `  ${efficiencyCaption(e)}`, line(head), ...rows.map(line)].join('\n');
 }

@@ -4,7 +4,8 @@
  */
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { resultsSummary } from './summary.ts';
 import { Assets } from './assets.ts';
 import { percentFactor } from './analyze.ts';
 import { efficiencyByEnv } from './efficiency.ts';
@@ -41,12 +42,19 @@ export interface ReportOptions {
   reference?: string;
   /** Also write this markdown file: per env the final table, the efficiency table and links to the charts. */
   markdown?: string;
+  /**
+   * Also write this machine-readable summary (src/report/summary.ts). With `markdown` and no
+   * `summary`, it is written as summary.json in the report's folder.
+   */
+  summary?: string;
 }
 
 export interface ReportResult {
   htmlPath: string;
   /** The markdown file, when asked for. */
   markdownPath?: string;
+  /** The summary JSON, when written. */
+  summaryPath?: string;
   pngs: string[];
   warnings: string[];
 }
@@ -59,9 +67,10 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
   const reference = opts.reference ?? 'grpo';
   const results = resultsByEnv(groups, pctFactor);
   const efficiency = efficiencyByEnv(groups, { reference, pct: pctFactor });
+  const greedyEfficiency = efficiencyByEnv(groups, { reference, pct: pctFactor, metric: 'greedy' });
   const nav = [
     ['results', 'Results'],
-    ...(efficiency.size ? [['efficiency', 'Tokens to reach ' + reference]] : []),
+    ...(efficiency.size || greedyEfficiency.size ? [['efficiency', 'Tokens to reach ' + reference]] : []),
     ['curves', 'Learning curves'],
     ['gate', 'Teacher gate'],
     ['gap', 'Teacher-student gap'],
@@ -79,7 +88,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     runsList(runs),
     warningsHtml(runs),
     resultsSection(results, assets, pctFactor),
-    efficiencySection(efficiency, reference),
+    efficiencySection(efficiency, reference, greedyEfficiency),
     curvesSection(groups, pctFactor, assets),
     gateSection(runs, assets),
     gapSection(groups, assets),
@@ -103,16 +112,22 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     const byEnv = new Map<string, ChartLink[]>();
     for (const env of results.keys()) {
       byEnv.set(env, [
+        ...link(`greedy-${env}-tokens`, `${env}: greedy accuracy vs sampled tokens`),
+        ...link(`greedy-${env}-time`, `${env}: greedy accuracy vs wall time`),
         ...link(`curve-${env}-tokens`, `${env}: accuracy vs sampled tokens`),
         ...link(`curve-${env}-steps`, `${env}: accuracy vs training step`),
         ...link(`curve-${env}-time`, `${env}: accuracy vs wall time`),
       ]);
     }
     const md = markdownReport({
-      title, generated: opts.now ?? new Date(), runCount: runs.length, results, efficiency, reference,
-      overall: link('final-accuracy', 'final accuracy per method and env'), byEnv, costs: stepCosts(groups),
+      title, generated: opts.now ?? new Date(), runCount: runs.length, results, efficiency, greedyEfficiency, reference,
+      overall: [...link('final-greedy', 'final greedy accuracy per method and env'), ...link('final-accuracy', 'final sampled accuracy per method and env')],
+      byEnv, costs: stepCosts(groups),
     });
     writeFileAtomic(markdownPath, md);
   }
-  return { htmlPath, markdownPath, pngs, warnings: runs.flatMap((r) => r.warnings) };
+  const summaryFile = opts.summary ?? (opts.markdown ? join(outDir, 'summary.json') : undefined);
+  const summaryPath = summaryFile ? resolve(summaryFile) : undefined;
+  if (summaryPath) writeJsonAtomic(summaryPath, resultsSummary(groups, { reference, pct: pctFactor }));
+  return { htmlPath, markdownPath, summaryPath, pngs, warnings: runs.flatMap((r) => r.warnings) };
 }

@@ -7,6 +7,8 @@ import type { FinalResult } from './analyze.ts';
 import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, type Efficiency } from './efficiency.ts';
 import type { StepCost } from './costs.ts';
 import { pct } from './html.ts';
+import { learnedText } from './sections/results.ts';
+import { METRIC_NAME } from './analyze.ts';
 
 export interface ChartLink {
   /** Path relative to the markdown file, '/'-separated and URL-encoded. */
@@ -20,6 +22,8 @@ export interface MarkdownInput {
   runCount: number;
   results: Map<string, FinalResult[]>;
   efficiency: Map<string, Efficiency>;
+  /** The same on greedy accuracy, per env where it was recorded. */
+  greedyEfficiency?: Map<string, Efficiency>;
   reference: string;
   /** Charts about every env (the final accuracy bar chart). */
   overall: ChartLink[];
@@ -40,14 +44,22 @@ function mdTable(head: string[], rows: string[][], right: boolean[]): string {
 }
 
 function finalTableMd(rs: FinalResult[]): string {
+  const iv = (r: FinalResult | undefined) => (!r ? '–' : r.final.ok ? `[${pct(r.final.lo)}, ${pct(r.final.hi)}]` : 'no interval');
   const rows = rs.map((r) => [
     r.group.label,
     String(r.seeds),
+    r.greedy?.initial === undefined ? '–' : `${pct(r.greedy.initial)}%`,
+    r.greedy ? `${pct(r.greedy.final.mean)}%` : 'not recorded',
+    iv(r.greedy),
+    learnedText(r),
     r.initial === undefined ? '–' : `${pct(r.initial)}%`,
     `${pct(r.final.mean)}%`,
-    r.final.ok ? `[${pct(r.final.lo)}, ${pct(r.final.hi)}]` : 'no interval',
+    iv(r),
   ]);
-  return mdTable(['method', 'seeds', 'start', 'final (mean)', '95% interval'], rows, [false, true, true, true, true]);
+  return mdTable(
+    ['method', 'seeds', 'greedy start', 'greedy final (mean)', 'greedy 95% interval', 'learned beyond start (greedy)', 'sampled start', 'sampled final (mean)', 'sampled 95% interval'],
+    rows, [false, true, true, true, true, false, true, true, true],
+  );
 }
 
 function efficiencyTableMd(e: Efficiency): string {
@@ -68,11 +80,12 @@ const links = (ls: ChartLink[]) => ls.map((l) => `![${l.alt.replace(/[[\]]/g, ''
 
 export function markdownReport(m: MarkdownInput): string {
   const out: string[] = [`# ${m.title}`, '', `Generated ${m.generated.toISOString()} from ${m.runCount} run folder(s).`, ''];
-  const intervalKinds = [...new Set([...m.results.values()].flat().map((r) => r.intervalKind))];
+  const intervalKinds = [...new Set([...m.results.values()].flat().flatMap((r) => [r.greedy?.intervalKind, r.intervalKind]).filter((k): k is string => !!k))];
   for (const [env, rs] of m.results) {
     out.push(`## ${env}`, '', finalTableMd(rs), '');
-    const e = m.efficiency.get(env);
-    if (e) out.push(`### Sampled tokens to reach ${m.reference}'s final accuracy`, '', `${efficiencyCaption(e)}.`, '', efficiencyTableMd(e), '');
+    for (const e of [m.greedyEfficiency?.get(env), m.efficiency.get(env)]) {
+      if (e) out.push(`### Sampled tokens to reach ${m.reference}'s final ${METRIC_NAME[e.metric]}`, '', `${efficiencyCaption(e)}.`, '', efficiencyTableMd(e), '');
+    }
     const costs = m.costs?.get(env);
     if (costs?.length) out.push('### Cost of a step (mean over steps and seeds)', '', costTableMd(costs), '');
     const charts = m.byEnv.get(env) ?? [];
@@ -81,10 +94,11 @@ export function markdownReport(m: MarkdownInput): string {
   if (m.results.size === 0) out.push('No run had accuracy in eval.jsonl or metrics.jsonl.', '');
   if (m.overall.length) out.push(links(m.overall), '');
   out.push(
-    `Accuracy is on held-out test prompts, in percent. Start: mean accuracy at the first evaluation; final: mean over seeds of ` +
-      `their last evaluation; intervals: ${intervalKinds.join('; ') || '–'}.`,
+    `Accuracy is on held-out test prompts, in percent: greedy is one temperature-0 decoding per prompt, sampled is avg@k over the ` +
+      `evaluation's samples. Start: mean accuracy at the first evaluation; final: mean over seeds of their last evaluation; ` +
+      `intervals: ${intervalKinds.join('; ') || '–'}. Learned beyond start: the lower end of the final greedy interval is above the greedy start.`,
   );
-  if (m.efficiency.size) {
+  if (m.efficiency.size || m.greedyEfficiency?.size) {
     out.push(
       '',
       `Tokens to reach the target: the first point where the method's accuracy against sampled tokens, averaged over seeds ` +

@@ -120,8 +120,8 @@ test('another reference and the threshold are options; envs without the referenc
 
 test('the terminal table', () => {
   const text = formatEfficiency(efficiency(groups, 'math')!);
-  assert.match(text, /^math: sampled tokens to reach grpo's final accuracy/);
-  assert.match(text, /target: grpo's final accuracy 60\.0%; grpo's budget 3,100 sampled tokens/);
+  assert.match(text, /^math: sampled tokens to reach grpo's final sampled accuracy \(avg@k\)/);
+  assert.match(text, /target: grpo's final sampled accuracy \(avg@k\) 60\.0%; grpo's budget 3,100 sampled tokens/);
   assert.match(text, /fast +65\.0% +600 +19\.4% +yes +400 \/ not reached/);
   assert.match(text, /slow +45\.0% +not reached \(best 50\.0%\) +– +no +not reached/);
   assert.match(text, /grpo \(reference\) +60\.0% +2,000 +64\.5% +– +2,000 \/ 2,000/);
@@ -147,13 +147,15 @@ test('HTML section and markdown file with chart links relative to the markdown f
   assert.ok(mathAt >= 0 && sciAt > mathAt);
   const mathPart = lines.slice(mathAt, sciAt);
   // The final table, best first.
-  const head = mathPart.indexOf('| method | seeds | start | final (mean) | 95% interval |');
+  const head = mathPart.indexOf('| method | seeds | greedy start | greedy final (mean) | greedy 95% interval | learned beyond start (greedy) | sampled start | sampled final (mean) | sampled 95% interval |');
   assert.ok(head > 0);
-  assert.equal(mathPart[head + 2], '| mid | 1 | 20.0% | 80.0% | [73.9, 85.0] |');
-  assert.ok(mathPart.includes('| fast | 2 | 20.0% | 65.0% | [0.0, 100.0] |'), 'two seeds: t interval, clipped');
+  // Runs without greedy accuracy (made before it was recorded) show it as not recorded, not as 0.
+  assert.equal(mathPart[head + 2], '| mid | 1 | – | not recorded | – | – | 20.0% | 80.0% | [73.9, 85.0] |');
+  assert.ok(mathPart.includes('| fast | 2 | – | not recorded | – | – | 20.0% | 65.0% | [0.0, 100.0] |'), 'two seeds: t interval, clipped');
   // The efficiency table.
-  assert.ok(mathPart.includes("### Sampled tokens to reach grpo's final accuracy"));
-  assert.ok(mathPart.includes("| method | final accuracy | tokens to reach target | fraction of grpo's budget | ≤ 1/3 | per seed |"));
+  assert.ok(mathPart.includes("### Sampled tokens to reach grpo's final sampled accuracy (avg@k)"));
+  assert.ok(!mathPart.some((l) => l.includes('final greedy accuracy')), 'no greedy efficiency table without greedy accuracy');
+  assert.ok(mathPart.includes("| method | final sampled accuracy | tokens to reach target | fraction of grpo's budget | ≤ 1/3 | per seed |"));
   assert.ok(mathPart.includes('| grpo (reference) | 60.0% | 2,000 | 64.5% | – | 2,000 / 2,000 |'));
   assert.ok(mathPart.includes('| mid | 80.0% | 1,500 | 48.4% | no | 1,500 |'));
   assert.ok(mathPart.includes('| fast | 65.0% | 600 | 19.4% | yes | 400 / not reached |'));
@@ -171,8 +173,8 @@ test('HTML section and markdown file with chart links relative to the markdown f
   writeReport(dirs, out, { markdown: md2, reference: 'mid', now: new Date(0) });
   const text2 = readFileSync(md2, 'utf8');
   assert.ok(text2.includes('](../../docs/results/curve-science-tokens.png)'));
-  assert.ok(text2.includes("### Sampled tokens to reach mid's final accuracy"));
-  assert.ok(text2.includes("target: mid's final accuracy 80.0%"));
+  assert.ok(text2.includes("### Sampled tokens to reach mid's final sampled accuracy (avg@k)"));
+  assert.ok(text2.includes("target: mid's final sampled accuracy (avg@k) 80.0%"));
   for (const m of text2.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(existsSync(join(dirname(md2), decodeURIComponent(m[1]))), m[1]);
 });
 

@@ -8,14 +8,14 @@ import type { Group, Run } from '../../src/report/runs.ts';
 
 function result(label: string, mean: number, lo: number, hi: number, seeds = 3): FinalResult {
   return {
-    group: { label, env: 'math', runs: [] }, source: 'eval', final: { mean, lo, hi, n: seeds, ok: true },
+    group: { label, env: 'math', runs: [] }, metric: 'sampled', source: 'eval', final: { mean, lo, hi, n: seeds, ok: true },
     intervalKind: `t-interval over ${seeds} seeds`, initial: 30, seeds,
   };
 }
 
 test('summary sentence: winner, margin, and whether intervals overlap', () => {
   const apart = summarySentence('math', [result('distil', 70, 65, 75), result('grpo', 50, 45, 55)]);
-  assert.match(apart, /<b>distil<\/b> ended highest with test accuracy 70\.0%/);
+  assert.match(apart, /<b>distil<\/b> ended highest with sampled test accuracy 70\.0%/);
   assert.match(apart, /20\.0 points above <b>grpo<\/b>/);
   assert.match(apart, /do not overlap/);
   const close = summarySentence('math', [result('distil', 52, 45, 59), result('grpo', 50, 43, 57), result('sft', 10, 5, 15)]);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../../algorithms/options.ts';
 import { applyOverrides } from '../../train/config.ts';
 import { planComparison, runComparison, type CompareConfig } from '../../train/compare.ts';
-import { efficiencyTables, finalRows, formatTable } from '../../report/final-table.ts';
+import { efficiencyTables, finalRows, formatTable, learnedLines } from '../../report/final-table.ts';
 import { writeReport } from '../../report/index.ts';
 import { formatEfficiency } from '../../report/efficiency.ts';
 import { loadRuns } from '../../report/runs.ts';
@@ -20,9 +20,10 @@ const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json]
 
 Trains every method on every env for every seed from the same checkpoint, each with the same
 budget of sampled tokens, then writes one HTML report and prints the final table (mean test
-accuracy and 95% interval per env and method) and, when a method is labelled grpo, the
-sampled tokens each method needed to reach GRPO's final accuracy (and whether that is at
-most 1/3 of GRPO's budget). Interrupted comparisons resume: finished runs
+accuracy, greedy (T=0) and sampled (avg@k), with 95% intervals per env and method), which
+methods learned beyond the start's greedy accuracy (final greedy interval above it) and, when
+a method is labelled grpo, the sampled tokens each method needed to reach GRPO's final greedy
+and sampled accuracy (and whether that is at most 1/3 of GRPO's budget). Interrupted comparisons resume: finished runs
 are kept, a run cut short continues from its last checkpoint.
 
 A config file holds {model, envs, methods: [{label, algorithm, algorithmOptions}], seeds,
@@ -67,12 +68,15 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
   const { groups } = loadRuns(dirs);
   const rows = finalRows(groups);
   const efficiency = efficiencyTables(groups, 'grpo');
+  const greedyEfficiency = efficiencyTables(groups, 'grpo', 'greedy');
   const report = writeReport(dirs, join(out, 'report'), { title: 'distil comparison', reference: 'grpo' });
-  writeJsonAtomic(join(out, 'results.json'), { rows, ...(efficiency.length ? { efficiency } : {}), minutes: (Date.now() - t0) / 60000 });
-  if (json) console.log(JSON.stringify({ rows, ...(efficiency.length ? { efficiency } : {}), report: report.htmlPath }));
+  const tables = { rows, ...(greedyEfficiency.length ? { greedyEfficiency } : {}), ...(efficiency.length ? { efficiency } : {}) };
+  writeJsonAtomic(join(out, 'results.json'), { ...tables, minutes: (Date.now() - t0) / 60000 });
+  if (json) console.log(JSON.stringify({ ...tables, report: report.htmlPath }));
   else {
     console.log(formatTable(rows));
-    for (const e of efficiency) console.log(`\n${formatEfficiency(e)}`);
+    console.log(`\n${learnedLines(rows).join('\n')}`);
+    for (const e of [...greedyEfficiency, ...efficiency]) console.log(`\n${formatEfficiency(e)}`);
     console.log(`\nreport: ${report.htmlPath}`);
   }
   return 0;

@@ -4,14 +4,15 @@ import { UsageError, type Command } from '../command.ts';
 import { progress, type Progress } from '../../util/progress.ts';
 import { RunFormatError, writeReport } from '../../report/index.ts';
 
-const HELP = `Usage: distil report RUN_DIR... [--out DIR] [--title TEXT] [--markdown FILE] [--reference LABEL]
+const HELP = `Usage: distil report RUN_DIR... [--out DIR] [--title TEXT] [--markdown FILE] [--summary FILE] [--reference LABEL]
 
 Writes one self-contained HTML report (open it in any browser; it needs no network) and,
 beside it, every chart as PNG and SVG. The report compares methods across seeds: a summary
-sentence per env, the final accuracy table with 95% intervals, learning curves against
-steps, sampled tokens and wall time, the sampled tokens each method needs to reach the
-reference method's final accuracy (and whether that is at most 1/3 of the reference's
-budget), the teacher gate, the teacher-student gap, and example rollouts with tokens shaded
+sentence per env, the final accuracy table with 95% intervals (greedy accuracy at T=0 first,
+then sampled avg@k; a method learned beyond the start only when its final greedy interval is
+above the start's greedy accuracy), learning curves against steps, sampled tokens and wall
+time, the sampled tokens each method needs to reach the reference method's final greedy and
+sampled accuracy (and whether that is at most 1/3 of the reference's budget), the teacher gate, the teacher-student gap, and example rollouts with tokens shaded
 by teacher-student disagreement.
 
 RUN_DIR is a run folder (config.json, metrics.jsonl, eval.jsonl, samples.jsonl, gate.json;
@@ -23,7 +24,12 @@ Options:
   --title TEXT   the report's title (default: "distil report")
   --markdown FILE  also write FILE: per env the final table and the tokens-to-reach table,
                  with links to the PNG charts in --out, relative to FILE's folder
-                 (e.g. --out docs/results --markdown docs/results.md)
+                 (e.g. --out docs/results --markdown docs/results.md); also writes
+                 summary.json in --out unless --summary says where
+  --summary FILE  also write FILE: per env the checkpoint, levels, start greedy and
+                 sampled accuracy, and per method lr, final greedy and sampled accuracy
+                 with 95% intervals, the learned verdict and the sampled tokens to reach
+                 the reference's final greedy (and sampled) accuracy (percent)
   --reference LABEL  the method efficiency is measured against (default: grpo); the
                  section is shown for envs where it was run`;
 
@@ -31,11 +37,12 @@ Options:
 export function parseReportArgs(
   argv: string[],
   now = new Date(),
-): { dirs: string[]; out: string; title?: string; markdown?: string; reference?: string } {
+): { dirs: string[]; out: string; title?: string; markdown?: string; summary?: string; reference?: string } {
   const dirs: string[] = [];
   let out: string | undefined;
   let title: string | undefined;
   let markdown: string | undefined;
+  let summary: string | undefined;
   let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -50,6 +57,7 @@ export function parseReportArgs(
     else if (a === '--title' || a.startsWith('--title=')) title = value('--title');
     else if (a === '--markdown' || a.startsWith('--markdown=')) markdown = value('--markdown');
     else if (a === '--reference' || a.startsWith('--reference=')) reference = value('--reference');
+    else if (a === '--summary' || a.startsWith('--summary=')) summary = value('--summary');
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else dirs.push(a);
   }
@@ -58,6 +66,7 @@ export function parseReportArgs(
   return {
     dirs, out: resolve(out ?? join('reports', stamp)), title,
     ...(markdown !== undefined ? { markdown: resolve(markdown) } : {}),
+    ...(summary !== undefined ? { summary: resolve(summary) } : {}),
     ...(reference !== undefined ? { reference } : {}),
   };
 }
@@ -73,6 +82,7 @@ const report: Command = {
       const res = writeReport(args.dirs, args.out, {
         title: args.title,
         markdown: args.markdown,
+        summary: args.summary,
         reference: args.reference,
         onChart: (done, total, file) => {
           bar ??= progress({ total, label: 'charts' });
@@ -83,6 +93,7 @@ const report: Command = {
       for (const w of res.warnings) console.error(`warning: ${w}`);
       console.log(res.htmlPath);
       if (res.markdownPath) console.log(res.markdownPath);
+      if (res.summaryPath) console.log(res.summaryPath);
       return 0;
     } catch (err) {
       if (err instanceof RunFormatError) {

@@ -1,10 +1,10 @@
 /**
- * Learning curves: accuracy against training steps, sampled tokens and wall time, one line
- * per method (mean over seeds) with its 95% band; then training-side metrics over steps,
+ * Learning curves: greedy and sampled accuracy against training steps, sampled tokens and wall
+ * time, one line per method (mean over seeds) with its 95% band; then training-side metrics over steps,
  * including how far the teacher is from the student.
  */
 import type { Assets } from '../assets.ts';
-import { accuracyCurve, evalRows, gapKeys, MASS_GAP, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
+import { accuracyCurve, evalRows, gapKeys, MASS_GAP, METRIC_NAME, METRICS, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
 import { esc, section } from '../html.ts';
 import { lineChart, type LineSeries } from '../plot/index.ts';
 import type { Group } from '../runs.ts';
@@ -43,27 +43,32 @@ export function curvesSection(groups: readonly Group[], pctFactor: number, asset
     // Groups without evaluations are drawn from their training batches; say so.
     const trainOnly = gs.filter((g) => g.runs.every((r) => evalRows(r, env).length === 0)).map((g) => g.label);
     const note = trainOnly.length ? ` ${esc(trainOnly.join(', '))}: accuracy on training batches (no eval.jsonl).` : '';
-    for (const ax of X_AXES) {
-      const curves = gs.map((g) => ({ label: g.label, c: accuracyCurve(g, ax.key, pctFactor) })).filter((x) => x.c.x.length > 0);
-      if (curves.length === 0) continue;
-      const maxX = Math.max(...curves.flatMap((x) => x.c.x));
-      const unit = ax.key === 'wall_s' ? timeUnit(maxX) : { scale: 1, label: ax.label };
-      figs.push(
-        assets.figure(
-          `curve-${env}-${ax.name}`,
-          () =>
-            lineChart({
-              title: `${env}: accuracy vs ${unit.label.replace(/ \(.*\)$/, '')}`,
-              xLabel: unit.label,
-              yLabel: 'accuracy (%)',
-              series: curves.map(({ label, c }) => toSeries(label, c, unit.scale)),
-            }),
-          `${env}: accuracy against ${unit.label}`,
-          `${esc(env)}: accuracy against ${esc(unit.label)}. Line: mean over seeds; shaded: 95% interval over seeds` +
-            (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).') +
-            note,
-        ),
-      );
+    // Greedy accuracy first (absent in runs made before it was recorded), then sampled.
+    for (const metric of METRICS) {
+      for (const ax of X_AXES) {
+        const curves = gs.map((g) => ({ label: g.label, c: accuracyCurve(g, ax.key, pctFactor, 200, metric) })).filter((x) => x.c.x.length > 0);
+        if (curves.length === 0) continue;
+        const maxX = Math.max(...curves.flatMap((x) => x.c.x));
+        const unit = ax.key === 'wall_s' ? timeUnit(maxX) : { scale: 1, label: ax.label };
+        const what = METRIC_NAME[metric];
+        const missing = gs.length - curves.length;
+        figs.push(
+          assets.figure(
+            `${metric === 'greedy' ? 'greedy' : 'curve'}-${env}-${ax.name}`,
+            () =>
+              lineChart({
+                title: `${env}: ${what} vs ${unit.label.replace(/ \(.*\)$/, '')}`,
+                xLabel: unit.label,
+                yLabel: `${metric} accuracy (%)`,
+                series: curves.map(({ label, c }) => toSeries(label, c, unit.scale)),
+              }),
+            `${env}: ${what} against ${unit.label}`,
+            `${esc(env)}: ${esc(what)} against ${esc(unit.label)}. Line: mean over seeds; shaded: 95% interval over seeds` +
+              (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).') +
+              (metric === 'sampled' ? note : missing ? ` ${missing} method(s) recorded no greedy accuracy.` : ''),
+          ),
+        );
+      }
     }
     if (figs.length) parts.push(`<h3>${esc(env)}</h3>\n${figs.join('\n')}`);
   }

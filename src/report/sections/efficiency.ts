@@ -6,6 +6,7 @@
  */
 import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, fractionName, type Efficiency } from '../efficiency.ts';
 import { esc, section, table } from '../html.ts';
+import { METRIC_NAME } from '../analyze.ts';
 
 export function efficiencyTableHtml(e: Efficiency): string {
   const rows = e.rows.map((r) => {
@@ -23,12 +24,20 @@ export function efficiencyTableHtml(e: Efficiency): string {
   return `<p class="small">${esc(efficiencyCaption(e))}.</p>\n${table(EFFICIENCY_HEAD(e).map(esc), rows, 'efficiency')}`;
 }
 
-export function efficiencySection(byEnv: Map<string, Efficiency>, reference: string): string {
-  if (byEnv.size === 0) return '';
-  const first = [...byEnv.values()][0];
-  const tables = [...byEnv].map(([env, e]) => `<h3>${esc(env)}</h3>\n${efficiencyTableHtml(e)}`).join('\n');
+/** Per env the greedy table (when recorded) and then the sampled one. */
+export function efficiencySection(byEnv: Map<string, Efficiency>, reference: string, greedyByEnv: Map<string, Efficiency> = new Map()): string {
+  if (byEnv.size === 0 && greedyByEnv.size === 0) return '';
+  const first = [...greedyByEnv.values(), ...byEnv.values()][0];
+  const envs = [...new Set([...greedyByEnv.keys(), ...byEnv.keys()])];
+  const tables = envs
+    .map((env) => {
+      const parts = [greedyByEnv.get(env), byEnv.get(env)].filter((e): e is Efficiency => !!e)
+        .map((e) => `<h4>${esc(METRIC_NAME[e.metric])}</h4>\n${efficiencyTableHtml(e)}`);
+      return `<h3>${esc(env)}</h3>\n${parts.join('\n')}`;
+    })
+    .join('\n');
   const note =
-    `<p class="muted small">Target: ${esc(reference)}'s final accuracy (mean over its seeds). Tokens to reach it: the first ` +
+    `<p class="muted small">Target: ${esc(reference)}'s final accuracy (mean over its seeds), greedy or sampled as the table says. Tokens to reach it: the first ` +
     'point where the method\'s accuracy against sampled tokens, averaged over seeds (each seed interpolated linearly between ' +
     'its evaluations and held at its final accuracy once its budget is spent), reaches the target, interpolated between evaluations. ' +
     `Fraction: those tokens over ${esc(reference)}'s budget, the sampled tokens at its last evaluation. ` +
