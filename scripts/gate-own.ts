@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelFolder } from '../src/models/folder.ts';
+import { checkTrainedLevels } from '../src/models/trained-levels.ts';
 import { transformerFromWeights } from '../src/models/transformer-io.ts';
 import { Corpus, DEFAULT_CORPUS } from '../src/recipes/corpus.ts';
 import { runGate } from '../src/recipes/gate.ts';
@@ -18,6 +19,10 @@ import { tinyTokenizer } from '../src/recipes/tiny.ts';
 const [dir, env, levelsArg, nArg = '200', outFile] = process.argv.slice(2);
 if (!dir || !env || !levelsArg) throw new Error('usage: npx tsx scripts/gate-own.ts <checkpoint dir> <env> <levels> [n] [out.json]');
 const levels = levelsArg.split(',').map(Number);
+// A gate at levels the checkpoint never trained on measures nothing: refuse it before sampling.
+const check = checkTrainedLevels(dir, env, levels, 'gate-own');
+if (check.error) throw new Error(check.error);
+if (check.warning) console.error(`warning: ${check.warning}`);
 const recipe = JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8')) as { step?: number; config?: { gate?: Partial<GateConfig> } };
 const cfg: GateConfig = { ...DEFAULT_GATE, ...recipe.config?.gate, env, levels, rlLevels: levels, n: Number(nArg) };
 const folder = loadModelFolder(dir);

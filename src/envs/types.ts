@@ -2,7 +2,12 @@
  * Environments: they make tasks, check a completion, and say precisely what went wrong.
  * Nothing here knows about models or tokens: an env sees prompts and completions as text.
  */
-export type Split = 'train' | 'test';
+/**
+ * 'val' is for choosing settings (a learning rate): disjoint from 'test', and drawn from the
+ * part of the train space next to it (so val prompts can also occur in training, but never in test).
+ */
+export type Split = 'train' | 'val' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
 export interface Task {
   /** Stable id, unique within an env and split, e.g. "math/test/3/0042". */

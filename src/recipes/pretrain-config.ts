@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CORPUS, validateCorpusConfig, type CorpusConfig } from './corpus.ts';
 import type { TinyModelSpec } from './tiny.ts';
+import { trainedLevels } from '../models/trained-levels.ts';
 
 export interface GateConfig {
   /** The env the gate is measured on (default: the first corpus env). */
@@ -141,8 +142,14 @@ export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): P
   if (!(c.lr > 0)) throw new Error(`pretrain config: lr must be > 0`);
   if (c.gate.rule !== undefined && c.gate.rule !== 'sampled' && c.gate.rule !== 'greedy')
     throw new Error(`pretrain config: gate.rule must be 'sampled' or 'greedy', got ${JSON.stringify(c.gate.rule)}`);
-  const levels = new Set(c.corpus.envs.flatMap((e) => e.levels));
+  // The gate measures the teacher on levels the model is trained on: this corpus's levels of
+  // the gate env, plus those its starting checkpoint (init) records.
+  const gateEnv = c.gate.env ?? c.corpus.envs[0]?.name;
+  const levels = new Set(c.corpus.envs.filter((e) => e.name === gateEnv).flatMap((e) => e.levels));
+  if (c.init) for (const l of trainedLevels(c.init)?.byEnv.get(gateEnv) ?? []) levels.add(l);
   const outside = c.gate.rlLevels.filter((l) => !levels.has(l));
-  if (outside.length) throw new Error(`pretrain config: gate.rlLevels ${outside.join(', ')} are outside the trained levels; RL levels must be inside the trained range`);
+  if (outside.length) throw new Error(`pretrain config: gate.rlLevels ${outside.join(', ')} are outside the trained levels of ${gateEnv} (${[...levels].sort((a, b) => a - b).join(', ')}); RL levels must be inside the trained range`);
+  const measured = (c.gate.levels ?? []).filter((l) => !levels.has(l));
+  if (measured.length) throw new Error(`pretrain config: gate.levels ${measured.join(', ')} are outside the trained levels of ${gateEnv} (${[...levels].sort((a, b) => a - b).join(', ')}); the gate is only meaningful on trained levels`);
   return c;
 }

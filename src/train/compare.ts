@@ -9,11 +9,15 @@ import { ConfigError } from '../algorithms/options.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
 import { listCheckpoints } from './run-folder.ts';
+import { checkTrainedLevels } from '../models/trained-levels.ts';
+import { checkValDisjoint, chooseLr, finalValAccuracy, validateLrSearch, type LrChoice, type LrSearch } from './lr-search.ts';
 
 export interface MethodSpec {
   label: string;
   algorithm: string;
   algorithmOptions?: Record<string, unknown>;
+  /** This method's learning rate, fixed (it is then not searched). */
+  lr?: number;
 }
 
 export interface CompareConfig {
@@ -26,16 +30,33 @@ export interface CompareConfig {
   base?: Record<string, unknown>;
   /** Per-env settings (levels, maxTokens, envOptions, ...). */
   perEnv?: Record<string, Record<string, unknown>>;
+  /** Choose each method's learning rate from a grid on the val split before the main runs (src/train/lr-search.ts). */
+  lrSearch?: LrSearch;
 }
 
 export interface PlannedRun {
   dir: string;
   config: TrainConfig;
+  /** Set on the runs of the learning-rate search. */
+  search?: { method: string; env: string; lr: number };
 }
 
-const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv'];
+const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv', 'lrSearch'];
 
-export function planComparison(c: CompareConfig, outDir: string): PlannedRun[] {
+export interface PlanOptions {
+  /** Collects warnings (a checkpoint without a record of its trained levels). */
+  warnings?: string[];
+  /** Learning rates chosen by the search, by lrKey(method, env). */
+  lrs?: Map<string, number>;
+}
+
+export const lrKey = (method: string, env: string) => `${method}\u0000${env}`;
+
+/**
+ * Every run of the comparison, each config validated; refuses levels the checkpoint was not
+ * trained on (per its recipe.json) before anything runs.
+ */
+export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptions = {}): PlannedRun[] {
   for (const k of Object.keys(c)) if (!COMPARE_KEYS.includes(k)) throw new ConfigError(`compare config: unknown key '${k}'; known: ${COMPARE_KEYS.join(', ')}`);
   if (!c.envs?.length) throw new ConfigError('compare config: envs must list at least one env');
   if (!c.methods?.length) throw new ConfigError('compare config: methods must list at least one method');
@@ -45,14 +66,26 @@ export function planComparison(c: CompareConfig, outDir: string): PlannedRun[] {
     if (labels.has(m.label)) throw new ConfigError(`compare config: two methods are labelled '${m.label}'`);
     labels.add(m.label);
   }
+  for (const m of c.methods) {
+    if (m.lr !== undefined && !(typeof m.lr === 'number' && m.lr > 0)) throw new ConfigError(`compare config: method '${m.label}': lr must be a positive number`);
+  }
+  if (c.lrSearch !== undefined) validateLrSearch(c.lrSearch);
   const runs: PlannedRun[] = [];
   for (const env of c.envs) {
-    const model = typeof c.model === 'string' ? c.model : c.model[env];
-    if (!model) throw new ConfigError(`compare config: no model for env '${env}'`);
+    const model = modelFor(c, env);
+    const shared = { ...c.base, ...c.perEnv?.[env] };
+    for (const key of ['levels', 'evalLevels'] as const) {
+      const named = shared[key];
+      if (!Array.isArray(named)) continue;
+      const check = checkTrainedLevels(model, env, named as number[], `compare config (${key} of ${env})`);
+      if (check.error) throw new ConfigError(check.error);
+      if (check.warning) opts.warnings?.push(check.warning);
+    }
     for (const m of c.methods) {
+      const lr = m.lr ?? opts.lrs?.get(lrKey(m.label, env));
       for (const seed of c.seeds) {
         const config = resolveTrainConfig(
-          { ...c.base, ...c.perEnv?.[env], model, env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {} },
+          { ...shared, model, env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
           `compare run ${m.label}/${env}/seed ${seed}`,
         );
         runs.push({ dir: join(outDir, 'runs', safe(m.label), env, `seed-${seed}`), config });
@@ -60,6 +93,60 @@ export function planComparison(c: CompareConfig, outDir: string): PlannedRun[] {
     }
   }
   return runs;
+}
+
+function modelFor(c: CompareConfig, env: string): string {
+  const model = typeof c.model === 'string' ? c.model : c.model?.[env];
+  if (!model) throw new ConfigError(`compare config: no model for env '${env}'`);
+  return model;
+}
+
+/**
+ * The learning-rate search's runs: for every env and every method without a fixed lr, one run
+ * per lr of the grid, evaluated on the val split. Empty without lrSearch.
+ */
+export function planLrSearch(c: CompareConfig, outDir: string): PlannedRun[] {
+  if (!c.lrSearch) return [];
+  const s = validateLrSearch(c.lrSearch);
+  const runs: PlannedRun[] = [];
+  for (const env of c.envs) {
+    for (const m of c.methods) {
+      if (m.lr !== undefined) continue;
+      for (const lr of s.grid) {
+        const config = resolveTrainConfig(
+          {
+            ...c.base, ...c.perEnv?.[env], ...s.base, model: modelFor(c, env), env, seed: s.seed ?? c.seeds[0], name: m.label,
+            algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, lr, evalSplit: 'val',
+          },
+          `lr search run ${m.label}/${env}/lr ${lr}`,
+        );
+        runs.push({ dir: join(outDir, 'lr-search', safe(m.label), env, `lr-${lr}`), config, search: { method: m.label, env, lr } });
+      }
+    }
+  }
+  return runs;
+}
+
+/** Refuses, before anything runs, a val split that shares prompts with the test split (per env). */
+export async function checkSearchSplits(search: readonly PlannedRun[], main: readonly PlannedRun[]): Promise<void> {
+  for (const env of [...new Set(search.map((r) => r.config.env))]) {
+    const s = search.find((r) => r.config.env === env)!;
+    const m = main.find((r) => r.config.env === env);
+    if (m) await checkValDisjoint(s.config, m.config);
+  }
+}
+
+/** After the search ran: the chosen lr per (method, env), with every trial's final val accuracy. */
+export function lrChoices(c: CompareConfig, search: readonly PlannedRun[]): LrChoice[] {
+  const metric = c.lrSearch?.metric ?? 'greedy';
+  const out: LrChoice[] = [];
+  const keys = [...new Set(search.map((r) => lrKey(r.search!.method, r.search!.env)))];
+  for (const k of keys) {
+    const runs = search.filter((r) => lrKey(r.search!.method, r.search!.env) === k);
+    const { method, env } = runs[0].search!;
+    out.push(chooseLr(method, env, metric, runs.map((r) => ({ lr: r.search!.lr, dir: r.dir, ...finalValAccuracy(r.dir) }))));
+  }
+  return out;
 }
 
 export interface CompareHooks {

@@ -36,6 +36,7 @@ export const TRAIN_SCHEMA = {
   evalPrompts: { type: 'number', default: 200, min: 1, integer: true, help: 'test prompts per evaluation' },
   evalSamples: { type: 'number', default: 4, min: 1, integer: true, help: 'samples per test prompt (avg@k, pass@k)' },
   evalTemperature: { type: 'number', default: 1, min: 0, help: 'evaluation sampling temperature' },
+  evalSplit: { type: 'enum', values: ['test', 'val'], default: 'test', help: "split the evaluations draw from: 'val' (disjoint from test) to choose settings such as the learning rate" },
   evalGreedy: { type: 'boolean', default: true, help: 'also decode each test prompt once greedily (temperature 0) and record its accuracy' },
   evalLevels: { type: 'numbers', default: null, integer: true, help: 'evaluation levels (default: the training levels)' },
   checkpointEvery: { type: 'number', default: 50, min: 0, integer: true, help: 'checkpoint every N steps (0 = only at the end)' },

@@ -8,6 +8,9 @@ import { summariseEval, type EvalSummary, type PromptResult } from '../eval/metr
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { collectRollouts } from './rollouts.ts';
 
+/** The seed of the evaluation prompts, so every evaluation of every run sees the same ones. */
+export const DEFAULT_EVAL_SEED = 20261127;
+
 export interface EvalSettings {
   prompts: number;
   samples: number;
@@ -19,10 +22,12 @@ export interface EvalSettings {
   seed?: number;
   /** Also decode each prompt once greedily (default true). */
   greedy?: boolean;
+  /** 'test' (default), or 'val' to choose settings without looking at test. */
+  split?: 'test' | 'val';
 }
 
 export async function evaluatePolicy(policy: PolicyBackend, env: Env, tokenizer: Tokenizer, s: EvalSettings): Promise<EvalSummary> {
-  const tasks = env.tasks('test', s.prompts, s.seed ?? 20261127, s.levels ? { levels: s.levels } : undefined);
+  const tasks = env.tasks(s.split ?? 'test', s.prompts, s.seed ?? DEFAULT_EVAL_SEED, s.levels ? { levels: s.levels } : undefined);
   const settings = { maxTokens: s.maxTokens, topP: 1, seedBase: 7_000_000, stop: s.stop };
   const rollouts = await collectRollouts(policy, env, tokenizer, tasks, { ...settings, groupSize: s.samples, temperature: s.temperature });
   // At temperature 0 the samples are greedy decodings already; otherwise decode once more.

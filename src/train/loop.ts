@@ -96,8 +96,10 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     const r = await evaluatePolicy(s.student, env, s.tokenizer, {
       prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
       maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop, greedy: config.evalGreedy,
+      split: config.evalSplit as 'test' | 'val',
     });
-    const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...r, avg_at_k: r.accuracy, pass_at_k: r.passAtK, by_level: r.byLevel };
+    const split = config.evalSplit !== 'test' ? { split: config.evalSplit } : {};
+    const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...split, ...r, avg_at_k: r.accuracy, pass_at_k: r.passAtK, by_level: r.byLevel };
     appendJsonl(runDir, EVAL, row);
     hooks.onEval?.(row);
     return row;

@@ -56,6 +56,9 @@ test('start: the same plan with steps=1 and evalPrompts=2 runs end to end and wr
     assert.equal(results.rows.length, 3 * JSON.parse(readFileSync(START_CONFIG, "utf8")).methods.length);
     assert.ok(existsSync(join(out, 'report', 'index.html')) || printed.some((l) => /report: .*\.html/.test(l)), printed.join('\n'));
     assert.ok(printed.some((l) => /report: /.test(l)));
+    // The summary says, per env, which methods learned beyond the start's greedy accuracy.
+    for (const env of ['math', 'code', 'science']) assert.ok(printed.join('\n').includes(`${env}: learned beyond the start's greedy accuracy`), printed.join('\n'));
+    assert.ok(results.rows.every((r: { greedy?: { mean: number } }) => typeof r.greedy?.mean === 'number'), 'greedy accuracy in every row');
   } finally {
     console.log = log;
     rmSync(out, { recursive: true, force: true });

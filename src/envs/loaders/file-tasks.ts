@@ -30,7 +30,10 @@ export function loadSplits<R extends { question: string }>(env: string, o: FileE
 
 const norm = (q: string) => q.replace(/\s+/g, ' ').trim().toLowerCase();
 
-/** n rows of a split (all, in file order, when n covers them), filtered by level. */
+/**
+ * n rows of a split (all, in file order, when n covers them), filtered by level. File envs have
+ * two files: val draws from the train file (a comparison checks that val and test share no prompt).
+ */
 export function pickRows<R extends { level: number }>(env: string, files: SplitFiles<R>, split: Split, n: number, seed: number, levels?: number[]): R[] {
   const rows = split === 'test' ? files.test : files.train;
   if (!rows) throw new DataError(`${env}: no train file given; pass {train: FILE} to draw training tasks`);

@@ -23,9 +23,22 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** Which split a prompt belongs to, given the fraction of the space reserved for test. */
+/** Which split a prompt belongs to, given the fraction of the space reserved for test ('val' is part of train). */
 export function splitOf(env: string, prompt: string, testFraction: number): Split {
   return fnv1a(`${env}\u0000${prompt}`) / 2 ** 32 < testFraction ? 'test' : 'train';
+}
+
+/**
+ * Whether a prompt may be drawn for a split. test: hash below the test fraction; train: the
+ * rest; val: the slice of train right above test, as wide as test (capped at the whole
+ * space). Val is therefore disjoint from test by construction, and drawing it does not change
+ * which prompts train or test hold (runs made before val existed draw the same tasks).
+ */
+export function inSplit(env: string, key: string, split: Split, testFraction: number): boolean {
+  const h = fnv1a(`${env}\u0000${key}`) / 2 ** 32;
+  if (split === 'test') return h < testFraction;
+  if (split === 'train') return h >= testFraction;
+  return h >= testFraction && h < Math.min(1, 2 * testFraction);
 }
 
 /** What a level generator returns; drawTasks turns it into a Task. */
@@ -64,7 +77,8 @@ export function drawTasks(o: DrawOptions): Task[] {
   const frac = o.testFraction ?? (() => 0.125);
   const maxAttempts = o.maxAttempts ?? 400;
   // Separate streams per split, so train and test drawn with the same seed are unrelated.
-  const rng = new Rng(o.seed * 2 + (o.split === 'test' ? 1 : 0));
+  // (val has a stream of its own, far from the seeds train and test use.)
+  const rng = new Rng(o.split === 'val' ? o.seed * 2 + 0x5eed_0001 * 2 : o.seed * 2 + (o.split === 'test' ? 1 : 0));
   const seen = new Set<string>();
   // Levels whose partition ran out of unseen prompts: from then on repeats are accepted at
   // once instead of searching again for every task.
@@ -76,7 +90,7 @@ export function drawTasks(o: DrawOptions): Task[] {
     let chosen: Generated | undefined;
     for (let a = 0; a < maxAttempts && !chosen; a++) {
       const g = o.generate(level, rng);
-      if (splitOf(o.env, g.key ?? g.prompt, frac(level)) !== o.split) continue;
+      if (!inSplit(o.env, g.key ?? g.prompt, o.split, frac(level))) continue;
       if (!seen.has(g.prompt)) chosen = g;
       else if (exhausted.has(level)) chosen = g;
       else fallback ??= g;

@@ -31,3 +31,25 @@ test('bad requests fail clearly', () => {
   assert.throws(() => drawTasks({ ...base, split: other, n: 1, testFraction: () => 0.5, maxAttempts: 20 }), /found no .* prompt at level 1 in 20 attempts/);
   assert.equal(drawTasks({ ...base, split: side, n: 3, testFraction: () => 0.5 }).length, 3, 'repeats once the space is exhausted');
 });
+
+test('val: disjoint from test, inside the train space, and drawing it changes neither train nor test', async () => {
+  const { inSplit } = await import('../../../src/envs/loaders/split.ts');
+  for (let i = 0; i < 4000; i++) {
+    const p = `p${i}`;
+    // train and test membership is exactly the old partition.
+    assert.equal(inSplit('x', p, 'test', 0.125), splitOf('x', p, 0.125) === 'test');
+    assert.equal(inSplit('x', p, 'train', 0.125), splitOf('x', p, 0.125) === 'train');
+    if (inSplit('x', p, 'val', 0.125)) assert.equal(splitOf('x', p, 0.125), 'train');
+  }
+  let val = 0;
+  for (let i = 0; i < 4000; i++) if (inSplit('x', `p${i}`, 'val', 0.125)) val++;
+  assert.ok(Math.abs(val / 4000 - 0.125) < 0.02, `val share ${val / 4000}: as wide as test`);
+  const { getEnv } = await import('../../../src/envs/registry.ts');
+  for (const [name, levels] of [['math', [5, 6]], ['science', [1]]] as const) {
+    const env = await getEnv(name);
+    const test = new Set(env.tasks('test', 200, 20261127, { levels: [...levels] }).map((t) => t.prompt));
+    const vals = env.tasks('val', 200, 20261127, { levels: [...levels] });
+    assert.equal(vals.length, 200);
+    assert.ok(vals.every((t) => !test.has(t.prompt) && t.id.includes('/val/')), `${name}: a val prompt is a test prompt`);
+  }
+});
