@@ -262,11 +262,13 @@ export interface Breakdown {
   passAtK: Map<string, number>;
   /** Mean over seeds of the final evaluation's accuracy per difficulty level (percent). */
   byLevel: Map<string, number>;
+  /** The same for greedy accuracy, for the levels whose rows recorded it. */
+  byLevelGreedy: Map<string, number>;
 }
 
 /** pass@k and per-difficulty accuracy at the final evaluation, averaged over seeds. */
 export function finalBreakdown(group: Group, pct: number): Breakdown {
-  const pass = new Map<string, number[]>(), level = new Map<string, number[]>();
+  const pass = new Map<string, number[]>(), level = new Map<string, number[]>(), levelGreedy = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, k: string, v: unknown) => {
     if (typeof v === 'number' && Number.isFinite(v)) m.set(k, [...(m.get(k) ?? []), v * pct]);
   };
@@ -278,10 +280,13 @@ export function finalBreakdown(group: Group, pct: number): Breakdown {
     if (pk && typeof pk === 'object') for (const [k, v] of Object.entries(pk)) add(pass, k, v);
     const bl = last.by_level;
     if (bl && typeof bl === 'object') {
-      for (const [k, v] of Object.entries(bl)) add(level, k, v && typeof v === 'object' ? (v as Row).accuracy : undefined);
+      for (const [k, v] of Object.entries(bl)) {
+        add(level, k, v && typeof v === 'object' ? (v as Row).accuracy : undefined);
+        add(levelGreedy, k, v && typeof v === 'object' ? (v as Row).greedy : undefined);
+      }
     }
   }
   const avg = (m: Map<string, number[]>) =>
     new Map([...m].sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0])).map(([k, vs]) => [k, vs.reduce((s, v) => s + v, 0) / vs.length]));
-  return { passAtK: avg(pass), byLevel: avg(level) };
+  return { passAtK: avg(pass), byLevel: avg(level), byLevelGreedy: avg(levelGreedy) };
 }

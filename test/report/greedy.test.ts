@@ -20,7 +20,10 @@ function runFolder(name: string, seed: number, points: [number, number, number |
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, algorithm: name === 'grpo' ? 'grpo' : 'distil', env: 'math', seed, ...extra }));
   const rows = points.map(([tokens, acc, greedy], i) =>
-    JSON.stringify({ step: i * 5, sampled_tokens: tokens, wall_s: i * 10, env: 'math', n: 200, accuracy: acc, ...(greedy === null ? {} : { greedy }) }));
+    JSON.stringify({
+      step: i * 5, sampled_tokens: tokens, wall_s: i * 10, env: 'math', n: 200, accuracy: acc, ...(greedy === null ? {} : { greedy }),
+      by_level: { '5': { n: 200, accuracy: acc, ...(greedy === null ? {} : { greedy }) } },
+    }));
   writeFileSync(join(dir, 'eval.jsonl'), rows.join('\n') + '\n');
   dirs.push(dir);
 }
@@ -89,6 +92,10 @@ test('the report shows greedy first (tables, charts, efficiency), and old runs a
   assert.ok(rowsAt[0] > 0 && rowsAt[0] < rowsAt[1] && rowsAt[1] < rowsAt[2], rowsAt.join(' '));
   assert.match(results, /<td>(<strong>)?distil(<\/strong>)?<\/td><td><span class="num"><strong>51\.0<\/strong><\/span><\/td>.*?<span class="pass">yes<\/span>/);
   assert.match(results, /<td>old<\/td><td><span class="muted">not recorded<\/span><\/td>/);
+  // Per level: greedy first, then pass@k and sampled; the old run's greedy cell is missing.
+  assert.match(results, /<th>method<\/th><th>level 5 greedy<\/th><th>level 5 sampled<\/th>/);
+  assert.match(results, /<td>distil<\/td><td><span class="num">51\.0<\/span><\/td><td><span class="num">50\.0<\/span><\/td>/);
+  assert.match(results, /<td>old<\/td><td><span class="num">–<\/span><\/td><td><span class="num">45\.0<\/span><\/td>/);
   for (const f of ['final-greedy.png', 'final-accuracy.png', 'greedy-math-tokens.png', 'curve-math-tokens.png']) assert.ok(existsSync(join(out, f)), f);
   const eff = html.slice(html.indexOf('<section id="efficiency">'));
   assert.ok(eff.indexOf('<h4>greedy accuracy (T=0)</h4>') >= 0 && eff.indexOf('<h4>greedy accuracy (T=0)</h4>') < eff.indexOf('<h4>sampled accuracy (avg@k)</h4>'));

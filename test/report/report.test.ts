@@ -67,7 +67,7 @@ test('the final table shows the right mean per algorithm and env, best in bold',
 });
 
 test('pass@k and per-level breakdown tables', () => {
-  assert.match(html, /<th>method<\/th><th>pass@1<\/th><th>level 3<\/th><th>level 10<\/th>/);
+  assert.match(html, /<th>method<\/th><th>pass@1<\/th><th>level 3 sampled<\/th><th>level 10 sampled<\/th>/);
   assert.match(html, /<td><span class="num">90\.0<\/span><\/td><td><span class="num">10\.0<\/span><\/td>/);
 });
 

@@ -122,14 +122,16 @@ function breakdownTable(rs: FinalResult[], pctFactor: number): string {
   const bs = rs.map((r) => finalBreakdown(r.group, pctFactor));
   const ks = [...new Set(bs.flatMap((b) => [...b.passAtK.keys()]))];
   const levels = [...new Set(bs.flatMap((b) => [...b.byLevel.keys()]))].sort((a, b) => Number(a) - Number(b));
+  const greedyLevels = [...new Set(bs.flatMap((b) => [...b.byLevelGreedy.keys()]))].sort((a, b) => Number(a) - Number(b));
   if (!ks.length && !levels.length) return '';
-  const head = ['method', ...ks.map((k) => `pass@${esc(k)}`), ...levels.map((l) => `level ${esc(l)}`)];
+  const head = ['method', ...greedyLevels.map((l) => `level ${esc(l)} greedy`), ...ks.map((k) => `pass@${esc(k)}`), ...levels.map((l) => `level ${esc(l)} sampled`)];
   const rows = rs.map((r, i) => [
     esc(r.group.label),
+    ...greedyLevels.map((l) => `<span class="num">${pct(bs[i].byLevelGreedy.get(l))}</span>`),
     ...ks.map((k) => `<span class="num">${pct(bs[i].passAtK.get(k))}</span>`),
     ...levels.map((l) => `<span class="num">${pct(bs[i].byLevel.get(l))}</span>`),
   ]);
-  return `<details><summary>pass@k and accuracy by difficulty level at the last evaluation (%, mean over seeds)</summary>\n${table(head, rows, 'breakdown')}\n</details>`;
+  return `<details><summary>greedy accuracy by level, pass@k and sampled accuracy by level at the last evaluation (%, mean over seeds)</summary>\n${table(head, rows, 'breakdown')}\n</details>`;
 }
 
 export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets, pctFactor = 100): string {
