@@ -36,8 +36,8 @@ export function validateLrSearch(s: unknown): LrSearch {
   if (o.metric !== undefined && o.metric !== 'greedy' && o.metric !== 'sampled') throw new ConfigError(`compare config: lrSearch.metric must be 'greedy' or 'sampled', got ${JSON.stringify(o.metric)}`);
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new ConfigError('compare config: lrSearch.seed must be a whole number');
   if (o.base !== undefined && (typeof o.base !== 'object' || o.base === null || Array.isArray(o.base))) throw new ConfigError('compare config: lrSearch.base must be an object of train settings');
-  for (const k of ['lr', 'evalSplit', 'seed']) {
-    if (o.base && k in (o.base as object)) throw new ConfigError(`compare config: lrSearch.base cannot set '${k}' (the search sets it)`);
+  for (const k of ['lr', 'evalSplit', 'seed', 'model', 'env', 'levels', 'evalLevels']) {
+    if (o.base && k in (o.base as object)) throw new ConfigError(`compare config: lrSearch.base cannot set '${k}' (the search sets it, or uses the comparison's)`);
   }
   return o as unknown as LrSearch;
 }
