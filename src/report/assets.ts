@@ -1,12 +1,12 @@
 /**
  * Charts of a report are registered while the sections are written (cheap: a placeholder)
  * and rendered afterwards in one pass, so the caller knows how many there are and can show
- * progress while the rasteriser works.
+ * progress while they are drawn (rasterising is the slow part).
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { figure } from './html.ts';
-import type { Chart } from './plot/index.ts';
+import type { Chart } from './charts/index.ts';
 
 interface Job {
   file: string;
@@ -43,17 +43,17 @@ export class Assets {
    * Render every chart to PNG and SVG files in outDir and replace the stand-ins in html with
    * figures embedding the PNG. Returns the final HTML and the PNG paths.
    */
-  render(html: string, outDir: string, onChart?: (done: number, total: number, file: string) => void): { html: string; pngs: string[] } {
+  render(html: string, outDir: string, onChart?: (done: number, total: number, file: string) => void, pixelRatio = 2): { html: string; pngs: string[] } {
     const figs: string[] = [];
     const pngs: string[] = [];
     this.jobs.forEach((job, i) => {
       const chart = job.make();
-      const png = chart.png();
+      const png = chart.png(pixelRatio);
       const path = join(outDir, job.file);
       writeFileAtomic(path, png);
       writeFileAtomic(path.replace(/\.png$/, '.svg'), chart.svg());
       pngs.push(path);
-      figs.push(figure(png, job.file, job.alt, job.caption));
+      figs.push(figure(png, job.file, job.alt, job.caption, chart.size.width));
       onChart?.(i + 1, this.jobs.length, job.file);
     });
     return { html: html.replace(/\u0000FIG(\d+)\u0000/g, (_, i) => figs[Number(i)]), pngs };

@@ -17,10 +17,10 @@ export function table(head: string[], rows: string[][], cls = ''): string {
 }
 
 /** An embedded PNG (data URI) with a caption; `file` is the same image written beside the report. */
-export function figure(png: Buffer, file: string, alt: string, caption?: string): string {
+export function figure(png: Buffer, file: string, alt: string, caption?: string, width = 900): string {
   const src = `data:image/png;base64,${png.toString('base64')}`;
   const cap = caption ? `<figcaption>${caption} <a href="${esc(file)}">(${esc(file)})</a></figcaption>` : '';
-  return `<figure><img src="${src}" alt="${esc(alt)}" width="900">${cap}</figure>`;
+  return `<figure><img src="${src}" alt="${esc(alt)}" width="${width}">${cap}</figure>`;
 }
 
 export function section(id: string, title: string, body: string): string {

@@ -130,7 +130,7 @@ test('the terminal table', () => {
 test('HTML section and markdown file with chart links relative to the markdown file', () => {
   const out = join(root, 'docs', 'results');
   const md = join(root, 'docs', 'results.md');
-  const res = writeReport(dirs, out, { markdown: md, now: new Date(0), title: 'T' });
+  const res = writeReport(dirs, out, { markdown: md, now: new Date(0), title: 'T', pixelRatio: 1 });
   assert.equal(res.markdownPath, resolve(md));
   const html = readFileSync(res.htmlPath, 'utf8');
   const sec = html.slice(html.indexOf('<section id="efficiency">'));
@@ -170,7 +170,7 @@ test('HTML section and markdown file with chart links relative to the markdown f
 
   // A markdown file elsewhere gets ../ links; --reference changes the target.
   const md2 = join(root, 'paper', 'sub dir', 'r.md');
-  writeReport(dirs, out, { markdown: md2, reference: 'mid', now: new Date(0) });
+  writeReport(dirs, out, { markdown: md2, reference: 'mid', now: new Date(0), pixelRatio: 1 });
   const text2 = readFileSync(md2, 'utf8');
   assert.ok(text2.includes('](../../docs/results/curve-science-tokens.png)'));
   assert.ok(text2.includes("### Sampled tokens to reach mid's final sampled accuracy (avg@k)"));
@@ -181,7 +181,7 @@ test('HTML section and markdown file with chart links relative to the markdown f
 test('no reference in any env: no section, and the markdown has no efficiency table', () => {
   const out = join(root, 'noref');
   const md = join(out, 'r.md');
-  const res = writeReport(dirs, out, { markdown: md, reference: 'absent' });
+  const res = writeReport(dirs, out, { markdown: md, reference: 'absent', pixelRatio: 1 });
   assert.ok(!readFileSync(res.htmlPath, 'utf8').includes('<section id="efficiency">'));
   const text = readFileSync(md, 'utf8');
   assert.ok(!text.includes('Sampled tokens to reach'));

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeReport, type ReportResult } from '../../src/report/index.ts';
-import { decodePng } from './plot/decode-png.ts';
+import { decodePng } from './charts/decode-png.ts';
 import { ALGOS, ENVS, makeRuns, type Synthetic } from './synthetic.ts';
 
 let root = '';
@@ -16,7 +16,7 @@ const progress: number[] = [];
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'distil-report-'));
   syn = makeRuns(join(root, 'runs'));
-  res = writeReport(syn.dirs, join(root, 'out'), { onChart: (done) => progress.push(done), now: new Date(0) });
+  res = writeReport(syn.dirs, join(root, 'out'), { onChart: (done) => progress.push(done), now: new Date(0), pixelRatio: 1 });
   html = readFileSync(res.htmlPath, 'utf8');
 });
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -116,7 +116,7 @@ test('a sparse run (config and a few training steps, no eval, no samples) still 
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ algorithm: 'grpo', env: 'science', seed: 3 }));
   writeFileSync(join(dir, 'metrics.jsonl'), '{"step":1,"accuracy":0.25,"reward":0.3}\n{"step":2,"accuracy":0.5,"reward":0.6,"new_key":[1]}\n');
-  const r = writeReport([dir], join(root, 'sparse-out'));
+  const r = writeReport([dir], join(root, 'sparse-out'), { pixelRatio: 1 });
   const h = readFileSync(r.htmlPath, 'utf8');
   assert.match(h, /On <b>science<\/b>, only <b>grpo<\/b> was run: final training accuracy \(no eval\.jsonl\) 50\.0%/);
   assert.match(h, /1 seed, no interval/);

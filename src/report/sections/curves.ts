@@ -6,7 +6,7 @@
 import type { Assets } from '../assets.ts';
 import { accuracyCurve, evalRows, gapKeys, MASS_GAP, METRIC_NAME, METRICS, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
 import { esc, section } from '../html.ts';
-import { lineChart, type LineSeries } from '../plot/index.ts';
+import { lineChart, type LineSeries } from '../charts/index.ts';
 import type { Group } from '../runs.ts';
 import type { AggregatedCurve } from '../stats.ts';
 

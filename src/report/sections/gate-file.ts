@@ -6,7 +6,7 @@
  */
 import type { Assets } from '../assets.ts';
 import { esc, table } from '../html.ts';
-import { lineChart } from '../plot/index.ts';
+import { lineChart } from '../charts/index.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);

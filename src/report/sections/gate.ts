@@ -5,7 +5,7 @@
  */
 import type { Assets } from '../assets.ts';
 import { esc, section, table } from '../html.ts';
-import { lineChart } from '../plot/index.ts';
+import { lineChart } from '../charts/index.ts';
 import { num } from '../jsonl.ts';
 import { gateFileHtml, isGateFile } from './gate-file.ts';
 import type { Run } from '../runs.ts';

@@ -6,7 +6,7 @@
 import type { Assets } from '../assets.ts';
 import { finalBreakdown, finalResult, learnedBeyondStart, type FinalResult } from '../analyze.ts';
 import { esc, pct, section, table } from '../html.ts';
-import { barChart } from '../plot/index.ts';
+import { barChart } from '../charts/index.ts';
 import type { Group } from '../runs.ts';
 
 export function resultsByEnv(groups: readonly Group[], pctFactor: number): Map<string, FinalResult[]> {
@@ -151,7 +151,7 @@ export function resultsSection(byEnv: Map<string, FinalResult[]>, assets: Assets
         barChart({
           title,
           yRange: [0, 100],
-          valueFormat: (v) => v.toFixed(1),
+          valueDecimals: 1,
           yLabel: 'accuracy (%)',
           groups: envs,
           series: labels.map((l) => {

@@ -1,7 +1,8 @@
 /**
  * A strict PNG reader for tests, independent of the encoder under test: checks the
  * signature, every chunk's CRC (with node:zlib's crc32), the IHDR fields, and that the image
- * data inflates to exactly height rows of (1 + width*3) bytes; then undoes the row filters.
+ * data inflates to exactly height rows of (1 + width*channels) bytes; then undoes the row
+ * filters (all five) and composites RGBA over white.
  */
 import assert from 'node:assert/strict';
 import { crc32, inflateSync } from 'node:zlib';
@@ -20,7 +21,7 @@ export function decodePng(buf: Buffer): DecodedPng {
   let off = 8;
   const chunks: string[] = [];
   const idat: Buffer[] = [];
-  let width = 0, height = 0;
+  let width = 0, height = 0, channels = 3;
   while (off < buf.length) {
     const len = buf.readUInt32BE(off);
     const type = buf.toString('latin1', off + 4, off + 8);
@@ -32,7 +33,10 @@ export function decodePng(buf: Buffer): DecodedPng {
       assert.equal(len, 13);
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
-      assert.deepEqual([...data.subarray(8)], [8, 2, 0, 0, 0], 'bit depth 8, RGB, deflate, adaptive, no interlace');
+      assert.equal(data[8], 8, 'bit depth 8');
+      assert.ok(data[9] === 2 || data[9] === 6, `colour type RGB or RGBA, got ${data[9]}`);
+      channels = data[9] === 6 ? 4 : 3;
+      assert.deepEqual([...data.subarray(10)], [0, 0, 0], 'deflate, adaptive filters, no interlace');
     }
     if (type === 'IDAT') idat.push(data);
     off += 12 + len;
@@ -41,20 +45,30 @@ export function decodePng(buf: Buffer): DecodedPng {
   assert.equal(chunks[0], 'IHDR');
   assert.equal(chunks[chunks.length - 1], 'IEND');
   const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * 3;
-  assert.equal(raw.length, height * (stride + 1), 'inflated size = height rows of 1 + width*3 bytes');
-  const rgb = new Uint8Array(width * height * 3);
+  const stride = width * channels;
+  assert.equal(raw.length, height * (stride + 1), `inflated size = height rows of 1 + width*${channels} bytes`);
+  const px = new Uint8Array(width * height * channels);
+  const paeth = (a: number, b: number, c: number) => {
+    const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+  };
   for (let y = 0; y < height; y++) {
     const f = raw[y * (stride + 1)];
     for (let i = 0; i < stride; i++) {
       const v = raw[y * (stride + 1) + 1 + i];
-      const up = y > 0 ? rgb[(y - 1) * stride + i] : 0;
-      const left = i >= 3 ? rgb[y * stride + i - 3] : 0;
-      if (f === 0) rgb[y * stride + i] = v;
-      else if (f === 1) rgb[y * stride + i] = (v + left) & 0xff;
-      else if (f === 2) rgb[y * stride + i] = (v + up) & 0xff;
-      else assert.fail(`row ${y}: filter ${f} not supported by this test decoder`);
+      const up = y > 0 ? px[(y - 1) * stride + i] : 0;
+      const left = i >= channels ? px[y * stride + i - channels] : 0;
+      const upLeft = y > 0 && i >= channels ? px[(y - 1) * stride + i - channels] : 0;
+      const pred = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][f];
+      assert.ok(pred !== undefined, `row ${y}: unknown filter ${f}`);
+      px[y * stride + i] = (v + pred) & 0xff;
     }
+  }
+  // Pixels composited over white, so callers compare RGB whatever the colour type.
+  const rgb = new Uint8Array(width * height * 3);
+  for (let k = 0; k < width * height; k++) {
+    const a = channels === 4 ? px[k * 4 + 3] / 255 : 1;
+    for (let c = 0; c < 3; c++) rgb[k * 3 + c] = Math.round(px[k * channels + c] * a + 255 * (1 - a));
   }
   return {
     width,
