@@ -8,6 +8,12 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { figure } from './html.ts';
 import type { Chart } from './charts/index.ts';
 
+/** Where a section puts a chart: the report renders files, the dashboard sends the spec to the page. */
+export interface FigureSink {
+  /** HTML standing for the figure; `make` is called at most once, when the chart is needed. */
+  figure(name: string, make: () => Chart, alt: string, caption?: string): string;
+}
+
 interface Job {
   file: string;
   make: () => Chart;
@@ -15,7 +21,7 @@ interface Job {
   caption?: string;
 }
 
-export class Assets {
+export class Assets implements FigureSink {
   private jobs: Job[] = [];
   private used = new Set<string>();
   private byName = new Map<string, string>();

@@ -37,9 +37,9 @@ export interface Group {
   runs: Run[];
 }
 
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'eval.jsonl', 'samples.jsonl', 'gate.json', 'summary.json'];
+export const RUN_FILES = ['config.json', 'metrics.jsonl', 'eval.jsonl', 'samples.jsonl', 'gate.json', 'summary.json'];
 
-function isRunDir(dir: string): boolean {
+export function isRunDir(dir: string): boolean {
   return RUN_FILES.some((f) => existsSync(join(dir, f)));
 }
 
@@ -66,7 +66,8 @@ export function expandRunDirs(paths: readonly string[]): string[] {
   return [...new Set(out)];
 }
 
-function findRunDirs(dir: string, depth: number): string[] {
+/** Run folders under dir, up to depth levels down (checkpoints/ and hidden folders skipped). */
+export function findRunDirs(dir: string, depth: number): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const sub = join(dir, name);

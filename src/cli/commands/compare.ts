@@ -14,6 +14,7 @@ import { parseArgs, list, readConfigFile, str, num } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { progress } from '../../util/progress.ts';
 import { onInterrupt } from '../interrupt.ts';
+import { uiHint } from '../ui-hint.ts';
 
 const HELP = `Usage: distil compare --config FILE.json|yaml [--out DIR] [--json] [base.key=value ...]
        distil compare --model DIR --algorithms distil,grpo,opsd [--envs math] [--seeds 0,1,2]
@@ -56,6 +57,7 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
   writeJsonAtomic(join(out, 'compare.json'), cfg);
   const interrupt = onInterrupt('stopping after this step; run the same command again to resume (Ctrl-C again to abort now)');
   const t0 = Date.now();
+  process.stderr.write(uiHint(out));
   let lrChoice: LrChoice[] = [];
   try {
     let bar: ReturnType<typeof progress> | null = null;

@@ -8,6 +8,7 @@ import { parseArgs, readConfigFile, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { progress } from '../../util/progress.ts';
 import { onInterrupt } from '../interrupt.ts';
+import { uiHint } from '../ui-hint.ts';
 
 const HELP = `Usage: distil train [--config FILE.json|yaml] [--out DIR] [--resume] [key=value ...]
 
@@ -44,6 +45,7 @@ const command: Command = {
     }
     const out = resolve(outFlag ?? join('runs', `${cfg.name}-${cfg.env}-seed${cfg.seed}`));
     const interrupt = onInterrupt('stopping after this step (Ctrl-C again to abort now)...');
+    process.stderr.write(uiHint(out));
     const bar = progress({ total: cfg.steps, label: `${cfg.name} on ${cfg.env}` });
     try {
       const res = await train(cfg, out, {

@@ -4,36 +4,15 @@
  * including how far the teacher is from the student.
  */
 import type { Assets } from '../assets.ts';
-import { accuracyCurve, evalRows, gapKeys, MASS_GAP, METRIC_NAME, METRICS, metricCurve, SAMPLE_DISAGREEMENT, sampleDisagreementCurve, X_AXES } from '../analyze.ts';
+import { evalRows, gapKeys, MASS_GAP, METRIC_NAME, METRICS, SAMPLE_DISAGREEMENT, X_AXES } from '../analyze.ts';
+import { accuracyFigure, metricFigure } from '../figures.ts';
 import { esc, section } from '../html.ts';
-import { lineChart, type LineSeries } from '../charts/index.ts';
 import type { Group } from '../runs.ts';
-import type { AggregatedCurve } from '../stats.ts';
 
 function byEnv(groups: readonly Group[]): Map<string, Group[]> {
   const m = new Map<string, Group[]>();
   for (const g of groups) m.set(g.env, [...(m.get(g.env) ?? []), g]);
   return m;
-}
-
-function toSeries(label: string, c: AggregatedCurve, xScale = 1): LineSeries {
-  const band = c.lo.some(Number.isFinite);
-  const seeds = Math.max(0, ...c.n);
-  return {
-    name: `${label} (${seeds} seed${seeds === 1 ? '' : 's'})`,
-    x: c.x.map((v) => v / xScale),
-    y: c.mean,
-    ...(band ? { lo: c.lo, hi: c.hi } : {}),
-    // Interpolated grids mix every seed's x values; dots there would not be measurements.
-    ...(c.alignment === 'interpolated' ? { markers: false } : {}),
-  };
-}
-
-/** Seconds are hard to read past a few minutes: pick minutes or hours by the largest value. */
-function timeUnit(maxS: number): { scale: number; label: string } {
-  if (maxS > 3 * 3600) return { scale: 3600, label: 'wall time (hours)' };
-  if (maxS > 600) return { scale: 60, label: 'wall time (minutes)' };
-  return { scale: 1, label: 'wall time (seconds)' };
 }
 
 export function curvesSection(groups: readonly Group[], pctFactor: number, assets: Assets): string {
@@ -46,24 +25,16 @@ export function curvesSection(groups: readonly Group[], pctFactor: number, asset
     // Greedy accuracy first (absent in runs made before it was recorded), then sampled.
     for (const metric of METRICS) {
       for (const ax of X_AXES) {
-        const curves = gs.map((g) => ({ label: g.label, c: accuracyCurve(g, ax.key, pctFactor, 200, metric) })).filter((x) => x.c.x.length > 0);
-        if (curves.length === 0) continue;
-        const maxX = Math.max(...curves.flatMap((x) => x.c.x));
-        const unit = ax.key === 'wall_s' ? timeUnit(maxX) : { scale: 1, label: ax.label };
+        const fig = accuracyFigure(env, gs, ax, pctFactor, metric);
+        if (!fig) continue;
         const what = METRIC_NAME[metric];
-        const missing = gs.length - curves.length;
+        const missing = gs.length - fig.spec.series.length;
         figs.push(
           assets.figure(
             `${metric === 'greedy' ? 'greedy' : 'curve'}-${env}-${ax.name}`,
-            () =>
-              lineChart({
-                title: `${env}: ${what} vs ${unit.label.replace(/ \(.*\)$/, '')}`,
-                xLabel: unit.label,
-                yLabel: `${metric} accuracy (%)`,
-                series: curves.map(({ label, c }) => toSeries(label, c, unit.scale)),
-              }),
-            `${env}: ${what} against ${unit.label}`,
-            `${esc(env)}: ${esc(what)} against ${esc(unit.label)}. Line: mean over seeds; shaded: 95% interval over seeds` +
+            () => fig,
+            `${env}: ${what} against ${fig.unit}`,
+            `${esc(env)}: ${esc(what)} against ${esc(fig.unit)}. Line: mean over seeds; shaded: 95% interval over seeds` +
               (ax.key === 'step' ? '.' : ' (seeds interpolated onto a common grid where their x values differ).') +
               (metric === 'sampled' ? note : missing ? ` ${missing} method(s) recorded no greedy accuracy.` : ''),
           ),
@@ -88,23 +59,16 @@ export function gapSection(groups: readonly Group[], assets: Assets): string {
   // Without a logged gap, the disagreement recorded on the sampled rollouts measures it too.
   const hasGap = metricKeys.some((k) => k === MASS_GAP || /gap/i.test(k));
   const keys = hasGap ? metricKeys : [...metricKeys, SAMPLE_DISAGREEMENT];
-  const curveOf = (g: Group, key: string) => (key === SAMPLE_DISAGREEMENT ? sampleDisagreementCurve(g) : metricCurve(g, key));
   const parts: string[] = [];
   for (const [env, gs] of byEnv(groups)) {
     const figs: string[] = [];
     for (const key of keys) {
-      const curves = gs.map((g) => ({ label: g.label, c: curveOf(g, key) })).filter((x) => x.c.x.length > 0);
-      if (curves.length === 0) continue;
+      const fig = metricFigure(env, gs, key);
+      if (!fig) continue;
       figs.push(
         assets.figure(
           `gap-${env}-${key}`,
-          () =>
-            lineChart({
-              title: `${env}: ${key} over training`,
-              xLabel: 'training step',
-              yLabel: key,
-              series: curves.map(({ label, c }) => toSeries(label, c)),
-            }),
+          () => fig,
           `${env}: ${key} over training`,
           `${esc(env)}: <code>${esc(key)}</code>${DESCRIBE[key] ? ` (${esc(DESCRIBE[key])})` : ''} from ` +
             `${key === SAMPLE_DISAGREEMENT ? 'the logged rollouts' : 'metrics.jsonl'}, mean over seeds with 95% band.`,
@@ -126,12 +90,12 @@ export function trainingSection(groups: readonly Group[], assets: Assets): strin
   for (const [env, gs] of byEnv(groups)) {
     const figs: string[] = [];
     for (const key of ['reward', 'loss', 'grad_norm', 'kl_init']) {
-      const curves = gs.map((g) => ({ label: g.label, c: metricCurve(g, key) })).filter((x) => x.c.x.length > 0);
-      if (curves.length === 0) continue;
+      const fig = metricFigure(env, gs, key, `${env}: training ${key}`);
+      if (!fig) continue;
       figs.push(
         assets.figure(
           `train-${env}-${key}`,
-          () => lineChart({ title: `${env}: training ${key}`, xLabel: 'training step', yLabel: key, series: curves.map(({ label, c }) => toSeries(label, c)) }),
+          () => fig,
           `${env}: training ${key}`,
           `${esc(env)}: <code>${esc(key)}</code> on training batches (metrics.jsonl), mean over seeds with 95% band.`,
         ),

@@ -4,7 +4,7 @@
  * it passed, the chosen checkpoint, and a chart of teacher vs student over the checkpoints.
  * Only the shape is relied on, nothing is imported from the pretraining code.
  */
-import type { Assets } from '../assets.ts';
+import type { FigureSink } from '../assets.ts';
 import { esc, table } from '../html.ts';
 import { lineChart } from '../charts/index.ts';
 
@@ -68,7 +68,7 @@ function checkpointTable(c: Obj): string {
   return `<h4>checkpoint step ${esc(c.step ?? '?')}${c.env !== undefined ? ` · ${esc(c.env)}` : ''}</h4>\n${table(head, rows, 'gate')}\n${rlLine}${ownNote}${text}`;
 }
 
-export function gateFileHtml(g: { checkpoints: Obj[]; choice?: Obj }, runName: string, assets: Assets): string {
+export function gateFileHtml(g: { checkpoints: Obj[]; choice?: Obj }, runName: string, assets: FigureSink): string {
   const parts: string[] = [];
   const ch = g.choice;
   if (isObj(ch)) {

@@ -3,7 +3,7 @@
  * is shown? gate.json has no fixed layout yet, so any JSON is shown as readable tables:
  * a list of records becomes one table, a map of lists one table per key.
  */
-import type { Assets } from '../assets.ts';
+import type { FigureSink } from '../assets.ts';
 import { esc, section, table } from '../html.ts';
 import { lineChart } from '../charts/index.ts';
 import { num } from '../jsonl.ts';
@@ -60,7 +60,7 @@ export function gateHtml(v: unknown, depth = 0): string {
 }
 
 /** The pretraining loss of a run that has a gate, when its metrics.jsonl has one. */
-function pretrainLoss(r: Run, assets: Assets): string {
+function pretrainLoss(r: Run, assets: FigureSink): string {
   const rows = r.metrics.filter((m) => num(m, 'step') !== undefined && num(m, 'loss') !== undefined);
   if (rows.length < 2) return '';
   return assets.figure(
@@ -71,7 +71,7 @@ function pretrainLoss(r: Run, assets: Assets): string {
   );
 }
 
-export function gateSection(runs: readonly Run[], assets: Assets): string {
+export function gateSection(runs: readonly Run[], assets: FigureSink): string {
   const withGate = runs.filter((r) => r.gate !== undefined);
   const intro =
     '<p>Before the comparison means anything, the teacher must be able to use what it is shown. Shown the reference ' +

@@ -86,6 +86,19 @@ function contextHtml(ctx: unknown): string {
   return `<pre>${esc(JSON.stringify(ctx, null, 2))}</pre>`;
 }
 
+/** One rollout: prompt, completion shaded by disagreement (max: top of the scale), feedback, and the teacher's context folded. */
+export function rolloutCard(row: Row, label: string, run: string, max: number): string {
+  const correct = row.correct === true ? '<span class="badge ok">correct</span>' : row.correct === false ? '<span class="badge bad">wrong</span>' : '';
+  const reward = num(row, 'reward');
+  return `<div class="rollout">
+<h4>${esc(label)} ${correct} <span class="muted small">run ${esc(run)}, step ${esc(num(row, 'step') ?? '?')}${row.task_id !== undefined ? `, task ${esc(row.task_id)}` : ''}${reward !== undefined ? `, reward ${reward.toFixed(2)}` : ''}</span></h4>
+<div class="small muted">prompt</div><pre>${esc(str(row, 'prompt') ?? '')}</pre>
+<div class="small muted">completion</div>${tokensHtml(row, max)}
+<div class="small muted">feedback</div>${feedbackHtml(row.feedback)}
+<details><summary>What the teacher saw (its context)</summary>${contextHtml(row.teacher_context)}</details>
+</div>`;
+}
+
 export function rolloutsSection(groups: readonly Group[]): string {
   const picked = groups.map((g) => ({ g, samples: pickSamples(g) })).filter((x) => x.samples.length);
   if (picked.length === 0) return section('rollouts', 'Example rollouts', '<p class="muted">No samples.jsonl in these runs.</p>');
@@ -98,19 +111,7 @@ export function rolloutsSection(groups: readonly Group[]): string {
   const envs = [...new Set(picked.map((x) => x.g.env))];
   const which = '<p class="muted small">For each method: rollouts from the latest step that logged any, a wrong one first (it has feedback), then a right one.</p>';
   const body = envs.map((env) => {
-    const cards = picked.filter((x) => x.g.env === env).flatMap(({ g, samples }) =>
-      samples.map(({ row, run }) => {
-        const correct = row.correct === true ? '<span class="badge ok">correct</span>' : row.correct === false ? '<span class="badge bad">wrong</span>' : '';
-        const reward = num(row, 'reward');
-        return `<div class="rollout">
-<h4>${esc(g.label)} ${correct} <span class="muted small">run ${esc(run)}, step ${esc(num(row, 'step') ?? '?')}${row.task_id !== undefined ? `, task ${esc(row.task_id)}` : ''}${reward !== undefined ? `, reward ${reward.toFixed(2)}` : ''}</span></h4>
-<div class="small muted">prompt</div><pre>${esc(str(row, 'prompt') ?? '')}</pre>
-<div class="small muted">completion</div>${tokensHtml(row, max)}
-<div class="small muted">feedback</div>${feedbackHtml(row.feedback)}
-<details><summary>What the teacher saw (its context)</summary>${contextHtml(row.teacher_context)}</details>
-</div>`;
-      }),
-    );
+    const cards = picked.filter((x) => x.g.env === env).flatMap(({ g, samples }) => samples.map(({ row, run }) => rolloutCard(row, g.label, run, max)));
     return `<h3>${esc(env)}</h3>\n${cards.join('\n')}`;
   });
   return section('rollouts', 'Example rollouts', legend + which + body.join('\n'));
