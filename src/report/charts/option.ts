@@ -99,7 +99,8 @@ function lineOption(spec: LineChartSpec, mode: OptionMode): EChartsOption {
       nameLocation: 'middle',
       nameGap: 30,
       nameTextStyle: { color: INK, fontSize: 13 },
-      ...(logX ? {} : { min: 'dataMin', max: 'dataMax' }),
+      // Round ticks around the data (not from zero: a curve may start at step 500).
+      ...(logX ? {} : { scale: true }),
       ...(allInt && !logX ? { minInterval: 1 } : {}),
       ...axisStyle,
     },
