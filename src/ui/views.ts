@@ -131,7 +131,7 @@ export interface ChartsQuery {
 /** Each run its own group (one line per run), or the report's grouping (seeds averaged). */
 function groupsFor(runs: Run[], groupSeeds: boolean): Group[] {
   if (groupSeeds) return groupRuns(runs);
-  return runs.filter((r) => !r.pretrain).flatMap((r) => runEnvs(r).map((env) => ({ label: `${r.label} · ${r.name}`, env, runs: [r] })));
+  return runs.filter((r) => !r.pretrain).flatMap((r) => runEnvs(r).map((env) => ({ label: r.label === r.name ? r.name : `${r.label} · ${r.name}`, env, runs: [r] })));
 }
 
 export function chartsView(store: RunStore, q: ChartsQuery): { keys: string[]; charts: { id: string; spec: ChartSpec }[] } {
