@@ -32,8 +32,9 @@ export interface RunInfo {
   warnings: string[];
   step?: number;
   steps?: number;
-  /** Latest held-out accuracy (0..1 as written) and its step. */
+  /** Latest held-out sampled and greedy accuracy (as written: fractions or percent) and their step. */
   accuracy?: number;
+  greedy?: number;
   evalStep?: number;
   samples: number;
   gate: boolean;
@@ -89,6 +90,7 @@ export function runInfo(w: WatchedRun): RunInfo {
     step: lastStep(r),
     steps: num(r?.config, 'steps'),
     accuracy: num(lastEval, 'accuracy'),
+    greedy: num(lastEval, 'greedy'),
     evalStep: num(lastEval, 'step'),
     samples: r?.samples.length ?? 0,
     gate: r?.gate !== undefined,

@@ -80,7 +80,7 @@ function renderRuns(): void {
     if (what) li.append(el('div', { class: 'meta' }, what));
     if (r.step !== undefined) {
       const steps = r.steps ?? 0;
-      li.append(el('div', { class: 'meta progress-text' }, `step ${r.step}${steps ? ` / ${steps}` : ''}${r.accuracy !== undefined ? ` · test accuracy ${fmtPct(r.accuracy)} (step ${r.evalStep ?? '?'})` : ''}`));
+      li.append(el('div', { class: 'meta progress-text' }, `step ${r.step}${steps ? ` / ${steps}` : ''}${r.greedy !== undefined ? ` · greedy ${fmtPct(r.greedy)}` : ''}${r.accuracy !== undefined ? ` · test accuracy ${fmtPct(r.accuracy)} (step ${r.evalStep ?? '?'})` : ''}`));
       if (steps) li.append(el('progress', { value: String(Math.min(r.step, steps)), max: String(steps) }));
     }
     if (r.error) li.append(el('div', { class: 'err' }, r.error));
