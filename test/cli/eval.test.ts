@@ -38,3 +38,12 @@ test('the eval table puts greedy first and shows a level without it as -', () =>
   assert.equal(lines[3].trim().split(/\s+/).join(' '), '2 2 - 0.0% 0.0% 0.0%');
   assert.equal(lines[4].trim().split(/\s+/).join(' '), 'all 4 50.0% 25.0% 25.0% 40.0%');
 });
+
+test('distil eval --split val evaluates other prompts than the test split; a bad split is refused', async () => {
+  const model = tinyModelFolder(5);
+  const base = ['--model', model, '--env', 'math', '--levels', '5', '--prompts', '2', '--samples', '1', '--max-tokens', '2'];
+  const table = await captured(() => evalCommand.run([...base, '--split', 'val']));
+  assert.match(table, /^math: 2 val prompts/);
+  assert.match(await captured(() => evalCommand.run(base)), /^math: 2 test prompts/);
+  await assert.rejects(evalCommand.run([...base, '--split', 'train']), /--split must be test or val/);
+});

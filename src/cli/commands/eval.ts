@@ -17,6 +17,8 @@ Options:
   --model DIR          model folder (required)
   --env NAME           environment (default math; distil env list)
   --levels 10,11,12    difficulty levels (default: the env's default)
+  --split test|val     which fixed split (default test; val is for choosing settings such as
+                       a learning rate: disjoint from test)
   --prompts N          test prompts (default 200)
   --samples K          samples per prompt (default 4)
   --temperature T      sampling temperature (default 1; 0 = greedy)
@@ -29,7 +31,9 @@ const command: Command = {
   summary: "Evaluate a model on an env's test split (greedy, avg@k, pass@k, by level)",
   help: HELP,
   async run(argv) {
-    const a = parseArgs(argv, ['model', 'env', 'levels', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json', 'no-greedy']);
+    const a = parseArgs(argv, ['model', 'env', 'levels', 'split', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json', 'no-greedy']);
+    const split = str(a.flags, 'split') ?? 'test';
+    if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val, got '${split}'`);
     const modelDir = str(a.flags, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required');
     const { model, folder: f } = loadTransformer(modelDir);
@@ -41,22 +45,22 @@ const command: Command = {
     const s = await evaluatePolicy(backend, env, f.tokenizer, {
       prompts: num(a.flags, 'prompts') ?? 200, samples: num(a.flags, 'samples') ?? 4,
       temperature: num(a.flags, 'temperature') ?? 1, maxTokens: num(a.flags, 'max-tokens') ?? 96, levels,
-      greedy: !a.flags['no-greedy'],
+      greedy: !a.flags['no-greedy'], split,
     });
     if (a.flags.json) {
       console.log(JSON.stringify(s));
       return 0;
     }
-    console.log(formatEval(env.name, s, num(a.flags, 'temperature') ?? 1));
+    console.log(formatEval(env.name, s, num(a.flags, 'temperature') ?? 1, split));
     return 0;
   },
 };
 
 /** The table `distil eval` prints: greedy first, then avg@K and pass@k at temperature T. */
-export function formatEval(envName: string, s: EvalSummary, temperature: number): string {
+export function formatEval(envName: string, s: EvalSummary, temperature: number, split: 'test' | 'val' = 'test'): string {
   const ks = Object.keys(s.passAtK);
   const greedy = s.greedy !== undefined;
-  const lines = [`${envName}: ${s.n} test prompts, ${greedy ? 'greedy (T=0) and ' : ''}${s.samples} samples at T=${temperature}`];
+  const lines = [`${envName}: ${s.n} ${split} prompts, ${greedy ? 'greedy (T=0) and ' : ''}${s.samples} samples at T=${temperature}`];
   lines.push(['level', 'n', ...(greedy ? ['greedy'] : []), `avg@${s.samples}`, ...ks.map((k) => `pass@${k}`)].map((x) => x.padStart(9)).join(''));
   const row = (name: string, b: { n: number; accuracy: number; greedy?: number; passAtK: Record<string, number> }) =>
     lines.push([name, String(b.n), ...(greedy ? [b.greedy === undefined ? '-' : pct(b.greedy)] : []), pct(b.accuracy), ...ks.map((k) => pct(b.passAtK[k]))].map((x) => x.padStart(9)).join(''));
