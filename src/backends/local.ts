@@ -14,6 +14,7 @@ import { termLoss, termRowWeights } from '../losses/terms.ts';
 import { flattenPerToken } from '../losses/aggregation.ts';
 import { futureCredit } from '../losses/future-credit.ts';
 import { rowCrossEntropies } from '../losses/soft-cross-entropy.ts';
+import { logprobsAt } from '../losses/target-logprobs.ts';
 import { noGrad, tidy } from '../engine/tensor.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { saveModelFolder } from '../models/folder.ts';
@@ -120,6 +121,34 @@ export class LocalBackend implements PolicyBackend {
 
   async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {
     return this.withMerged(() => score(this.decoder, reqs, { padId: this.opts.tokenizer.padId }));
+  }
+
+  /**
+   * log p(ids[t, c]) at every completion position of every sequence (m ids per position, an id
+   * < 0 gives NaN), from the same forward pass that forwardBackward differentiates: the first
+   * pass of a Tinker-style "forward", exactly as training sees the weights.
+   */
+  async targetLogprobs(batch: TrainBatch, ids: Int32Array[], m: number): Promise<Float32Array[]> {
+    const seqs = batch.sequences;
+    if (ids.length !== seqs.length) throw new Error(`targetLogprobs: ${ids.length} id arrays for ${seqs.length} sequences`);
+    const out: Float32Array[] = [];
+    for (const [start, end] of this.passes(seqs.map(fedLength))) {
+      const mb = seqs.slice(start, end);
+      if (mb.every((s) => s.completion.length === 0)) {
+        out.push(...mb.map(() => new Float32Array(0)));
+        continue;
+      }
+      tidy(() => noGrad(() => {
+        const { block, N } = this.completionLogits(mb);
+        const lp = logprobsAt({ logits: block, N, V: this.vocabSize }, flattenPerToken(ids.slice(start, end)), m);
+        let o = 0;
+        for (const s of mb) {
+          out.push(lp.slice(o * m, (o + s.completion.length) * m));
+          o += s.completion.length;
+        }
+      }));
+    }
+    return out;
   }
 
   async forwardBackward(batch: TrainBatch, spec: LossSpec): Promise<LossReport> {

@@ -18,3 +18,4 @@ export { confidenceMask, disagreementMask, klMask, feedbackMask } from './masks.
 export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates, tokenLogprobs } from './metrics.ts';
 export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';
 export { checkTargets } from './support.ts';
+export { logprobsAt, weightedTargetLogprobs } from './target-logprobs.ts';

@@ -55,6 +55,18 @@ export type LossTerm =
       kind: 'crossEntropy';
       weight: number;
       tokenWeights: PerToken;
+    }
+  | {
+      /**
+       * - sum over positions and columns of weight * w_tc * log p(id_tc), summed, not averaged:
+       * what a Tinker-style service trains ("cross_entropy" with (N, m) targets and weights),
+       * and the second pass of the remote two-pass path (weights = minus a gradient, any sign).
+       */
+      kind: 'targetLogprobs';
+      weight: number;
+      m: number;
+      targetIds: PerToken<Int32Array>; // [T_i * m]; an id < 0 is a padding column
+      targetWeights: PerToken<Float32Array>; // [T_i * m]
     };
 
 /**

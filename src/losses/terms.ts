@@ -22,6 +22,7 @@ import { generalizedJsd } from './divergence.ts';
 import { clippedPolicyGradient } from './policy-gradient.ts';
 import { softCrossEntropy } from './soft-cross-entropy.ts';
 import { distilSurrogate } from './future-credit.ts';
+import { weightedTargetLogprobs } from './target-logprobs.ts';
 
 function lengthsOf(completions: ArrayLike<ArrayLike<number>>): number[] {
   return Array.from({ length: completions.length }, (_, i) => completions[i].length);
@@ -40,6 +41,8 @@ function checkPerToken(kind: string, name: string, arrs: ArrayLike<ArrayLike<num
 /** Per-row weights of a term over a batch with these completion lengths (see the file comment). */
 export function termRowWeights(term: LossTerm, lengths: number[]): Float32Array {
   if (!(term.weight >= 0) || !Number.isFinite(term.weight)) fail(`term ${term.kind}`, `weight must be finite and >= 0, got ${term.weight}`);
+  // A summed term: its weights already hold any aggregation.
+  if (term.kind === 'targetLogprobs') return new Float32Array(lengths.reduce((a, b) => a + b, 0)).fill(term.weight);
   if (term.tokenWeights) checkPerToken(term.kind, 'tokenWeights', term.tokenWeights, lengths);
   const mode = term.kind === 'policyGradient' ? term.aggregation : 'token_mean';
   const w = aggregationWeights(lengths, mode, term.tokenWeights);
@@ -101,6 +104,14 @@ export function termLoss(
     }
     case 'crossEntropy':
       return tokenCrossEntropy(block, tokens, w);
+    case 'targetLogprobs': {
+      checkPerToken(term.kind, 'targetIds', term.targetIds, lengths, term.m);
+      checkPerToken(term.kind, 'targetWeights', term.targetWeights, lengths, term.m);
+      const ids = flattenPerToken(term.targetIds);
+      const tw = Float32Array.from(flattenPerToken(term.targetWeights));
+      for (let r = 0; r < N; r++) for (let c = 0; c < term.m; c++) tw[r * term.m + c] *= w[r];
+      return weightedTargetLogprobs(block, ids, tw, term.m);
+    }
     default:
       return fail('termLoss', `unknown term kind ${String((term as { kind: unknown }).kind)}`);
   }

@@ -124,7 +124,7 @@ test('from a weak student whose teacher follows the feedback, the same DistIL se
 // Against the student's top ('top', the earlier default) r1's and r3's last tokens are dropped: there
 // the student is sure of its sampled token and the teacher is sure of another one.
 test("select 'confident' against the student's probability of the teacher's token keeps where a sure student disagrees", () => {
-  const weights = (o: Record<string, unknown>) => distilAlgorithm({ topK: K, futureCredit: false, ...o }).build(makeStep())!.loss.terms[0].tokenWeights!.map((w) => Array.from(w));
+  const weights = (o: Record<string, unknown>) => (distilAlgorithm({ topK: K, futureCredit: false, ...o }).build(makeStep())!.loss.terms[0] as { tokenWeights: Float32Array[] }).tokenWeights.map((w) => Array.from(w));
   assert.deepEqual(weights({ confidentAgainst: 'top' }), [[1, 0, 1], [1, 0], [0, 1], [1, 0, 0]]);
   assert.deepEqual(weights({ confidentAgainst: 'token' }), [[1, 0, 1], [1, 1], [0, 1], [1, 0, 1]]);
   assert.deepEqual(weights({ confidentAgainst: 'token', margin: 0.15 }), [[1, 0, 1], [0, 1], [0, 1], [1, 0, 1]]);
