@@ -10,6 +10,8 @@ import { Engine, type ServedModel } from './engine.ts';
 import { router, type Route } from './http.ts';
 import { listModels } from './models.ts';
 import { detokenize, tokenize, tokenizerInfo } from './tokenize.ts';
+import { TinkerRoutes, type TinkerRouteOptions } from './tinker/routes.ts';
+import { TinkerService, type TinkerServiceOptions } from './tinker/service.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -18,6 +20,8 @@ export interface ServeOptions {
   seed?: number;
   /** One line per request (default: silent). */
   log?: (line: string) => void;
+  /** The Tinker protocol routes (/api/v1/*, docs/remote.md); on unless false. */
+  tinker?: (TinkerRouteOptions & TinkerServiceOptions) | false;
 }
 
 export interface RunningServer {
@@ -25,6 +29,8 @@ export interface RunningServer {
   url: string;
   port: number;
   engine: Engine;
+  /** The Tinker protocol side (absent when turned off). */
+  tinker?: TinkerRoutes;
   server: Server;
   close(): Promise<void>;
 }
@@ -43,7 +49,12 @@ export function routes(engine: Engine): Route[] {
 
 export async function serve(model: ServedModel, opts: ServeOptions = {}): Promise<RunningServer> {
   const engine = new Engine(model, opts.seed ?? 0);
-  const server = createServer(router(routes(engine), opts.log));
+  const openai = router(routes(engine), opts.log);
+  const tinker = opts.tinker === false ? undefined : new TinkerRoutes(new TinkerService(model, { seed: opts.seed, ...opts.tinker }), opts.tinker || {});
+  const server = createServer(async (req, res) => {
+    if (tinker && (await tinker.handle(req, res))) return;
+    await openai(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8000, opts.host ?? '127.0.0.1', () => {
@@ -57,6 +68,7 @@ export async function serve(model: ServedModel, opts: ServeOptions = {}): Promis
     url: `http://${host}:${addr.port}`,
     port: addr.port,
     engine,
+    tinker,
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {

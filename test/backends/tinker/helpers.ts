@@ -94,3 +94,52 @@ export function gradGap(a: Map<string, Float32Array>, b: Map<string, Float32Arra
   }
   return { gap, scale };
 }
+
+import { attachLora } from '../../../src/nn/lora.ts';
+import { serve, type RunningServer, type ServeOptions } from '../../../src/server/server.ts';
+import type { ServedModel } from '../../../src/server/engine.ts';
+import { TinkerBackend, type TinkerConnectOptions } from '../../../src/backends/tinker/backend.ts';
+
+export const LORA = { rank: 2, alpha: 16, seed: 5 };
+const ALL_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+
+/** The tiny model as a served model (weights of Transformer(CFG, Rng(seed))). */
+export function servedTiny(seed = 1, name = 'tiny'): ServedModel {
+  const t = new Transformer(CFG, new Rng(seed));
+  return { name, config: CFG, weights: new Map([...t.params].map(([n, p]) => [n, Float32Array.from(p.data)])), tokenizer: tok, eosIds: [tok.eosId] };
+}
+
+/** The same LoRA run held locally: the reference the remote run must match. */
+export function localLora(seed = 1) {
+  const t = new Transformer(CFG, new Rng(seed));
+  const lora = attachLora(t, { r: LORA.rank, alpha: LORA.alpha, targetModules: [...ALL_TARGETS] }, new Rng(LORA.seed));
+  return { backend: new LocalBackend(t, { tokenizer: tok, lora, warn: () => {} }), lora };
+}
+
+export async function startTinker(opts: ServeOptions['tinker'] = {}, seed = 1): Promise<RunningServer> {
+  return serve(servedTiny(seed), { port: 0, host: '127.0.0.1', tinker: { longPollMs: 200, ...opts } });
+}
+
+export function connect(server: RunningServer, extra: Partial<TinkerConnectOptions> = {}) {
+  return TinkerBackend.connect({
+    baseUrl: server.url, baseModel: 'tiny', tokenizer: tok, loraRank: LORA.rank, seed: LORA.seed, log: () => {},
+    ...extra, http: { backoffMs: 1, ...extra.http },
+  });
+}
+
+/** The server-side adapters of a remote model. */
+export function remoteAdapters(server: RunningServer, modelId: string): Map<string, Float32Array> {
+  const m = server.tinker!.service.models.get(modelId)!;
+  return new Map([...m.lora.parameters()].map(([n, p]) => [n, Float32Array.from(p.data)]));
+}
+
+export function adapterGap(a: Map<string, Float32Array>, b: Map<string, { data: Float32Array }> | Map<string, Float32Array>): number {
+  let gap = 0;
+  for (const [n, x] of a) {
+    const y0 = b.get(n);
+    if (!y0) throw new Error(`no adapter ${n}`);
+    const y = y0 instanceof Float32Array ? y0 : y0.data;
+    for (let i = 0; i < x.length; i++) gap = Math.max(gap, Math.abs(x[i] - y[i]));
+  }
+  return gap;
+}
