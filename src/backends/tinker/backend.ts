@@ -202,12 +202,12 @@ export class TinkerBackend extends TinkerSampler {
     const caps = await http.json<{ supported_models?: { model_name: string }[] }>('GET', '/api/v1/get_server_capabilities');
     const names = (caps.supported_models ?? []).map((m) => m.model_name);
     if (names.length && !names.includes(o.baseModel)) throw new Error(`tinker: the server does not offer base model '${o.baseModel}'; it offers: ${names.join(', ')}`);
-    const { session_id } = await http.json<{ session_id: string }>('POST', '/api/v1/create_session', { tags: ['distil'], user_metadata: null, sdk_version: SDK_VERSION, type: 'create_session' });
+    const { session_id } = await http.json<{ session_id: string }>('POST', '/api/v1/create_session', { tags: ['distil'], sdk_version: SDK_VERSION, type: 'create_session' });
     const session = new Session(http, session_id, o.heartbeatMs ?? 10_000, log);
     try {
       const created = await http.result<{ model_id: string }>('/api/v1/create_model', {
         session_id, model_seq_id: session.nextModelSeq++, base_model: o.baseModel, type: 'create_model',
-        lora_config: { rank: o.loraRank, seed: o.seed ?? null, train_unembed: false, train_mlp: o.trainMlp ?? true, train_attn: o.trainAttn ?? true },
+        lora_config: { rank: o.loraRank, ...(o.seed === undefined ? {} : { seed: o.seed }), train_unembed: false, train_mlp: o.trainMlp ?? true, train_attn: o.trainAttn ?? true },
       });
       const info = await http.json<{ model_data?: { tokenizer_sha256?: string; tokenizer_id?: string; vocab_size?: number } }>('POST', '/api/v1/get_info', { model_id: created.model_id, type: 'get_info' });
       const md = info.model_data ?? {};
@@ -368,7 +368,7 @@ export class TinkerBackend extends TinkerSampler {
 
   /** Saves the weights and optimiser state on the service; returns its tinker:// path. */
   async saveState(name: string): Promise<string> {
-    const r = await this.session.http.result<{ path: string }>('/api/v1/save_weights', { model_id: this.modelId, seq_id: this.seq++, path: name, type: 'save_weights' });
+    const r = await this.session.http.result<{ path: string }>('/api/v1/save_weights', { model_id: this.modelId, path: name, seq_id: this.seq++, overwrite: false, type: 'save_weights' });
     return r.path;
   }
 

@@ -113,7 +113,8 @@ test('heartbeats keep the session alive while the client is connected', async ()
   const server = await startTinker();
   const remote = await connect(server, { heartbeatMs: 20 });
   try {
-    await new Promise((r) => setTimeout(r, 120));
+    // Wait for two beats (a loaded machine may delay timers; no timing is asserted).
+    for (let i = 0; i < 500 && remote.heartbeats < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(remote.heartbeats >= 2, `${remote.heartbeats} heartbeats`);
     assert.ok(server.tinker!.service.sessions.get([...server.tinker!.service.sessions.keys()][0])!.heartbeats >= 2);
   } finally {
