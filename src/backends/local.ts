@@ -18,6 +18,7 @@ import { logprobsAt } from '../losses/target-logprobs.ts';
 import { noGrad, tidy } from '../engine/tensor.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { saveModelFolder } from '../models/folder.ts';
+import { loadWeights, saveWeights } from '../models/checkpoint.ts';
 import { weightsOfTransformer } from '../models/transformer-io.ts';
 import { AdamW, type AdamWState } from '../nn/optim.ts';
 import { clipGradNorm } from '../nn/params.ts';
@@ -105,7 +106,8 @@ export class LocalBackend implements PolicyBackend {
   }
 
   /** DAgger roll-in: each token comes from `teacher` (shown its own prompt) with probability beta. */
-  async sampleWithRollIn(reqs: SampleRequest[], teacher: LocalBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]> {
+  async sampleWithRollIn(reqs: SampleRequest[], teacher: PolicyBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]> {
+    if (!(teacher instanceof LocalBackend)) throw new Error('roll-in: the teacher must be a model held in this process (live, frozen or ema), token by token');
     const t = this.opts.tokenizer;
     return this.withMerged(() => sample(this.decoder, reqs, {
       decode: (ids) => this.decodeText(ids), eosIds: [t.eosId], padId: t.padId, rng: this.rng,
@@ -286,8 +288,9 @@ export class LocalBackend implements PolicyBackend {
   }
 
   /** this <- (1 - rate) * this + rate * source, parameter by parameter (EMA teachers). */
-  emaUpdateFrom(source: LocalBackend, rate: number): void {
+  emaUpdateFrom(source: PolicyBackend, rate: number): void {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`EMA rate must be in [0, 1], got ${rate}`);
+    if (!(source instanceof LocalBackend)) throw new Error('EMA: the source must be a model held in this process');
     const k = kernels();
     source.withMerged(() => {
       for (const [name, p] of this.model.params) {
@@ -303,6 +306,16 @@ export class LocalBackend implements PolicyBackend {
   async save(dir: string): Promise<void> {
     this.withMerged(() => saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer }));
     if (this.opts.lora) savePeftAdapter(join(dir, 'adapter'), this.opts.lora);
+  }
+
+  /** The weights alone (a teacher snapshot in a checkpoint). */
+  async saveSnapshot(dir: string): Promise<void> {
+    saveWeights(dir, weightsOfTransformer(this.model));
+  }
+
+  async loadSnapshot(dir: string): Promise<void> {
+    const { tensors } = loadWeights(dir);
+    for (const [name, t] of tensors) this.model.load(name, t.data);
   }
 
   optimizerState(): AdamWState | null {

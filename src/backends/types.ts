@@ -13,6 +13,7 @@ export type {
 export type { PerToken, Aggregation, LossTerm, FutureCreditSpec, LossSpec } from '../losses/spec.ts';
 import type { Completion, SampleRequest, ScoreRequest, ScoredTokens } from '../inference/types.ts';
 import type { LossSpec } from '../losses/spec.ts';
+import type { AdamWState } from '../nn/optim.ts';
 
 /** One sequence to train on: the loss covers completion positions only. */
 export interface TrainSequence {
@@ -56,4 +57,25 @@ export interface PolicyBackend {
   optimStep(opts: OptimOptions): Promise<StepReport>;
   snapshot(kind: 'frozen' | 'ema'): Promise<PolicyBackend>;
   save(dir: string): Promise<void>;
+
+  // Capabilities: what some backends can do beyond the primitives. The training loop asks for
+  // a capability, never for a backend's class, and says which one is missing.
+
+  /** Optimiser moments a checkpoint keeps (a remote backend's optimiser state stays remote: its save() records where). */
+  optimizerState?(): AdamWState | null;
+  /** Restores them on resume; the hyper-parameters come from `o`. */
+  loadOptimizerState?(state: AdamWState, o: OptimOptions): void;
+  /** Fixed weights (a frozen or EMA snapshot) written into a checkpoint folder and read back on resume. */
+  saveSnapshot?(dir: string): Promise<void>;
+  loadSnapshot?(dir: string): Promise<void>;
+  /** this <- (1 - rate) this + rate source: weight arithmetic, for EMA teachers. */
+  emaUpdateFrom?(source: PolicyBackend, rate: number): void;
+  /** DAgger roll-in: each token comes from `teacher` (shown its own prompt) with probability beta. */
+  sampleWithRollIn?(reqs: SampleRequest[], teacher: PolicyBackend, teacherPrompts: number[][], beta: number): Promise<Completion[]>;
+  /** A sampling client of another base model of the same service (an external teacher there). */
+  baseModelSampler?(name: string): Promise<PolicyBackend>;
+  /** Per-step costs of talking to a remote service (round trips, bytes, seconds waiting). */
+  wireStats?(): Record<string, number>;
+  /** Releases connections and timers. */
+  close?(): void;
 }

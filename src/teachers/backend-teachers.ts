@@ -4,9 +4,6 @@
  * another local model, or a server behind the OpenAI-compatible client).
  */
 import type { PolicyBackend, ScoredTokens } from '../backends/types.ts';
-import { LocalBackend } from '../backends/local.ts';
-import { loadWeights, saveWeights } from '../models/checkpoint.ts';
-import { weightsOfTransformer } from '../models/transformer-io.ts';
 import type { Teacher, TeacherRequest } from './types.ts';
 
 function scoreWith(backend: PolicyBackend, reqs: TeacherRequest[]): Promise<ScoredTokens[]> {
@@ -33,13 +30,14 @@ export async function frozenTeacher(student: PolicyBackend): Promise<Teacher> {
 /** teacher <- (1 - rate) teacher + rate student after every step (SDPO uses rate 0.05). */
 export async function emaTeacher(student: PolicyBackend, rate: number): Promise<Teacher> {
   if (!(rate > 0 && rate <= 1)) throw new Error(`ema teacher: rate must be in (0, 1], got ${rate}`);
-  if (!(student instanceof LocalBackend)) throw new Error('ema teacher: needs a local student (the EMA is taken over its weights)');
-  const snap = (await student.snapshot('ema')) as LocalBackend;
+  const snap = await student.snapshot('ema');
+  const ema = snap.emaUpdateFrom?.bind(snap);
+  if (!ema) throw new Error('ema teacher: the backend has no weight arithmetic to average weights with; use teacher frozen or live');
   return {
     name: `ema(${rate})`,
     backend: snap,
     score: (reqs) => scoreWith(snap, reqs),
-    afterStep: async (s) => snap.emaUpdateFrom(s as LocalBackend, rate),
+    afterStep: async (s) => ema(s, rate),
     save: async (dir) => saveSnapshot(snap, dir),
     load: async (dir) => loadSnapshot(snap, dir),
   };
@@ -50,13 +48,10 @@ export function externalTeacher(backend: PolicyBackend, name = 'external'): Teac
   return { name, backend, score: (reqs) => scoreWith(backend, reqs) };
 }
 
-function saveSnapshot(b: PolicyBackend, dir: string): void {
-  if (!(b instanceof LocalBackend)) return;
-  saveWeights(dir, weightsOfTransformer(b.model));
+async function saveSnapshot(b: PolicyBackend, dir: string): Promise<void> {
+  await b.saveSnapshot?.(dir);
 }
 
-function loadSnapshot(b: PolicyBackend, dir: string): void {
-  if (!(b instanceof LocalBackend)) return;
-  const { tensors } = loadWeights(dir);
-  for (const [name, t] of tensors) b.model.load(name, t.data);
+async function loadSnapshot(b: PolicyBackend, dir: string): Promise<void> {
+  await b.loadSnapshot?.(dir);
 }

@@ -47,6 +47,9 @@ export const TRAIN_SCHEMA = {
   loraAlpha: { type: 'number', default: 16, min: 0, help: 'LoRA scaling numerator (scale = alpha / rank)' },
   loraTargets: { type: 'string', default: 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj', help: 'comma-separated projections that get adapters' },
   maxTokensPerPass: { type: 'number', default: 8192, min: 1, integer: true, help: 'padded tokens per forward/backward pass' },
+  backend: { type: 'enum', values: ['local', 'tinker'], default: 'local', help: 'where the student trains: this process, or a Tinker-protocol service (LoRA; docs/remote.md)' },
+  tinkerUrl: { type: 'string', default: 'https://tinker.thinkingmachines.dev/services/tinker-prod', help: 'base URL of the Tinker service (e.g. a distil serve or SkyRL server); the key comes from TINKER_API_KEY' },
+  tinkerBaseModel: { type: 'string', default: '', help: "the service's name of the model to train (default: the model folder's name); the folder supplies the tokenizer" },
 } as const satisfies Schema;
 
 export type TrainConfig = Resolved<typeof TRAIN_SCHEMA>;
@@ -58,6 +61,7 @@ export function resolveTrainConfig(given: Record<string, unknown>, where = 'trai
   getAlgorithm(c.algorithm).create(c.algorithmOptions);
   if (!c.name) c.name = c.algorithm;
   if (c.loraRank > 0) loraTargets(c.loraTargets);
+  if (c.backend === 'tinker' && c.loraRank < 1) throw new ConfigError(`${where}: backend 'tinker' trains LoRA adapters; set loraRank (e.g. 32)`);
   return c;
 }
 

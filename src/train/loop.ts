@@ -8,20 +8,18 @@
 import { join } from 'node:path';
 import { createAlgorithm } from '../algorithms/registry.ts';
 import type { Algorithm, Rollout, StepData } from '../algorithms/types.ts';
-import { LocalBackend } from '../backends/local.ts';
+import type { PolicyBackend } from '../backends/types.ts';
 import { getEnv } from '../envs/registry.ts';
-import { loadTransformer } from '../models/transformer-io.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
-import { loraTargets, type TrainConfig } from './config.ts';
+import type { TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
 import { appendJsonl, EVAL, listCheckpoints, METRICS, openRun, readJsonl, SAMPLES, saveCheckpoint, SUMMARY, type CheckpointParts } from './run-folder.ts';
 import { makeTeacher } from './teachers.ts';
-import { attachLora } from '../nn/lora.ts';
-import { loadPeftAdapter } from '../models/peft.ts';
+import { makeStudent } from './student.ts';
 import type { Teacher } from '../teachers/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -74,9 +72,9 @@ interface Session {
   runDir: string;
   algo: Algorithm;
   tokenizer: Tokenizer;
-  student: LocalBackend;
+  student: PolicyBackend;
   /** The initial policy, when the KL to it is measured or anchored. */
-  initial: LocalBackend | null;
+  initial: PolicyBackend | null;
   teacher: Teacher | null;
   schedule: (step: number) => number;
   rollIn: ReturnType<typeof rollInSettings> | null;
@@ -127,6 +125,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   // A stopped (Ctrl-C) run resumes later; it is evaluated when it really ends.
   if (!stopped && (!lastEval || lastEval.step !== s.state.step)) lastEval = await evaluate(s.state.step);
   if (!listCheckpoints(runDir).includes(s.state.step) && s.state.step > 0) await save();
+  s.student.close?.();
   if (!stopped) writeJsonAtomic(join(runDir, SUMMARY), { steps: s.state.step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds, final_eval: lastEval });
   return { runDir, steps: s.state.step, stopped, finalEval: lastEval };
 }
@@ -139,37 +138,21 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
     onConfigChange: () => log(`note: the config differs from the run's saved config.json; continuing with the new one`),
   });
 
-  // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
-  const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
-  if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
-  const tokenizer: Tokenizer = folder.tokenizer;
-  const lora = config.loraRank > 0
-    ? resumeFrom
-      ? loadPeftAdapter(model, join(resumeFrom.modelDir, 'adapter')).lora
-      : attachLora(model, { r: config.loraRank, alpha: config.loraAlpha, targetModules: loraTargets(config.loraTargets) }, new Rng(config.seed))
-    : undefined;
-  const student = new LocalBackend(model, { tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log, lora });
-  // The initial policy: the base of the KL measurement (and of KL anchors). On resume it is
-  // re-read from the starting model, not from the checkpoint.
   const needRef = config.klInit || !!algo.needs.refLogprobs;
-  const initial = needRef
-    ? resumeFrom
-      ? new LocalBackend(loadTransformer(config.model).model, { tokenizer })
-      : await student.snapshot('frozen')
-    : null;
+  const { student, tokenizer, initial } = await makeStudent(config, resumeFrom, needRef, log);
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
   const schedule = scheduleOf(config);
   let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
   if (resumeFrom) {
     state = resumeFrom.state;
-    if (resumeFrom.optimizer) student.loadOptimizerState(resumeFrom.optimizer, optimOptions(config, schedule, 0));
+    if (resumeFrom.optimizer) student.loadOptimizerState?.(resumeFrom.optimizer, optimOptions(config, schedule, 0));
     const teacherDir = resumeFrom.extras.teacher;
     if (teacher?.load && teacherDir) await teacher.load(teacherDir);
     if (teacher?.name === 'frozen' && !teacherDir) throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
     log(`resuming ${runDir} from step ${state.step}`);
   }
 
-  const rollIn = algo.needs.rollIn ? rollInSettings(algo.needs.rollIn, teacher) : null;
+  const rollIn = algo.needs.rollIn ? rollInSettings(algo.needs.rollIn, teacher, student) : null;
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
   const wall = () => performance.now() / 1000 - wallStart;
@@ -181,7 +164,7 @@ function checkpointParts(s: Session): CheckpointParts<TrainerState> {
   return {
     state: s.state,
     model: (dir) => s.student.save(dir),
-    optimizer: s.student.optimizerState(),
+    optimizer: s.student.optimizerState?.() ?? null,
     extras: teacher?.save ? { teacher: (dir) => teacher.save!(dir) } : {},
   };
 }
@@ -197,6 +180,7 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
   const step = s.state.step + 1;
   const seed = stepSeed(config.seed, step);
   const t0 = performance.now();
+  const wire0 = student.wireStats?.();
   const tasks = env.tasks('train', config.promptsPerStep, seed, levels ? { levels } : undefined);
   const fresh = algo.needs.sampling
     ? await collectRollouts(student, env, tokenizer, tasks, {
@@ -262,6 +246,8 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
     tok_per_s: sampledTokens / Math.max((t1 - t0) / 1000, 1e-9),
   });
   if (klInit !== undefined) row.kl_init = klInit;
+  // A remote student: what the step cost on the wire (round trips, bytes, seconds waiting).
+  if (wire0) for (const [k, v] of Object.entries(student.wireStats!())) row[`remote/${k}`] = v - (wire0[k] ?? 0);
   if (data.teacher) row.teacher_mass = mean(data.teacher.map((t) => mean(sumRows(t.scored.topProbs!, t.scored.k!))));
   appendJsonl(s.runDir, METRICS, row);
   writeSamples(s.runDir, step, rollouts.slice(0, config.samplesPerStep), data, tokenizer, config.env);
@@ -269,9 +255,9 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
 }
 
 /** The roll-in teacher samples before the attempt exists, so its context has no attempt or outcome. */
-function rollInSettings(r: { beta: number; context: string }, teacher: Teacher | null) {
-  if (!teacher?.backend || !(teacher.backend instanceof LocalBackend)) {
-    throw new Error(`roll-in (rollInBeta ${r.beta}) needs a teacher held in this process (live, frozen or ema), not ${teacher?.name ?? 'none'}`);
+function rollInSettings(r: { beta: number; context: string }, teacher: Teacher | null, student: PolicyBackend) {
+  if (!teacher?.backend || !student.sampleWithRollIn || !teacher.backend.sampleWithRollIn) {
+    throw new Error(`roll-in (rollInBeta ${r.beta}) needs a teacher held in this process (live, frozen or ema, not ${teacher?.name ?? 'none'}) and a student in this process (not a remote backend)`);
   }
   const none = { reward: 0, correct: false, feedback: { summary: '', items: [] } };
   return {

@@ -4,7 +4,6 @@
  * student's tokens after it.
  */
 import type { PolicyBackend } from '../backends/types.ts';
-import { LocalBackend } from '../backends/local.ts';
 import type { Rollout, TeacherScores } from '../algorithms/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -23,7 +22,7 @@ export interface SamplingSettings {
   /** Rows per sampling call (bounds the KV cache). */
   maxBatch?: number;
   /** DAgger roll-in from a local teacher shown each task's context. */
-  rollIn?: { teacher: LocalBackend; context: (task: Task) => string; beta: number };
+  rollIn?: { teacher: PolicyBackend; context: (task: Task) => string; beta: number };
 }
 
 export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer: Tokenizer, tasks: Task[], s: SamplingSettings): Promise<Rollout[]> {
@@ -40,7 +39,7 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
   for (let i = 0; i < reqs.length; i += chunk) {
     const part = reqs.slice(i, i + chunk);
     if (s.rollIn && teacherPrompts) {
-      if (!(policy instanceof LocalBackend)) throw new Error('roll-in needs a local student');
+      if (!policy.sampleWithRollIn) throw new Error('roll-in needs a student that samples token by token with its teacher (a local model); this backend cannot');
       completions.push(...(await policy.sampleWithRollIn(part, s.rollIn.teacher, teacherPrompts.slice(i, i + chunk), s.rollIn.beta)));
     } else completions.push(...(await policy.sample(part)));
   }

@@ -177,7 +177,8 @@ export function loadCheckpoint<S extends CheckpointState>(run: string, step: num
     optimizer = { step: meta.step, paramSteps: meta.paramSteps, tensors: Object.fromEntries([...tensors].map(([k, v]) => [k, v.data])) };
   }
   // Fail early with a clear message if the model folder is unreadable.
-  loadModelFolder(join(dir, 'model'), { weights: false });
+  // (A remote student's model/ holds only remote.json: the service keeps the weights.)
+  if (!existsSync(join(dir, 'model', 'remote.json'))) loadModelFolder(join(dir, 'model'), { weights: false });
   const extras: Record<string, string> = {};
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory() && e.name !== 'model' && e.name !== 'optimizer') extras[e.name] = join(dir, e.name);

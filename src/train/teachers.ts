@@ -2,6 +2,7 @@
 import type { AlgorithmNeeds } from '../algorithms/types.ts';
 import { LocalBackend } from '../backends/local.ts';
 import { OpenAICompatibleBackend } from '../backends/openai.ts';
+import type { PolicyBackend } from '../backends/types.ts';
 import { loadModelFolder } from '../models/folder.ts';
 import { transformerFromWeights } from '../models/transformer-io.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
@@ -10,7 +11,7 @@ import { emaTeacher, externalTeacher, frozenTeacher, liveTeacher } from '../teac
 import { expertTeacher, referenceExpert } from '../teachers/expert.ts';
 import type { Teacher } from '../teachers/types.ts';
 
-export async function makeTeacher(needs: AlgorithmNeeds, student: LocalBackend, tokenizer: Tokenizer, teacherModel: string): Promise<Teacher | null> {
+export async function makeTeacher(needs: AlgorithmNeeds, student: PolicyBackend, tokenizer: Tokenizer, teacherModel: string): Promise<Teacher | null> {
   const t = needs.teacher;
   if (!t) return null;
   switch (t.kind) {
@@ -23,7 +24,12 @@ export async function makeTeacher(needs: AlgorithmNeeds, student: LocalBackend, 
     case 'expert':
       return expertTeacher(referenceExpert({ encode: (s) => tokenizer.encode(s), eosId: tokenizer.eosId, vocabSize: student.vocabSize }), student.vocabSize);
     case 'external': {
-      if (!teacherModel) throw new Error("an 'external' teacher needs teacherModel (a model folder, or the URL of an OpenAI-compatible server)");
+      if (!teacherModel) throw new Error("an 'external' teacher needs teacherModel (a model folder, the URL of an OpenAI-compatible server, or tinker:NAME)");
+      if (teacherModel.startsWith('tinker:')) {
+        // Another base model of the same Tinker service (same tokenizer required by the service's menu).
+        if (!student.baseModelSampler) throw new Error(`teacherModel ${teacherModel} names a Tinker base model; that needs backend tinker`);
+        return externalTeacher(await student.baseModelSampler(teacherModel.slice('tinker:'.length)), `external(${teacherModel})`);
+      }
       if (/^https?:\/\//.test(teacherModel)) {
         // A server (distil serve, vLLM): same tokenizer required, checked before any step.
         const remote = await OpenAICompatibleBackend.connect({ baseURL: teacherModel, tokenizer, vocabSize: student.vocabSize });

@@ -76,14 +76,46 @@ export class TinkerSampler implements PolicyBackend {
   protected sampleSeq = 1;
   constructor(
     protected readonly session: Session,
-    readonly samplingSessionId: string,
+    public samplingSessionId: string,
     readonly tokenizer: Tokenizer,
     readonly vocabSize: number,
     readonly label: string,
+    /** The saved sampler weights behind this session (frozen snapshots), if any. */
+    public samplerPath: string | null = null,
   ) {}
 
   get stats(): WireStats {
     return this.session.http.stats;
+  }
+
+  wireStats(): Record<string, number> {
+    return { ...this.session.http.stats };
+  }
+
+  /** A frozen snapshot in a checkpoint is the tinker:// path of its weights (they stay on the service). */
+  async saveSnapshot(dir: string): Promise<void> {
+    if (!this.samplerPath) throw new Error(`tinker: ${this.label} has no saved weights to record`);
+    const { mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { writeJsonAtomic } = await import('../../util/atomic.ts');
+    mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(join(dir, REMOTE_STATE_FILE), { kind: 'tinker-sampler', sampler_path: this.samplerPath });
+  }
+
+  /** Points this client at the sampler weights a checkpoint recorded (a new sampling session). */
+  async loadSnapshot(dir: string): Promise<void> {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const rec = JSON.parse(readFileSync(join(dir, REMOTE_STATE_FILE), 'utf8')) as { sampler_path?: string };
+    if (!rec.sampler_path) throw new Error(`tinker: ${join(dir, REMOTE_STATE_FILE)} names no sampler_path`);
+    const r = await this.session.http.json<{ sampling_session_id: string }>('POST', '/api/v1/create_sampling_session', { session_id: this.session.id, sampling_session_seq_id: this.session.nextSamplerSeq++, model_path: rec.sampler_path, type: 'create_sampling_session' });
+    this.samplingSessionId = r.sampling_session_id;
+    this.samplerPath = rec.sampler_path;
+    this.sampleSeq = 1;
+  }
+
+  close(): void {
+    this.session.close();
   }
 
   protected async samplerId(): Promise<string> {
@@ -100,7 +132,14 @@ export class TinkerSampler implements PolicyBackend {
       }, 'sample');
       const s = res.sequences[0];
       if (!s) throw new Error(`tinker: asample returned no sequence (${this.label})`);
-      return { tokens: s.tokens, logprobs: Float32Array.from(s.logprobs ?? []), stopReason: s.stop_reason, text: this.textOf(s.tokens, r) };
+      // The sampler's confidence (log of the top next-token probability at T = 1, which token
+      // selection reads) is not in a Tinker sample: one teacher-forced top-1 pass gives it.
+      let maxLogprobs: Float32Array | undefined;
+      if (s.tokens.length) {
+        const [top] = await this.score([{ prompt: r.prompt, completion: s.tokens, topK: 1 }]);
+        maxLogprobs = Float32Array.from(top.topProbs!, (p) => Math.log(p));
+      }
+      return { tokens: s.tokens, logprobs: Float32Array.from(s.logprobs ?? []), maxLogprobs, stopReason: s.stop_reason, text: this.textOf(s.tokens, r) };
     });
   }
 
@@ -230,10 +269,6 @@ export class TinkerBackend extends TinkerSampler {
     return this.session.heartbeats;
   }
 
-  close(): void {
-    this.session.close();
-  }
-
   /** A sampling session of the current weights (a new one after each optimiser step). */
   protected override async samplerId(): Promise<string> {
     if (!this.currentSampler) {
@@ -357,7 +392,11 @@ export class TinkerBackend extends TinkerSampler {
   /** A sampling client of saved sampler weights (a tinker:// path). */
   async samplerOfPath(path: string, label = path): Promise<TinkerSampler> {
     const r = await this.session.http.json<{ sampling_session_id: string }>('POST', '/api/v1/create_sampling_session', { session_id: this.session.id, sampling_session_seq_id: this.session.nextSamplerSeq++, model_path: path, type: 'create_sampling_session' });
-    return new TinkerSampler(this.session, r.sampling_session_id, this.tokenizer, this.vocabSize, label);
+    return new TinkerSampler(this.session, r.sampling_session_id, this.tokenizer, this.vocabSize, label, path);
+  }
+
+  async baseModelSampler(name: string): Promise<PolicyBackend> {
+    return this.samplerOfBase(name);
   }
 
   /** A sampling client of a base model of the same service (frozen teacher of a fresh run, external teacher). */

@@ -104,7 +104,7 @@ test('distil serve accepts the fixture bodies and answers in the fixture shapes'
   const u = (p: string) => `${server.url}/api/v1/${p}`;
   const post = async (p: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(u(p), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    return { status: res.status, json: await res.json() };
+    return { status: res.status, json: (await res.json()) as any };
   };
   const result = async (p: string, body: unknown) => {
     const f = await post(p, body);
