@@ -57,6 +57,18 @@ export class OpenAIServerError extends Error {
   }
 }
 
+/**
+ * vLLM refuses more top log-probs than its --max-logprobs (20 by default) with a 400 such as
+ * "Requested prompt logprobs of 30, which is greater than max allowed: 20": say what to change.
+ */
+function logprobCapError(e: unknown, topK: number): Error | null {
+  if (!(e instanceof OpenAIServerError) || e.status !== 400) return null;
+  const m = /max(?:imum)?[ _]?(?:allowed|logprobs)\D{0,20}(\d+)/i.exec(e.message);
+  if (!m || topK <= Number(m[1])) return null;
+  const cap = Number(m[1]);
+  return new Error(`the teacher server returns at most ${cap} top log-probs per position (vLLM: --max-logprobs, default 20) but topK is ${topK}: set the algorithm's topK to ${cap} or less, or restart the server with --max-logprobs ${topK} (server said: ${e.message})`);
+}
+
 const TRAIN_REFUSAL = 'a remote OpenAI-compatible server cannot train; use it as a teacher (externalTeacher) or to sample';
 
 type Json = Record<string, any>; // response JSON, checked field by field where read
@@ -161,7 +173,11 @@ export class OpenAICompatibleBackend implements PolicyBackend {
     const size = this.opts.scoreBatch ?? 16;
     const chunks: { k: number; idx: number[] }[] = [];
     for (const [k, idx] of groups) for (let at = 0; at < idx.length; at += size) chunks.push({ k, idx: idx.slice(at, at + size) });
-    await this.mapLimit(chunks, (c) => this.scoreChunk(reqs, c.idx, c.k, out));
+    try {
+      await this.mapLimit(chunks, (c) => this.scoreChunk(reqs, c.idx, c.k, out));
+    } catch (e) {
+      throw logprobCapError(e, Math.max(0, ...groups.keys())) ?? e;
+    }
     return out;
   }
 

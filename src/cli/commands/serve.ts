@@ -15,6 +15,8 @@ subset that RL tooling uses (see docs/serve.md):
   POST /v1/completions        prompt (text, token ids, or a list), echo, logprobs, prompt_logprobs
   POST /v1/chat/completions   messages, rendered with the model's chat template
   POST /tokenize, /detokenize (vLLM shapes), GET /v1/tokenizer (the vocabulary), GET /health
+and the Tinker training protocol under /api/v1 (see docs/remote.md): LoRA models of the served
+model (its name is the base model), forward_backward, optim_step, save/load, sampling sessions.
 
 Options:
   --model DIR    model folder (required)
@@ -23,6 +25,9 @@ Options:
   --name NAME    model name clients pass as "model" (default: the folder's name)
   --seed N       seeds the draws of requests that carry no seed (default 0)
   --quiet        no line per request
+  --lora-alpha N LoRA scale numerator of Tinker-trained adapters (default 16, as distil train)
+  --no-tinker    serve the OpenAI routes only
+  The Tinker routes require the key in DISTIL_SERVE_API_KEY as X-API-Key when that variable is set.
 
 Requests are served one batch at a time; concurrent requests are batched together.`;
 
@@ -38,6 +43,7 @@ const serveCmd: Command = {
         options: {
           model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
           name: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
+          'lora-alpha': { type: 'string' }, 'no-tinker': { type: 'boolean' },
         },
         strict: true,
       }));
@@ -57,8 +63,12 @@ const serveCmd: Command = {
       throw new UsageError((e as Error).message);
     }
     const log = values.quiet ? undefined : (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
-    const running = await serve(model, { port, host: values.host ?? '127.0.0.1', seed, log });
-    console.log(`distil serve: ${model.name} (${model.config.architecture}, vocabulary ${model.config.vocabSize}, context ${model.config.maxPositions}) at ${running.url}/v1`);
+    const loraAlpha = values['lora-alpha'] === undefined ? 16 : Number(values['lora-alpha']);
+    if (!(loraAlpha > 0)) throw new UsageError(`--lora-alpha must be a positive number, got '${values['lora-alpha']}'`);
+    const apiKey = process.env.DISTIL_SERVE_API_KEY || undefined;
+    const tinker = values['no-tinker'] ? false : { loraAlpha, apiKey };
+    const running = await serve(model, { port, host: values.host ?? '127.0.0.1', seed, log, tinker });
+    console.log(`distil serve: ${model.name} (${model.config.architecture}, vocabulary ${model.config.vocabSize}, context ${model.config.maxPositions}) at ${running.url}/v1${tinker ? `; Tinker protocol at ${running.url} (base model '${model.name}')` : ''}`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
