@@ -153,6 +153,38 @@ void PackWeights(const float* w, int64_t N, int64_t K, float* out) {
   for (int64_t pc = 0; pc < K; pc += kcMax) PackB(B, pc, std::min(kcMax, K - pc), 0, N, out + pc * Np);
 }
 
+#ifdef __AVX512F__
+// With AVX-512, an 8 x 16 tile takes one zmm per row: 8 accumulators, one load of B and eight
+// broadcasts of A per k, twice the multiply-adds per instruction of the 6 x 16 AVX2 kernel. Each
+// lane runs the same chain of fused multiply-adds as the AVX2 kernel's, and the store does the
+// same operations, so the results are the same bit for bit. A is packed 8 rows per panel.
+constexpr int64_t MR8 = 8;
+
+static inline void PackA8(const float* a, int64_t lda, int64_t rows, int64_t k0, int64_t kc, float* out) {
+  for (int64_t k = 0; k < kc; ++k)
+    for (int64_t r = 0; r < MR8; ++r) out[k * MR8 + r] = r < rows ? a[r * lda + k0 + k] : 0.f;
+}
+
+static inline void Kernel8x16(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
+                              int64_t ldc, int64_t rows, float beta) {
+  __m512 acc[MR8];
+  for (int r = 0; r < MR8; ++r) acc[r] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 bv = _mm512_loadu_ps(b + k * NR);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR8; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[k * MR8 + r]), bv, acc[r]);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    float* p = c + r * ldc;
+    // The AVX2 kernel's StoreRow with alpha 1: alpha * acc, or alpha * acc + beta * C fused.
+    const __m512 one = _mm512_set1_ps(1.f);
+    _mm512_storeu_ps(p, beta == 0.f ? _mm512_mul_ps(one, acc[r])
+                                    : _mm512_fmadd_ps(one, acc[r], _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(p))));
+  }
+}
+#endif
+
 // C[m0:m1, n0:n1] = A[m0:m1, :] @ W^T[:, n0:n1] (beta 0), n0 a multiple of NR.
 static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int64_t N, int64_t K, float* C,
                            int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
@@ -162,8 +194,40 @@ static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int
     std::abort();
   }
   const int64_t Np = (N + NR - 1) / NR * NR, kcMax = EvenBlock(K, KC, 1), mcMax = EvenBlock(m1 - m0, MC, MR);
+  alignas(64) float tile[8 * NR];
+#ifdef __AVX512F__
+  // MC rows of 8-row panels fit the A buffer (sized for MC + MR rows of KC).
+  constexpr int64_t mc8 = MC / MR8 * MR8;
+  for (int64_t pc = 0; pc < K; pc += kcMax) {
+    const int64_t kc = std::min(kcMax, K - pc);
+    const float betaK = pc == 0 ? 0.f : 1.f;
+    for (int64_t ic = m0; ic < m1; ic += mc8) {
+      const int64_t mc = std::min(mc8, m1 - ic);
+      for (int64_t ir = 0; ir < mc; ir += MR8) PackA8(a + (ic + ir) * lda, lda, std::min(MR8, mc - ir), pc, kc, buf.a + ir * kc);
+      for (int64_t jr = n0; jr < n1; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, n1 - jr);
+        const float* bp = packed + pc * Np + jr * kc;
+        for (int64_t ir = 0; ir < mc; ir += MR8) {
+          const int64_t mr = std::min(MR8, mc - ir);
+          float* cp = C + (ic + ir) * ldc + jr;
+          if (nr == NR) {
+            Kernel8x16(kc, buf.a + ir * kc, bp, cp, ldc, mr, betaK);
+          } else {
+            Kernel8x16(kc, buf.a + ir * kc, bp, tile, NR, MR8, 0.f);
+            for (int64_t i = 0; i < mr; ++i)
+              for (int64_t j = 0; j < nr; ++j) {
+                float* d = cp + i * ldc + j;
+                const float t = tile[i * NR + j];
+                *d = betaK == 0.f ? 1.f * t : std::fma(1.f, t, betaK * *d);
+              }
+          }
+        }
+      }
+    }
+  }
+  (void)mcMax;
+#else
   const View A{a, lda, 1};
-  alignas(32) float tile[MR * NR];
   for (int64_t pc = 0; pc < K; pc += kcMax) {
     const int64_t kc = std::min(kcMax, K - pc);
     const float betaK = pc == 0 ? 0.f : 1.f;
@@ -191,6 +255,7 @@ static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int
       }
     }
   }
+#endif
 }
 
 // C [M, N] = A [M, K] @ W^T with W packed by PackWeights; columns split over the threads.
