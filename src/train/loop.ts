@@ -220,8 +220,10 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
 
   const built = algo.build(data);
   const row: Record<string, number> = {};
+  let tOptim = t2;
   if (built) {
     const rep = await student.forwardBackward(built.batch, built.loss);
+    tOptim = performance.now();
     const st = await student.optimStep(optimOptions(config, s.schedule, step - 1));
     Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
     if (teacher?.afterStep) await teacher.afterStep(student);
@@ -229,6 +231,7 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
     Object.assign(row, { loss: 0, grad_norm: 0, skipped: 1, lr: s.schedule(step - 1), trained_tokens: 0 });
   }
   const t3 = performance.now();
+  if (!built) tOptim = t3;
 
   if (algo.needs.dagger) {
     dagger.push(...fresh);
@@ -243,6 +246,7 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
     completion_len: nTok / Math.max(fresh.length, 1),
     entropy: algo.needs.sampling ? -fresh.reduce((a, r) => a + r.logprobs.reduce((x, y) => x + y, 0), 0) / Math.max(nTok, 1) : NaN,
     'time/sample_s': (t1 - t0) / 1000, 'time/score_s': (t2 - t1) / 1000, 'time/train_s': (t3 - t2) / 1000,
+    'time/forward_backward_s': (tOptim - t2) / 1000, 'time/optim_s': (t3 - tOptim) / 1000,
     tok_per_s: sampledTokens / Math.max((t1 - t0) / 1000, 1e-9),
   });
   if (klInit !== undefined) row.kl_init = klInit;
@@ -300,7 +304,7 @@ function writeSamples(runDir: string, step: number, rs: Rollout[], data: StepDat
       step, env, task_id: r.task.id, prompt: r.task.prompt, completion: r.text, reward: r.outcome.reward, correct: r.outcome.correct,
       feedback: r.outcome.feedback.summary + (r.outcome.feedback.items.length ? '\n' + r.outcome.feedback.items.map((f) => `- ${f.text}`).join('\n') : ''),
       teacher_context: t?.context,
-      tokens: r.tokens.map((id) => tokenizer.decode([id])),
+      tokens: r.tokens.map((id) => (id < tokenizer.vocabSize ? tokenizer.decode([id]) : `<${id}>`)), // past the tokenizer: no text
       // log q(y_t) - log p(y_t): how much more (or less) the teacher likes each sampled token.
       disagreement: t ? Array.from(r.logprobs, (lp, j) => Math.abs(t.scored.logprobs[j] - lp)) : undefined,
       teacher_minus_student: t ? Array.from(r.logprobs, (lp, j) => t.scored.logprobs[j] - lp) : undefined,

@@ -87,8 +87,10 @@ export function feedbackStart(r: Rollout, tokenizer: Tokenizer): number {
   const span = r.outcome.feedback.items.find((it) => it.where?.span)?.where?.span;
   if (!span) return r.outcome.correct ? Infinity : 0;
   const at = span[0];
+  // Ids past the tokenizer (a model's padded vocabulary) have no text, as in the sampled text.
+  const known = (ids: number[]) => ids.filter((id) => id < tokenizer.vocabSize);
   for (let t = 0; t < r.tokens.length; t++) {
-    if (tokenizer.decode(r.tokens.slice(0, t + 1)).length > at) return t;
+    if (tokenizer.decode(known(r.tokens.slice(0, t + 1))).length > at) return t;
   }
   return r.tokens.length;
 }
