@@ -223,7 +223,10 @@ function renderCheckpoints(): void {
     for (const c of r.checkpoints) {
       const d = el('div', { class: 'ckpt', 'data-checkpoint': c.name });
       d.append(el('div', {}, ''), el('code', {}, `${r.dir}/checkpoints/${c.name}`));
-      (d.firstChild as HTMLElement).append(el('b', {}, c.name), document.createTextNode(` · ${c.files.length} files, ${fmtBytes(c.files.reduce((n, f) => n + f.size, 0))} · use it as model=${r.dir}/checkpoints/${c.name}`));
+      // Checkpoints hold the model in model/ (beside optimiser state); that folder is what model= takes.
+      const modelDir = `${r.dir}/checkpoints/${c.name}${c.files.some((f) => f.name.startsWith('model/')) ? '/model' : ''}`;
+      const n = c.files.length;
+      (d.firstChild as HTMLElement).append(el('b', {}, c.name), document.createTextNode(` · ${n} file${n === 1 ? '' : 's'}, ${fmtBytes(c.files.reduce((k, f) => k + f.size, 0))} · use it as model=${modelDir}`));
       const files = el('details');
       files.append(el('summary', {}, 'files'));
       const ul = el('ul');
