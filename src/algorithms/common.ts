@@ -1,7 +1,8 @@
 /** Small pieces every algorithm uses to turn rollouts into per-token arrays. */
 import type { PerToken, TrainBatch } from '../backends/types.ts';
 import type { Rollout, StepData, TeacherKind } from './types.ts';
-import type { OptionSpec } from './options.ts';
+import { teacherContextKinds } from '../feedback/contexts.ts';
+import type { OptionSpec } from '../util/schema.ts';
 
 export function batchOf(rollouts: Rollout[]): TrainBatch {
   return { sequences: rollouts.map((r) => ({ prompt: r.prompt, completion: r.tokens })) };
@@ -84,6 +85,6 @@ export function teacherOptions(defaults: { teacher: TeacherKind; context: string
     support: { type: 'enum', values: ['tail', 'renorm', 'full'], default: 'tail', help: 'how the top-k support is closed' },
     teacher: { type: 'enum', values: ['ema', 'frozen', 'live', 'external', 'expert'], default: defaults.teacher, help: 'which model teaches' },
     emaRate: { type: 'number', default: 0.05, min: 0, max: 1, help: 'EMA teacher rate' },
-    context: { type: 'string', default: defaults.context, help: 'teacher context: binary | reference | feedback | critique | peer' },
+    context: { type: 'string', default: defaults.context, oneOf: teacherContextKinds, help: 'teacher context: binary | reference | feedback | critique | peer' },
   } as const satisfies Record<string, OptionSpec>;
 }

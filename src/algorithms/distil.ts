@@ -8,7 +8,8 @@
  */
 import type { LossTerm } from '../backends/types.ts';
 import { batchOf, groupsOf, perToken, selectTokens, teacherOptions, teacherTargets, TOKEN_SELECTIONS, type TokenSelection } from './common.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { teacherContextKinds } from '../feedback/contexts.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 export const DISTIL_OPTIONS = {
@@ -25,7 +26,7 @@ export const DISTIL_OPTIONS = {
   daggerBuffer: { type: 'number', default: 0, min: 0, integer: true, help: 'past rollouts kept for relabelling (DAgger aggregation; 0 = off)' },
   daggerSample: { type: 'number', default: 0, min: 0, integer: true, help: 'buffered rollouts relabelled and added per step' },
   rollInBeta: { type: 'number', default: 0, min: 0, max: 1, help: 'probability of drawing a roll-in token from the teacher (0 = on-policy)' },
-  rollInContext: { type: 'string', default: 'reference', help: 'what the roll-in teacher is shown (it samples before any feedback exists)' },
+  rollInContext: { type: 'string', default: 'reference', oneOf: teacherContextKinds, help: 'what the roll-in teacher is shown (it samples before any feedback exists)' },
 } as const satisfies Schema;
 
 export function distil(options?: Record<string, unknown>): Algorithm {
@@ -34,7 +35,7 @@ export function distil(options?: Record<string, unknown>): Algorithm {
     name: 'distil',
     needs: {
       sampling: true,
-      teacher: { context: o.context, topK: o.topK, kind: o.teacher as TeacherKind, emaRate: o.emaRate },
+      teacher: { context: o.context, topK: o.topK, kind: o.teacher, emaRate: o.emaRate },
       refLogprobs: o.klBeta > 0,
       rollIn: o.rollInBeta > 0 ? { beta: o.rollInBeta, context: o.rollInContext } : undefined,
       dagger: o.daggerBuffer > 0 && o.daggerSample > 0 ? { size: o.daggerBuffer, sample: o.daggerSample } : undefined,
@@ -42,13 +43,13 @@ export function distil(options?: Record<string, unknown>): Algorithm {
     build(step: StepData) {
       const rs = step.rollouts;
       const { targetIds, targetProbs } = teacherTargets(step, o.topK, 'distil');
-      const sel = selectTokens(step, o.select as TokenSelection, o.margin, o.topK, o.confidentAgainst as 'top' | 'token');
+      const sel = selectTokens(step, o.select, o.margin, o.topK, o.confidentAgainst);
       const terms: LossTerm[] = [];
       if (sel.kept > 0) {
         terms.push({
-          kind: 'softCrossEntropy', weight: 1, support: o.support as 'tail', k: o.topK, targetIds, targetProbs, tokenWeights: sel.weights,
+          kind: 'softCrossEntropy', weight: 1, support: o.support, k: o.topK, targetIds, targetProbs, tokenWeights: sel.weights,
           futureCredit: o.futureCredit && o.lambdaFc > 0
-            ? { lambdaFc: o.lambdaFc, gamma: o.gamma, baseline: o.baseline as 'group_position', standardize: o.standardize, groups: groupsOf(rs), logpOld: rs.map((r) => r.logprobs), clip: { epsLow: 0.2, epsHigh: 0.28 } }
+            ? { lambdaFc: o.lambdaFc, gamma: o.gamma, baseline: o.baseline, standardize: o.standardize, groups: groupsOf(rs), logpOld: rs.map((r) => r.logprobs), clip: { epsLow: 0.2, epsHigh: 0.28 } }
             : undefined,
         });
       }

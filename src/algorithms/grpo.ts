@@ -4,7 +4,7 @@
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
 import { batchOf, groupsOf, rewardsOf } from './common.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
 
 export const GRPO_OPTIONS = {
@@ -22,7 +22,7 @@ export function grpo(options?: Record<string, unknown>): Algorithm {
     needs: { sampling: true, refLogprobs: o.klBeta > 0 },
     build(step: StepData) {
       const rs = step.rollouts;
-      const adv = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling as 'group' | 'batch' | 'none');
+      const adv = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling);
       // Groups whose samples all got the same reward carry no signal (and no KL-only step either).
       if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
       return {
@@ -33,7 +33,7 @@ export function grpo(options?: Record<string, unknown>): Algorithm {
             advantages: expandToTokens(adv, rs.map((r) => r.tokens.length)),
             logpOld: rs.map((r) => r.logprobs),
             clipLow: o.clipLow, clipHigh: o.clipHigh,
-            aggregation: o.aggregation as 'token_mean' | 'seq_mean' | 'fixed_len',
+            aggregation: o.aggregation,
             klBeta: o.klBeta || undefined,
             logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
           }],

@@ -5,7 +5,7 @@
  */
 import { opdAdvantages } from '../losses/advantages.ts';
 import { batchOf, teacherOptions } from './common.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 // OPD reads only the teacher's log-prob of each sampled token: no top-k or support options.
@@ -25,7 +25,7 @@ export function opd(options?: Record<string, unknown>): Algorithm {
   return {
     name: 'opd',
     // top-k 1 is enough: only the sampled token's teacher log-prob is used.
-    needs: { sampling: true, teacher: { context: o.context, topK: 1, kind: o.teacher as TeacherKind, emaRate: o.emaRate } },
+    needs: { sampling: true, teacher: { context: o.context, topK: 1, kind: o.teacher, emaRate: o.emaRate } },
     build(step: StepData) {
       const rs = step.rollouts;
       if (!step.teacher) throw new Error('opd: the trainer gave no teacher scores for this step');
@@ -36,7 +36,7 @@ export function opd(options?: Record<string, unknown>): Algorithm {
             kind: 'policyGradient', weight: 1,
             advantages: rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs)),
             logpOld: rs.map((r) => r.logprobs),
-            clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation as 'token_mean',
+            clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation,
           }],
         },
         metrics: {},

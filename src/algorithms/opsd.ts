@@ -5,7 +5,8 @@
  * SDPO (sdpo.ts) is built from the same pieces.
  */
 import { batchOf, teacherOptions, teacherTargets } from './common.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
+import type { Support } from '../losses/types.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
 export const OPSD_OPTIONS = {
@@ -16,8 +17,8 @@ export const OPSD_OPTIONS = {
 export interface DivergenceSettings {
   beta: number;
   topK: number;
-  support: string;
-  teacher: string;
+  support: Support;
+  teacher: TeacherKind;
   emaRate: number;
   context: string;
   isClip?: number;
@@ -26,7 +27,7 @@ export interface DivergenceSettings {
 export function selfDistillation(name: string, o: DivergenceSettings): Algorithm {
   return {
     name,
-    needs: { sampling: true, teacher: { context: o.context, topK: o.topK, kind: o.teacher as TeacherKind, emaRate: o.emaRate } },
+    needs: { sampling: true, teacher: { context: o.context, topK: o.topK, kind: o.teacher, emaRate: o.emaRate } },
     build(step: StepData) {
       const rs = step.rollouts;
       const { targetIds, targetProbs } = teacherTargets(step, o.topK, name);
@@ -34,7 +35,7 @@ export function selfDistillation(name: string, o: DivergenceSettings): Algorithm
         batch: batchOf(rs),
         loss: {
           terms: [{
-            kind: 'divergence', weight: 1, beta: o.beta, support: o.support as 'tail', k: o.topK, targetIds, targetProbs,
+            kind: 'divergence', weight: 1, beta: o.beta, support: o.support, k: o.topK, targetIds, targetProbs,
             tokenWeights: rs.map((r) => new Float32Array(r.tokens.length).fill(1)),
             isClip: o.isClip, logpOld: o.isClip !== undefined ? rs.map((r) => r.logprobs) : undefined,
           }],

@@ -5,7 +5,7 @@ import { opd, OPD_OPTIONS } from './opd.ts';
 import { opsd, OPSD_OPTIONS } from './opsd.ts';
 import { sdpo, SDPO_OPTIONS } from './sdpo.ts';
 import { rft, RFT_OPTIONS, sft } from './sft.ts';
-import { ConfigError, type Schema } from './options.ts';
+import { ConfigError, type Schema } from '../util/schema.ts';
 import type { Algorithm } from './types.ts';
 
 export interface AlgorithmEntry {

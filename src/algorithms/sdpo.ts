@@ -5,7 +5,7 @@
  */
 import { teacherOptions } from './common.ts';
 import { selfDistillation } from './opsd.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm } from './types.ts';
 
 export const SDPO_OPTIONS = {

@@ -4,7 +4,7 @@
  */
 import { rftSelect } from '../losses/advantages.ts';
 import { batchOf, groupsOf, perToken, rewardsOf } from './common.ts';
-import { resolveOptions, type Schema } from './options.ts';
+import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
 
 export function sft(options?: Record<string, unknown>): Algorithm {

@@ -17,9 +17,10 @@
  * With ownAttempts 0 (or absent) no sampler is needed and the examples are what they always were.
  */
 import type { TextSampler } from '../backends/types.ts';
-import { getEnv, type EnvOptions } from '../envs/registry.ts';
+import { envNames, getEnv, type EnvOptions } from '../envs/registry.ts';
 import type { Env, Task } from '../envs/types.ts';
-import { buildTeacherContext } from '../feedback/contexts.ts';
+import { buildTeacherContext, teacherContextKinds } from '../feedback/contexts.ts';
+import { checkKeys, checkName, ConfigError } from '../util/schema.ts';
 import { Rng } from '../util/rng.ts';
 import { slippedAttempt } from './slips.ts';
 import { attemptBudget, tinyStopStrings } from './tiny.ts';
@@ -120,10 +121,16 @@ export interface Example {
   solution: string;
 }
 
+const CORPUS_KEYS = [...Object.keys(DEFAULT_CORPUS), 'ownAttempts'];
+const CORPUS_ENV_KEYS = ['name', 'weight', 'levels', 'options'];
+
 export function validateCorpusConfig(c: CorpusConfig): CorpusConfig {
-  const bad = (m: string) => { throw new Error(`corpus config: ${m}`); };
+  const bad = (m: string) => { throw new ConfigError(`corpus config: ${m}`); };
+  checkKeys(c, CORPUS_KEYS, 'corpus config');
   if (!Array.isArray(c.envs) || c.envs.length === 0) bad('envs must list at least one env');
-  for (const e of c.envs) {
+  for (const [i, e] of c.envs.entries()) {
+    checkKeys(e, CORPUS_ENV_KEYS, `corpus config: envs[${i}]`);
+    checkName(e.name, envNames(), `corpus config: envs[${i}].name`);
     if (!e.levels?.length) bad(`env '${e.name}' needs a non-empty levels list`);
     if ((e.weight ?? 1) < 0) bad(`env '${e.name}' weight must be >= 0`);
   }
@@ -131,7 +138,8 @@ export function validateCorpusConfig(c: CorpusConfig): CorpusConfig {
   if (!(c.correctAttempt >= 0 && c.correctAttempt <= 1)) bad(`correctAttempt must be in [0, 1], got ${c.correctAttempt}`);
   if (!(c.plainSlip >= 0 && c.plainSlip <= 1)) bad(`plainSlip must be in [0, 1], got ${c.plainSlip}`);
   if (c.feedbackFraction > 0 && !Object.values(c.kinds).some((w) => w > 0)) bad('kinds needs a positive weight for some teacher context');
-  if (c.loss !== 'all' && c.loss !== 'solution') bad(`loss must be 'all' or 'solution', got '${c.loss}'`);
+  checkKeys(c.kinds, teacherContextKinds(), 'corpus config: kinds', 'teacher context');
+  checkName(c.loss, ['all', 'solution'], 'corpus config: loss');
   if (!(c.contextWeight >= 0)) bad(`contextWeight must be >= 0`);
   if (!(Number.isInteger(c.maxSlips) && c.maxSlips >= 1)) bad('maxSlips must be an integer >= 1');
   if (c.ownAttempts !== undefined && !(typeof c.ownAttempts === 'number' && c.ownAttempts >= 0 && c.ownAttempts <= 1))

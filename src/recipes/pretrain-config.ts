@@ -2,12 +2,17 @@
  * The config of a pretraining run: model shape, corpus mix, optimiser and schedule, checkpoint
  * cadence and the teacher gate. Read from JSON or YAML, with `key.path=value` overrides from
  * the command line; every field has a default so a config file only says what differs.
+ * Every key, nested ones included, and every env and teacher-context name is checked when the
+ * config is resolved (src/util/schema.ts: errors name the key and the nearest known one).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CORPUS, validateCorpusConfig, type CorpusConfig } from './corpus.ts';
 import type { TinyModelSpec } from './tiny.ts';
 import { trainedLevels } from '../models/trained-levels.ts';
+import { envNames } from '../envs/registry.ts';
+import { teacherContextKinds } from '../feedback/contexts.ts';
+import { checkKeys, checkName } from '../util/schema.ts';
 
 export interface GateConfig {
   /** The env the gate is measured on (default: the first corpus env). */
@@ -131,10 +136,11 @@ export function readConfigFile(path: string): Obj {
 export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): PretrainConfig {
   const raw: Obj = JSON.parse(JSON.stringify(partial));
   for (const o of overrides) applyOverride(raw, o);
+  checkKeys(raw, Object.keys(DEFAULT_PRETRAIN), 'pretrain config');
   const c = deepMerge(DEFAULT_PRETRAIN, raw);
-  const known = new Set(Object.keys(DEFAULT_PRETRAIN));
-  const unknown = Object.keys(raw).filter((k) => !known.has(k));
-  if (unknown.length) throw new Error(`pretrain config: unknown keys ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  checkKeys(c.gate, [...Object.keys(DEFAULT_GATE), 'env', 'levels'], 'pretrain config: gate');
+  if (c.gate.env !== undefined) checkName(c.gate.env, envNames(), 'pretrain config: gate.env');
+  c.gate.kinds.forEach((k, i) => checkName(k, teacherContextKinds(), `pretrain config: gate.kinds[${i}]`));
   validateCorpusConfig(c.corpus);
   for (const k of ['steps', 'batchSize', 'maxLen', 'checkpointEvery'] as const)
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new Error(`pretrain config: ${k} must be a positive integer, got ${c[k]}`);

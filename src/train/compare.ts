@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../algorithms/options.ts';
+import { checkKeys, ConfigError, didYouMean } from '../util/schema.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
 import { listCheckpoints } from './run-folder.ts';
@@ -42,6 +42,7 @@ export interface PlannedRun {
 }
 
 const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv', 'lrSearch'];
+const METHOD_KEYS = ['label', 'algorithm', 'algorithmOptions'];
 
 export interface PlanOptions {
   /** Collects warnings (a checkpoint without a record of its trained levels). */
@@ -53,11 +54,16 @@ export interface PlanOptions {
 export const lrKey = (method: string, env: string) => `${method}\u0000${env}`;
 
 /**
- * Every run of the comparison, each config validated; refuses levels the checkpoint was not
- * trained on (per its recipe.json) before anything runs.
+ * Every run of the comparison with its validated train config, before any run starts: a typo
+ * anywhere (a key, an env, an algorithm, an algorithm option, a teacher context) is an error,
+ * and so are levels the checkpoint was not trained on (per its recipe.json).
  */
 export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptions = {}): PlannedRun[] {
-  for (const k of Object.keys(c)) if (!COMPARE_KEYS.includes(k)) throw new ConfigError(`compare config: unknown key '${k}'; known: ${COMPARE_KEYS.join(', ')}`);
+  checkKeys(c, COMPARE_KEYS, 'compare config');
+  c.methods?.forEach((m, i) => checkKeys(m, METHOD_KEYS, `compare config: methods[${i}]`));
+  for (const env of Object.keys(c.perEnv ?? {})) {
+    if (!c.envs?.includes(env)) throw new ConfigError(`compare config: perEnv has settings for '${env}', which is not in envs${didYouMean(env, c.envs ?? [])}`);
+  }
   if (!c.envs?.length) throw new ConfigError('compare config: envs must list at least one env');
   if (!c.methods?.length) throw new ConfigError('compare config: methods must list at least one method');
   if (!c.seeds?.length) throw new ConfigError('compare config: seeds must list at least one seed');

@@ -1,18 +1,21 @@
 /**
- * The training config: every key typed, defaulted and validated (an unknown or ill-typed key
- * is an error naming it). Algorithm and env options are nested objects checked by their owners.
+ * The training config: every key typed, defaulted and validated by the schema of
+ * src/util/schema.ts (an unknown or ill-typed key, or an unknown env or algorithm name, is an
+ * error naming it), the algorithm's options included, before any work. The env's own options
+ * are checked by the env when it is created, which is the first thing a run does.
  */
-import { getAlgorithm } from '../algorithms/registry.ts';
-import { ConfigError, resolveOptions, type Resolved, type Schema } from '../algorithms/options.ts';
+import { algorithmNames, getAlgorithm } from '../algorithms/registry.ts';
+import { envNames } from '../envs/registry.ts';
+import { ConfigError, resolveOptions, type Resolved, type Schema } from '../util/schema.ts';
 import { LORA_TARGETS, type LoraTarget } from '../nn/lora.ts';
 
 export const TRAIN_SCHEMA = {
   name: { type: 'string', default: '', help: 'label of the run in reports (default: the algorithm name)' },
   model: { type: 'string', default: '', help: 'model folder to start from (required)' },
-  env: { type: 'string', default: 'math', help: 'environment name (distil env list)' },
+  env: { type: 'string', default: 'math', oneOf: envNames, help: 'environment name (distil env list)' },
   envOptions: { type: 'object', default: {}, help: "the env's own options" },
   levels: { type: 'numbers', default: null, integer: true, help: 'training levels (default: the env default)' },
-  algorithm: { type: 'string', default: 'distil', help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft)' },
+  algorithm: { type: 'string', default: 'distil', oneOf: algorithmNames, help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft)' },
   algorithmOptions: { type: 'object', default: {}, help: "the algorithm's own options" },
   teacherModel: { type: 'string', default: '', help: "model folder of an 'external' teacher" },
   seed: { type: 'number', default: 0, integer: true, help: 'the one seed of the run' },

@@ -275,7 +275,7 @@ function scheduleOf(c: TrainConfig) {
   return makeSchedule(
     c.schedule === 'constant'
       ? { kind: 'constant', lr: c.lr, warmup: c.warmupSteps }
-      : { kind: c.schedule as 'cosine' | 'linear', lr: c.lr, warmup: c.warmupSteps, total: Math.max(c.steps, c.warmupSteps + 1) },
+      : { kind: c.schedule, lr: c.lr, warmup: c.warmupSteps, total: Math.max(c.steps, c.warmupSteps + 1) },
   );
 }
 

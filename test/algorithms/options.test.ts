@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { algorithmNames, createAlgorithm, getAlgorithm } from '../../src/algorithms/registry.ts';
-import { ConfigError, describeSchema, resolveOptions, type Schema } from '../../src/algorithms/options.ts';
+import { ConfigError, describeSchema, resolveOptions, type Schema } from '../../src/util/schema.ts';
 
 test('the registry holds the seven algorithms, each validating its options', () => {
   assert.deepEqual(algorithmNames().filter((n) => !n.startsWith('test-')).sort(), ['distil', 'grpo', 'opd', 'opsd', 'rft', 'sdpo', 'sft']);

@@ -111,7 +111,14 @@ test('pretrain config: overrides, unknown keys and RL levels outside the trained
   assert.equal(c.batchSize, 4);
   assert.equal(c.corpus.correctAttempt, 0.5);
   assert.deepEqual(c.gate.rlLevels, [3]);
-  assert.throws(() => resolvePretrainConfig({ stpes: 3 }), /unknown keys stpes/);
+  assert.throws(() => resolvePretrainConfig({ stpes: 3 }), /pretrain config: unknown key 'stpes' \(did you mean 'steps'\?\)/);
+  // Nested keys and names are checked too, before any work.
+  assert.throws(() => tinyConfig(['gate.nn=5']), /pretrain config: gate: unknown key 'nn' \(did you mean 'n'\?\)/);
+  assert.throws(() => tinyConfig(['gate.kinds=["critque"]']), /gate.kinds\[0\] must be one of .*critique.*; got "critque" \(did you mean 'critique'\?\)/);
+  assert.throws(() => tinyConfig(['corpus.feedbackFracton=0.5']), /corpus config: unknown key 'feedbackFracton' \(did you mean 'feedbackFraction'\?\)/);
+  assert.throws(() => tinyConfig(['corpus.kinds={"feedbak":1}']), /corpus config: kinds: unknown teacher context 'feedbak' \(did you mean 'feedback'\?\)/);
+  assert.throws(() => tinyConfig(['corpus.envs=[{"name":"maths","levels":[2]}]']), /envs\[0\].name must be one of .*; got "maths" \(did you mean 'math'\?\)/);
+  assert.throws(() => tinyConfig(['corpus.loss=solutions']), /corpus config: loss must be one of all, solution; got "solutions" \(did you mean 'solution'\?\)/);
   assert.throws(() => tinyConfig(['gate.rlLevels=[9]']), /outside the trained/);
 });
 

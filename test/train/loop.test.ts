@@ -44,7 +44,13 @@ for (const algorithm of algorithmNames()) {
 test('a config with an unknown or ill-typed key is refused, naming it', () => {
   assert.throws(() => resolveTrainConfig({ ...base, stepz: 3 }), /unknown option 'stepz' \(did you mean 'steps'\?\)/);
   assert.throws(() => resolveTrainConfig({ ...base, lr: 'fast' }), /option 'lr' must be a number/);
-  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'ppo' }), /unknown algorithm 'ppo'/);
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'ppo' }), /option 'algorithm' must be one of distil, grpo.*; got "ppo"/);
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'grp' }), /got "grp" \(did you mean 'grpo'\?\)/);
+  assert.throws(() => resolveTrainConfig({ ...base, env: 'maths' }), /option 'env' must be one of .*math.*; got "maths" \(did you mean 'math'\?\)/);
+  assert.throws(() => resolveTrainConfig({ ...base, schedule: 'cosin' }), /option 'schedule' must be one of constant, cosine, linear; got "cosin" \(did you mean 'cosine'\?\)/);
+  // A teacher context typo fails when the config is read, not at step 1 after the step-0 evaluation.
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { context: 'critque' } }), /distil: option 'context' must be one of .*critique.*; got "critque" \(did you mean 'critique'\?\)/);
+  assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { rollInContext: 'refrence' } }), /did you mean 'reference'/);
   assert.throws(() => resolveTrainConfig({ ...base, algorithm: 'distil', algorithmOptions: { topk: 3 } }), /distil: unknown option 'topk' \(did you mean 'topK'\?\)/);
   assert.throws(() => resolveTrainConfig({ ...base, model: '' }), /'model' is required/);
 });

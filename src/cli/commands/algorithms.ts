@@ -1,6 +1,6 @@
 /** `distil algorithms`: the registered algorithms and their options. */
 import { algorithmNames, getAlgorithm } from '../../algorithms/registry.ts';
-import { describeSchema } from '../../algorithms/options.ts';
+import { describeSchema } from '../../util/schema.ts';
 import type { Command } from '../command.ts';
 
 const command: Command = {

@@ -1,7 +1,7 @@
 /** `distil compare`: methods x envs x seeds from one checkpoint, same sampled-token budget, one report. */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../../algorithms/options.ts';
+import { ConfigError } from '../../util/schema.ts';
 import { applyOverrides } from '../../train/config.ts';
 import { checkSearchSplits, lrChoices, lrKey, planComparison, planLrSearch, runComparison, type CompareConfig, type PlannedRun } from '../../train/compare.ts';
 import type { LrChoice } from '../../train/lr-search.ts';

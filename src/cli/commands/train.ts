@@ -1,7 +1,7 @@
 /** `distil train`: one training run from a config file, with key=value overrides. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, describeSchema } from '../../algorithms/options.ts';
+import { ConfigError, describeSchema } from '../../util/schema.ts';
 import { applyOverrides, resolveTrainConfig, TRAIN_SCHEMA } from '../../train/config.ts';
 import { train } from '../../train/loop.ts';
 import { parseArgs, readConfigFile, str } from '../args.ts';

@@ -1,12 +1,15 @@
 /**
- * Typed option schemas with validation whose errors name the key: used for every algorithm's
- * options and for training configs. An unknown key, a wrong type or an out-of-range value is
- * an error, never silently ignored.
+ * The one config schema: typed option specs with validation whose errors name the key, used
+ * for every config (train, compare, pretrain) and every algorithm's options, at load time,
+ * before any work. An unknown key, a wrong type, an out-of-range value or an unknown name is an
+ * error that says what is known (and the nearest match: "did you mean"), never silently ignored.
+ * Enum options resolve to the union of their literal values, so call sites need no casts.
  */
 export type OptionSpec =
   | { type: 'number'; default: number; min?: number; max?: number; integer?: boolean; help: string }
   | { type: 'boolean'; default: boolean; help: string }
-  | { type: 'string'; default: string; help: string }
+  /** `oneOf`: the names it may take, from a registry that can grow (envs, teacher contexts). */
+  | { type: 'string'; default: string; help: string; oneOf?: () => readonly string[] }
   | { type: 'enum'; values: readonly string[]; default: string; help: string }
   /** A list of numbers; also accepts "1,2,3" (command-line overrides). null: not set. */
   | { type: 'numbers'; default: number[] | null; integer?: boolean; help: string }
@@ -28,7 +31,9 @@ export type Resolved<S extends Schema> = {
           ? string[]
           : S[K] extends { type: 'object' }
             ? Record<string, unknown>
-            : string;
+            : S[K] extends { type: 'enum'; values: readonly (infer V)[] }
+              ? V
+              : string;
 };
 
 export class ConfigError extends Error {}
@@ -38,12 +43,7 @@ export function resolveOptions<S extends Schema>(schema: S, given: Record<string
   const out: Record<string, unknown> = {};
   const g = given ?? {};
   if (typeof g !== 'object' || Array.isArray(g)) throw new ConfigError(`${where}: options must be an object`);
-  for (const key of Object.keys(g)) {
-    if (!(key in schema)) {
-      const near = closest(key, Object.keys(schema));
-      throw new ConfigError(`${where}: unknown option '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known: ${Object.keys(schema).join(', ')}`);
-    }
-  }
+  checkKeys(g, Object.keys(schema), where, 'option');
   for (const [key, spec] of Object.entries(schema)) {
     const v = key in g ? g[key] : spec.default;
     out[key] = check(spec, v, `${where}: option '${key}'`);
@@ -68,9 +68,11 @@ function check(spec: OptionSpec, v: unknown, name: string): unknown {
       return v;
     case 'string':
       if (typeof v !== 'string') throw new ConfigError(`${name} must be a string, got ${JSON.stringify(v)}`);
+      if (spec.oneOf && v !== spec.default) checkName(v, spec.oneOf(), name);
       return v;
     case 'enum':
-      if (typeof v !== 'string' || !spec.values.includes(v)) throw new ConfigError(`${name} must be one of ${spec.values.join(', ')}; got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string') throw new ConfigError(`${name} must be one of ${spec.values.join(', ')}; got ${JSON.stringify(v)}`);
+      checkName(v, spec.values, name);
       return v;
     case 'numbers': {
       if (v === null) return null;
@@ -96,7 +98,25 @@ export function describeSchema(schema: Schema): string {
     .join('\n');
 }
 
-function closest(word: string, options: string[]): string | undefined {
+/** Every key of `given` must be known; the error names the nearest known key. */
+export function checkKeys(given: object, known: readonly string[], where: string, what = 'key'): void {
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new ConfigError(`${where}: unknown ${what} '${key}'${didYouMean(key, known)}; known: ${known.join(', ')}`);
+  }
+}
+
+/** `value` must be one of `known` (names in a registry, an enum's values); `name` says whose value it is. */
+export function checkName(value: string, known: readonly string[], name: string): void {
+  if (!known.includes(value)) throw new ConfigError(`${name} must be one of ${known.join(', ')}; got ${JSON.stringify(value)}${didYouMean(value, known)}`);
+}
+
+/** " (did you mean 'x'?)" for the nearest of `options` when it is close enough, else ''. */
+export function didYouMean(word: string, options: readonly string[]): string {
+  const near = closest(word, options);
+  return near ? ` (did you mean '${near}'?)` : '';
+}
+
+function closest(word: string, options: readonly string[]): string | undefined {
   let best: string | undefined, bestD = Infinity;
   for (const o of options) {
     const d = editDistance(word.toLowerCase(), o.toLowerCase());

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planComparison, type CompareConfig } from '../../src/train/compare.ts';
+
+const base: CompareConfig = {
+  model: 'some-model-folder', envs: ['math'], seeds: [0],
+  methods: [{ label: 'distil', algorithm: 'distil' }, { label: 'grpo', algorithm: 'grpo' }],
+};
+const plan = (c: Record<string, unknown>) => planComparison({ ...base, ...c } as CompareConfig, join(tmpdir(), 'distil-compare-plan'));
+
+test('a comparison plan is validated whole before any run: keys, methods, per-env settings, every run config', () => {
+  assert.equal(plan({}).length, 2);
+  assert.throws(() => plan({ seed: [1] }), /compare config: unknown key 'seed' \(did you mean 'seeds'\?\)/);
+  assert.throws(() => plan({ methods: [{ label: 'x', algorithm: 'grpo', algorithmOption: {} }] }), /compare config: methods\[0\]: unknown key 'algorithmOption' \(did you mean 'algorithmOptions'\?\)/);
+  assert.throws(() => plan({ perEnv: { maths: { levels: [3] } } }), /perEnv has settings for 'maths', which is not in envs \(did you mean 'math'\?\)/);
+  // A typo inside one method's algorithm options fails the whole plan, naming the run.
+  assert.throws(
+    () => plan({ methods: [{ label: 'ok', algorithm: 'grpo' }, { label: 'bad', algorithm: 'distil', algorithmOptions: { context: 'feedbak' } }] }),
+    /compare run bad\/math\/seed 0|distil: option 'context' must be one of .*got "feedbak" \(did you mean 'feedback'\?\)/,
+  );
+  assert.throws(() => plan({ base: { stpes: 10 } }), /unknown option 'stpes' \(did you mean 'steps'\?\)/);
+});
