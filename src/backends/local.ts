@@ -10,7 +10,7 @@ import { kernels } from '../engine/kernels/index.ts';
 import { Decoder } from '../inference/decoder.ts';
 import { sample } from '../inference/sampler.ts';
 import { score } from '../inference/scorer.ts';
-import { termLoss, termRowWeights } from '../losses/terms.ts';
+import { lossSpecLoss, termRowWeights } from '../losses/terms.ts';
 import { flattenPerToken } from '../losses/aggregation.ts';
 import { futureCredit } from '../losses/future-credit.ts';
 import { rowCrossEntropies } from '../losses/soft-cross-entropy.ts';
@@ -177,16 +177,13 @@ export class LocalBackend implements PolicyBackend {
       const mb = seqs.slice(start, end);
       if (mb.every((s) => s.completion.length === 0)) continue; // nothing to train on here
       const { logits, block, N } = this.completionLogits(mb);
-      const grad = new Float32Array(N * V);
-      let passLoss = 0;
-      loss.terms.forEach((term, j) => {
-        const res = termLoss(sliceTerm(term, start, end, seqs.length), { logits: block, N, V }, mb.map((s) => s.completion), weights[j].subarray(rowOffset, rowOffset + N));
-        passLoss += res.loss;
-        addMetric(`loss/${j}:${term.kind}`, res.loss, 1);
-        for (const [k, v] of Object.entries(res.metrics)) addMetric(`${term.kind}/${k}`, v, N);
-        const g = res.grad;
-        for (let i = 0; i < g.length; i++) grad[i] += g[i];
-      });
+      const pass = lossSpecLoss(
+        { terms: loss.terms.map((term) => sliceTerm(term, start, end, seqs.length)) },
+        { logits: block, N, V }, mb.map((s) => s.completion), weights.map((w) => w.subarray(rowOffset, rowOffset + N)),
+      );
+      const passLoss = pass.loss, grad = pass.grad;
+      // Per-term losses add up over passes; per-token metrics are averaged over tokens below.
+      for (const [k, v] of Object.entries(pass.metrics)) addMetric(k, v, k.startsWith('loss/') ? 1 : N);
       if (!Number.isFinite(passLoss) || !allFinite(grad)) {
         this.poisoned = `non-finite loss (${passLoss}) in sequences ${start}..${end - 1}`;
         grad.fill(0); // still run backward so the graph's memory goes back to the pool

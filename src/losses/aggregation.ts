@@ -76,29 +76,3 @@ export function flattenPerToken(perSeq: ArrayLike<ArrayLike<number>>): Float32Ar
   for (let i = 0; i < perSeq.length; i++) for (let t = 0; t < perSeq[i].length; t++) out[o++] = perSeq[i][t];
   return out;
 }
-
-/** Splits a row-aligned array back into per-sequence views (no copy). */
-export function splitPerSequence(flat: Float32Array, lengths: ArrayLike<number>): Float32Array[] {
-  let total = 0;
-  for (let i = 0; i < lengths.length; i++) total += lengths[i];
-  if (total !== flat.length) fail('splitPerSequence', `flat has length ${flat.length}, lengths sum to ${total}`);
-  const out: Float32Array[] = [];
-  let o = 0;
-  for (let i = 0; i < lengths.length; i++) {
-    out.push(flat.subarray(o, o + lengths[i]));
-    o += lengths[i];
-  }
-  return out;
-}
-
-/** Elementwise product of equally long weight vectors (masks compose with aggregation weights). */
-export function combineWeights(...ws: ArrayLike<number>[]): Float32Array {
-  if (ws.length === 0) fail('combineWeights', 'needs at least one weight vector');
-  const n = ws[0].length;
-  const out = new Float32Array(n).fill(1);
-  ws.forEach((w, j) => {
-    if (w.length !== n) fail('combineWeights', `argument ${j} has length ${w.length}, argument 0 has ${n}`);
-    for (let i = 0; i < n; i++) out[i] *= w[i];
-  });
-  return out;
-}

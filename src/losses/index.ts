@@ -4,7 +4,7 @@ export { softCrossEntropy, rowCrossEntropies } from './soft-cross-entropy.ts';
 export { generalizedJsd, type JsdOptions, type ImportanceWeight } from './divergence.ts';
 export { clippedPolicyGradient, type PolicyGradientOptions } from './policy-gradient.ts';
 export { tokenCrossEntropy } from './cross-entropy.ts';
-export { aggregationWeights, combineWeights, flattenPerToken, splitPerSequence, type Aggregation } from './aggregation.ts';
+export { aggregationWeights, flattenPerToken, type Aggregation } from './aggregation.ts';
 export { grpoAdvantages, expandToTokens, opdAdvantages, rftSelect, type AdvantageScaling, type Groups, type RftOptions } from './advantages.ts';
 export {
   futureCredit,
@@ -14,8 +14,7 @@ export {
   type FutureCreditResult,
   type SurrogateOptions,
 } from './future-credit.ts';
-export { confidenceMask, disagreementMask, klMask, feedbackMask } from './masks.ts';
-export { rowEntropy, rowMaxProb, rowArgmax, topKMass, massOn, klEstimates, tokenLogprobs } from './metrics.ts';
 export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';
+export type { LossSpec, LossTerm, FutureCreditSpec, PerToken } from './spec.ts';
 export { checkTargets } from './support.ts';
 export { logprobsAt, weightedTargetLogprobs } from './target-logprobs.ts';

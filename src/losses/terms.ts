@@ -117,19 +117,27 @@ export function termLoss(
   }
 }
 
-/** Sum of a LossSpec's terms. Metrics are prefixed `<index>.<kind>.` plus `<index>.<kind>.loss`. */
-export function lossSpecLoss(spec: LossSpec, block: LogitsBlock, completions: ArrayLike<ArrayLike<number>>): LossResult {
+/**
+ * The whole LossSpec on one block: the sum of its terms' losses and gradients. `rowWeights`
+ * (one array per term) replaces each term's own weights, as a backend that splits a batch passes
+ * its slice of the whole batch's weights. Metrics: `loss/<index>:<kind>` per term, and each
+ * term's metrics as `<kind>/<name>` (summed over terms of one kind); non-finite values are left out.
+ */
+export function lossSpecLoss(spec: LossSpec, block: LogitsBlock, completions: ArrayLike<ArrayLike<number>>, rowWeights?: ArrayLike<number>[]): LossResult {
   if (!spec?.terms?.length) fail('lossSpecLoss', 'spec.terms is empty');
+  if (rowWeights && rowWeights.length !== spec.terms.length) fail('lossSpecLoss', `rowWeights has ${rowWeights.length} arrays for ${spec.terms.length} terms`);
   const grad = new Float32Array(block.N * block.V);
   const metrics: Record<string, number> = {};
+  const add = (k: string, v: number) => {
+    if (Number.isFinite(v)) metrics[k] = (metrics[k] ?? 0) + v;
+  };
   let loss = 0;
   spec.terms.forEach((term, i) => {
-    const r = termLoss(term, block, completions);
+    const r = termLoss(term, block, completions, rowWeights?.[i]);
     loss += r.loss;
     for (let j = 0; j < grad.length; j++) grad[j] += r.grad[j];
-    const p = `${i}.${term.kind}.`;
-    metrics[`${p}loss`] = r.loss;
-    for (const [k, v] of Object.entries(r.metrics)) metrics[p + k] = v;
+    add(`loss/${i}:${term.kind}`, r.loss);
+    for (const [k, v] of Object.entries(r.metrics)) add(`${term.kind}/${k}`, v);
   });
   return { loss, grad, metrics };
 }

@@ -46,8 +46,14 @@ test('each term equals the direct call with those weights', () => {
   }
   const all = lossSpecLoss({ terms: [sce, div, pg, ce] }, block, completions);
   near(all.loss, pairs.reduce((s, [, r]) => s + r.loss, 0), 1e-6);
-  near(all.metrics['2.policyGradient.loss'], pairs[2][1].loss, 1e-6);
-  assert.ok('0.softCrossEntropy.teacherMass' in all.metrics);
+  near(all.metrics['loss/2:policyGradient'], pairs[2][1].loss, 1e-6);
+  assert.ok('softCrossEntropy/teacherMass' in all.metrics);
+  // Given row weights replace each term's own (a backend passes its slice of the whole batch's).
+  const half = [sce, div, pg, ce].map((t) => termRowWeights(t, [2, 1]).map((w) => w / 2));
+  const scaled = lossSpecLoss({ terms: [sce, div, pg, ce] }, block, completions, half);
+  near(scaled.loss, all.loss / 2, 1e-6);
+  nearArray(scaled.grad, all.grad.map((g) => g / 2), 1e-6);
+  assert.throws(() => lossSpecLoss({ terms: [sce, div] }, block, completions, [half[0]]), /rowWeights has 1 arrays for 2 terms/);
 });
 
 test('shape errors name the term and the array', () => {
