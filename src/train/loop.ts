@@ -16,6 +16,7 @@ import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
+import type { EvalSummary } from '../eval/metrics.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
 import { appendJsonl, EVAL, listCheckpoints, METRICS, openRun, readJsonl, SAMPLES, saveCheckpoint, SUMMARY, type CheckpointParts } from './run-folder.ts';
 import { makeTeacher } from './teachers.ts';
@@ -94,10 +95,10 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
     const r = await evaluatePolicy(s.student, env, s.tokenizer, {
       prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
       maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop, greedy: config.evalGreedy,
-      split: config.evalSplit as 'test' | 'val',
+      split: config.evalSplit,
     });
     const split = config.evalSplit !== 'test' ? { split: config.evalSplit } : {};
-    const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...split, ...r, avg_at_k: r.accuracy, pass_at_k: r.passAtK, by_level: r.byLevel };
+    const row = { step, sampled_tokens: s.state.sampledTokens, wall_s: s.wall(), env: config.env, ...split, ...evalRow(r) };
     appendJsonl(runDir, EVAL, row);
     hooks.onEval?.(row);
     return row;
@@ -256,6 +257,18 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
   appendJsonl(s.runDir, METRICS, row);
   writeSamples(s.runDir, step, rollouts.slice(0, config.samplesPerStep), data, tokenizer, config.env);
   return row;
+}
+
+/**
+ * An evaluation as eval.jsonl stores it: one snake_case name per metric (accuracy is avg@k with
+ * k = samples; greedy the share of prompts whose greedy decoding is correct, when it was made;
+ * pass_at_k by k; by_level per difficulty level). Rows written before this held most metrics
+ * twice (also passAtK, byLevel, avg_at_k, meanReward); readers use these names, which both
+ * kinds of row have.
+ */
+function evalRow(r: EvalSummary) {
+  const levels = Object.entries(r.byLevel).map(([l, b]) => [l, { n: b.n, accuracy: b.accuracy, greedy: b.greedy, pass_at_k: b.passAtK }]);
+  return { n: r.n, samples: r.samples, accuracy: r.accuracy, greedy: r.greedy, mean_reward: r.meanReward, pass_at_k: r.passAtK, by_level: Object.fromEntries(levels) };
 }
 
 /** The roll-in teacher samples before the attempt exists, so its context has no attempt or outcome. */

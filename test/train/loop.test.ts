@@ -33,6 +33,9 @@ for (const algorithm of algorithmNames()) {
     }
     const evals = readJsonl(join(dir, 'eval.jsonl'));
     assert.deepEqual(evals.map((e) => e.step), [0, 2]);
+    // One name per metric: snake_case, no second copy under another name.
+    assert.deepEqual(Object.keys(evals[1]).sort(), ['accuracy', 'by_level', 'env', 'greedy', 'mean_reward', 'n', 'pass_at_k', 'sampled_tokens', 'samples', 'step', 'wall_s']);
+    for (const level of Object.values(evals[1].by_level as Record<string, object>)) assert.deepEqual(Object.keys(level).sort(), ['accuracy', 'greedy', 'n', 'pass_at_k']);
     assert.equal(readJsonl(join(dir, 'samples.jsonl')).length, 2);
     assert.ok(existsSync(join(dir, 'checkpoints', 'step-2', 'model', 'model.safetensors')));
     assert.ok(existsSync(join(dir, 'summary.json')));
