@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, normalize, relative, sep } from 'node:path';
 
 /**
@@ -69,6 +69,12 @@ test('every top-level folder of src/ has a place in the layer table', () => {
   assert.deepEqual(missing, [], `src/${missing[0]} is not in LAYERS (test/layers.test.ts): add it to the line of the lowest layer that may import it, above every folder it imports, and say so in docs/architecture.md`);
 });
 
+test('every top-level folder of src/ has a README saying what it holds and what it may import', () => {
+  const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const lacking = folders.filter((f) => !existsSync(join(SRC, f, 'README.md')) || !/May import/.test(readFileSync(join(SRC, f, 'README.md'), 'utf8')));
+  assert.deepEqual(lacking, [], `write src/<folder>/README.md: a table of its files and what each holds, and a line 'May import: ...' (the folders below it in LAYERS)`);
+});
+
 test('imports point down the layers', () => {
   const violations: string[] = [];
   for (const file of walk(SRC).filter((f) => SOURCE.test(f))) {
@@ -116,4 +122,20 @@ test('the import scanner sees every form of relative import', () => {
   assert.deepEqual(relativeImports(src).sort(), ['../c/index.ts', '../d.ts', '../x/a.ts', './b.ts', './e.cjs', './side-effect.ts']);
   assert.equal(layerOf('util'), 0);
   assert.ok(layerOf('cli')! > layerOf('train')!);
+});
+
+test('src/ points only at files inside the repository', () => {
+  // The repository stands alone: a comment that cites a document or file must cite one that is here.
+  const missing: string[] = [];
+  for (const file of walk(SRC).filter((f) => /\.(ts|cjs|mjs|md)$/.test(f))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?<![\w./-])((?:docs|src|test|scripts|bench|examples|native)\/[\w./-]*\w\.(?:md|ts|json|cjs|mjs|cpp|h))\b/g)) {
+      if (!existsSync(m[1])) missing.push(`${file}: ${m[1]}`);
+    }
+    for (const m of text.matchAll(/(?<![\w./-])([A-Z][A-Z_]+\.md)\b/g)) {
+      if (!existsSync(m[1]) && !existsSync(join(dirname(file), m[1]))) missing.push(`${file}: ${m[1]}`);
+    }
+    if (/\.\.\/shared\/|\/work\//.test(text)) missing.push(`${file}: a path of one machine (../shared/ or /work/)`);
+  }
+  assert.deepEqual(missing, [], `these files are not in the repository; put what the comment relies on into docs/ and cite that:\n${missing.join('\n')}`);
 });

@@ -42,7 +42,7 @@ export type TokenSelection = 'all' | 'confident' | 'feedback' | 'confident_feedb
 export const TOKEN_SELECTIONS: readonly TokenSelection[] = ['all', 'confident', 'feedback', 'confident_feedback'];
 
 /**
- * Which completion tokens distillation trains on (1) or skips (0) — METHODS.md's stability
+ * Which completion tokens distillation trains on (1) or skips (0) — the stability
  * options. 'confident': the teacher's top probability beats the student's (at sampling time)
  * by `margin` (with `against` 'token': beats the student's probability of the teacher's top
  * token, so a confidently wrong student does not hide a confident teacher); 'feedback':

@@ -1,5 +1,5 @@
 /**
- * DistIL, distributional DAgger (METHODS.md): forward cross-entropy from the feedback-
+ * DistIL, distributional DAgger (docs/architecture.md): forward cross-entropy from the feedback-
  * conditioned teacher's top-k distribution to the student at every state the student visited,
  * plus the future-credit REINFORCE term (C_t = discounted sum of later cross-entropies, minus
  * a per-position group baseline, standardised, times lambdaFc), optionally restricted to the

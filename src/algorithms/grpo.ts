@@ -1,5 +1,5 @@
 /**
- * GRPO / RLVR (METHODS.md): one scalar reward per sample, advantages relative to the group,
+ * GRPO / RLVR (docs/architecture.md): one scalar reward per sample, advantages relative to the group,
  * clipped importance-sampled policy gradient with an optional k3 KL penalty.
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';

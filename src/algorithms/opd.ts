@@ -1,5 +1,5 @@
 /**
- * OPD, sampled-token on-policy distillation (METHODS.md): the per-token advantage is the
+ * OPD, sampled-token on-policy distillation (docs/architecture.md): the per-token advantage is the
  * negative reverse-KL estimate on the sampled token, log q(y_t) - log p(y_t), trained with the
  * importance-sampled policy gradient. Needs only the teacher's log-prob of each sampled token.
  */

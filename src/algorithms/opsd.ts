@@ -1,5 +1,5 @@
 /**
- * OPSD and SDPO, on-policy self-distillation (METHODS.md): the generalised JSD(beta) between
+ * OPSD and SDPO, on-policy self-distillation (docs/architecture.md): the generalised JSD(beta) between
  * the student and a teacher copy of itself at every state the student visited (beta 0 is
  * forward KL(q||p), 1 reverse KL(p||q)). OPSD: a frozen teacher shown the reference solution.
  * SDPO (sdpo.ts) is built from the same pieces.

@@ -1,5 +1,5 @@
 /**
- * SDPO (METHODS.md): the divergence of OPSD (alpha 0 forward KL, 1 reverse, 0.5 JSD) toward an
+ * SDPO (docs/architecture.md): the divergence of OPSD (alpha 0 forward KL, 1 reverse, 0.5 JSD) toward an
  * EMA teacher shown a successful peer from the same group (else the feedback), with a
  * per-token importance weight p/p_old clipped at isClip.
  */

@@ -1,5 +1,5 @@
 /**
- * Sequence-level advantages and sample selection (METHODS.md, Baselines):
+ * Sequence-level advantages and sample selection (docs/losses.md, Advantages):
  *
  * GRPO: A_i = (r_i - mean_g r) / (s + 1e-4), where g is i's group and
  *   scaling 'group': s = std of r over the group,

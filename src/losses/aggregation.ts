@@ -1,6 +1,6 @@
 /**
  * Aggregation as per-token weights: every loss in this folder is sum_r w_r * loss_r, so the
- * way token losses are averaged (METHODS.md, GRPO baselines) is fully described by w.
+ * way token losses are averaged (docs/losses.md) is fully described by w.
  * With a mask m (0/1, or any non-negative weights) and S_i = sum_t m_it:
  *
  *   token_mean: w_it = m_it / sum_i S_i                 (mean over all kept tokens of the batch)

@@ -4,7 +4,7 @@
  *
  *   m = beta q + (1 - beta) p,   JSD_beta = beta KL(q || m) + (1 - beta) KL(p || m)   (0 < beta < 1)
  *
- * Limits (the GKD convention, METHODS.md): beta = 0 IS forward KL(q || p) and beta = 1 IS
+ * Limits (the GKD convention, docs/losses.md): beta = 0 IS forward KL(q || p) and beta = 1 IS
  * reverse KL(p || q). Plugged into the formula, both ends give 0 (m collapses onto p or q),
  * so the ends are defined as the limits of the divergence divided by its vanishing scale:
  *   JSD_beta / beta -> KL(q || p) as beta -> 0,   JSD_beta / (1 - beta) -> KL(p || q) as beta -> 1.

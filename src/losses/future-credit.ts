@@ -1,5 +1,5 @@
 /**
- * DistIL's future credit (METHODS.md). The objective E_{y ~ pi}[sum_t H_t] has, besides the
+ * DistIL's future credit (docs/losses.md). The objective E_{y ~ pi}[sum_t H_t] has, besides the
  * local term sum_t grad H_t, a REINFORCE term sum_t grad log p_t(y_t) * C_t with
  *
  *   C_t = sum_{i > t} gamma^(i - t - 1) H_i        (C_{T-1} = 0;  C_t = H_{t+1} + gamma C_{t+1})
@@ -27,7 +27,7 @@ import { rowCrossEntropies, softCrossEntropy } from './soft-cross-entropy.ts';
 export type CreditBaseline = 'none' | 'group_position' | 'batch';
 
 export interface FutureCreditOptions {
-  /** Discount (default 1: the plain sum of METHODS.md). */
+  /** Discount (default 1: the plain sum). */
   gamma?: number;
   /** Default 'group_position' when groups are given, else 'batch'. */
   baseline?: CreditBaseline;

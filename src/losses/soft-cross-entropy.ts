@@ -1,6 +1,6 @@
 /**
  * Forward cross-entropy from a teacher's top-k distribution to the student (DistIL's local
- * term, METHODS.md): per row  H_r = - sum_j q~_j log p~_j  over the closed support (see
+ * term, docs/losses.md): per row  H_r = - sum_j q~_j log p~_j  over the closed support (see
  * support.ts for renorm | tail | full). The loss is sum_r w_r H_r.
  *
  * Gradient per row (before the weight), with g_j = -q~_j:

@@ -1,6 +1,6 @@
 /**
- * Closing a teacher's top-k distribution into a proper distribution (METHODS.md, "Divergences
- * over a top-k support"), and the matching student distribution, for one logits row.
+ * Closing a teacher's top-k distribution into a proper distribution (docs/losses.md, "Closing
+ * a top-k support"), and the matching student distribution, for one logits row.
  *
  * - renorm: outcomes are the k ids; q~_j = q_j / sum_K q, p~_j = p_j / sum_K p. The student
  *   side only depends on the k logits in K, so the gradient is zero outside K.

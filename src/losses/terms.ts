@@ -7,7 +7,7 @@
  * Row weights:
  * - policyGradient: term.weight * aggregationWeights(lengths, term.aggregation, tokenWeights).
  * - softCrossEntropy, divergence, crossEntropy (no aggregation field): the tokenWeights-weighted
- *   mean over the batch, term.weight * m_t / sum m (METHODS.md: losses are averaged over the
+ *   mean over the batch, term.weight * m_t / sum m (docs/losses.md: losses are averaged over the
  *   completion tokens of the batch). Weights that already sum to 1 (e.g. seq_mean weights)
  *   pass through unchanged, so an algorithm can put any aggregation into tokenWeights.
  * A backend that splits a batch into micro-batches must compute `termRowWeights` over the whole

@@ -36,11 +36,11 @@ export interface CorpusEnvSpec {
 
 export interface CorpusConfig {
   envs: CorpusEnvSpec[];
-  /** Share of feedback-conditioned examples (TINY_SETTING: at least 0.7). */
+  /** Share of feedback-conditioned examples (docs/tiny-setting.md: at least 0.7). */
   feedbackFraction: number;
   /** Teacher-context kind -> relative weight, among feedback-conditioned examples. */
   kinds: Record<string, number>;
-  /** Probability that the shown attempt is correct (TINY_SETTING: at least 0.3). */
+  /** Probability that the shown attempt is correct (docs/tiny-setting.md: at least 0.3). */
   correctAttempt: number;
   /** A wrong attempt has 1..maxSlips slips where the env's slip model supports it. */
   maxSlips: number;

@@ -1,5 +1,5 @@
 /**
- * The teacher gate (TINY_SETTING.md): before a pretrained checkpoint is used for RL, measure on
+ * The teacher gate (docs/tiny-setting.md): before a pretrained checkpoint is used for RL, measure on
  * the env's TEST split, per difficulty level,
  *  - the student alone: sampled (T=1) and greedy accuracy;
  *  - shown the reference (context 'reference'), does it reproduce it exactly (every line, greedy);
@@ -69,7 +69,7 @@ export interface LevelGate {
   /** Shown the reference, greedy output equals it exactly. */
   referenceExact: number;
   kinds: Record<string, KindRates>;
-  /** TINY_SETTING's three conditions at this level (reference >= 95%, keep >= 90%, fix > student + minAdvantage). */
+  /** The gate's three conditions at this level (reference >= 95%, keep >= 90%, fix > student + minAdvantage). */
   pass: { reference: boolean; keep: boolean; fix: boolean };
 }
 

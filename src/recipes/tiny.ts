@@ -2,7 +2,7 @@
  * The built-in tiny models: a character tokenizer over the union alphabet of the built-in envs'
  * text (printable ASCII, newline, and the two non-ASCII symbols the science env prints) and
  * Llama-style shapes with RoPE. RoPE matters: with learned absolute positions the prototype's
- * teacher could not copy a shown solution across lengths (TINY_SETTING.md).
+ * teacher could not copy a shown solution across lengths (docs/tiny-setting.md).
  */
 import { CharTokenizer } from '../models/char-tokenizer.ts';
 import type { ModelConfig } from '../nn/config.ts';
@@ -21,7 +21,7 @@ export interface TinyShape {
   intermediateSize: number;
 }
 
-/** Named shapes. 'tiny-2.7m' is TINY_SETTING's second iteration; 'micro' is for tests. */
+/** Named shapes. 'tiny-2.7m' is the default shape (docs/tiny-setting.md); 'micro' is for tests. */
 export const TINY_SHAPES: Record<string, TinyShape> = {
   'tiny-2.7m': { hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 512 },
   'tiny-1.2m': { hiddenSize: 128, numLayers: 6, numHeads: 4, intermediateSize: 352 },

@@ -13,7 +13,7 @@ examples rendered with the same teacher-context templates the teacher sees at RL
 
 Writes a run folder (docs/run-folder.md): config.json, metrics.jsonl (loss, lr, grad_norm,
 tok_per_s per step), checkpoints/step-N/ (model/, optimizer/, trainer-state.json), and gate.json:
-the teacher gate (TINY_SETTING.md) measured on the env's test split at each checkpoint, with
+the teacher gate (docs/tiny-setting.md) measured on the env's test split at each checkpoint, with
 the checkpoint chosen by the rule (student accuracy in gate.studentRange at gate.rlLevels and
 teacher-with-feedback advantage >= gate.minAdvantage; else the closest).
 

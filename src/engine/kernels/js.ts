@@ -156,7 +156,7 @@ function crossEntropy(logits: F32, N: number, V: number, targets: I32, rowWeight
 }
 
 /**
- * Cross-entropy toward a teacher's top-k distribution, closed as METHODS.md describes.
+ * Cross-entropy toward a teacher's top-k distribution, closed as docs/losses.md describes.
  * The loss is computed for every row (rowWeights only scale the gradient).
  */
 function softCrossEntropy(a: SoftCrossEntropyArgs): void {

@@ -73,7 +73,7 @@ export interface AttentionBackwardArgs extends AttentionArgs {
   dv: F32;
 }
 
-/** How a teacher's top-k distribution is closed into a full distribution (METHODS.md). */
+/** How a teacher's top-k distribution is closed into a full distribution (docs/losses.md, "Closing a top-k support"). */
 export type Support = 'renorm' | 'tail' | 'full';
 
 export interface SoftCrossEntropyArgs {

@@ -1,7 +1,7 @@
 /**
  * The math env's difficulty levels.
- *  1-12  one-digit chains mod 10, `level` operations (the tiny setting; TINY_SETTING.md
- *        suggests pretraining on 2-12 and running RL at 10-12).
+ *  1-12  one-digit chains mod 10, `level` operations (the tiny setting; docs/tiny-setting.md:
+ *        pretrain on 2-12, run RL at 10-12).
  * 13-16  multi-digit arithmetic with precedence, level-11 operations (2-5).
  * 17-19  linear equations: ax+b=c, ax+b=cx+d, a(x+b)=c.
  * 20-24  one-digit chains mod 10 of 2-6 operations, one of them the hidden operator `#`

@@ -1,5 +1,5 @@
 /**
- * The teacher gate (TINY_SETTING.md): before comparing methods, can the teacher use what it
+ * The teacher gate (docs/tiny-setting.md): before comparing methods, can the teacher use what it
  * is shown? gate.json has no fixed layout yet, so any JSON is shown as readable tables:
  * a list of records becomes one table, a map of lists one table per key.
  */
