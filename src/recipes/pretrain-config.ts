@@ -65,6 +65,9 @@ export interface PretrainConfig {
   gate: GateConfig;
 }
 
+/** Keys of GateConfig without a default (absent = not set); every other key is in DEFAULT_GATE. */
+const GATE_OPTIONAL_KEYS = ['env', 'levels', 'rule'] as const satisfies readonly (keyof GateConfig)[];
+
 export const DEFAULT_GATE: GateConfig = {
   rlLevels: [10, 11, 12],
   n: 50,
@@ -138,7 +141,7 @@ export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): P
   for (const o of overrides) applyOverride(raw, o);
   checkKeys(raw, Object.keys(DEFAULT_PRETRAIN), 'pretrain config');
   const c = deepMerge(DEFAULT_PRETRAIN, raw);
-  checkKeys(c.gate, [...Object.keys(DEFAULT_GATE), 'env', 'levels'], 'pretrain config: gate');
+  checkKeys(c.gate, [...Object.keys(DEFAULT_GATE), ...GATE_OPTIONAL_KEYS], 'pretrain config: gate');
   if (c.gate.env !== undefined) checkName(c.gate.env, envNames(), 'pretrain config: gate.env');
   c.gate.kinds.forEach((k, i) => checkName(k, teacherContextKinds(), `pretrain config: gate.kinds[${i}]`));
   validateCorpusConfig(c.corpus);
@@ -146,8 +149,7 @@ export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): P
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new Error(`pretrain config: ${k} must be a positive integer, got ${c[k]}`);
   if (!(c.warmup >= 0 && c.warmup < c.steps)) throw new Error(`pretrain config: warmup (${c.warmup}) must be in [0, steps)`);
   if (!(c.lr > 0)) throw new Error(`pretrain config: lr must be > 0`);
-  if (c.gate.rule !== undefined && c.gate.rule !== 'sampled' && c.gate.rule !== 'greedy')
-    throw new Error(`pretrain config: gate.rule must be 'sampled' or 'greedy', got ${JSON.stringify(c.gate.rule)}`);
+  if (c.gate.rule !== undefined) checkName(c.gate.rule, ['sampled', 'greedy'], 'pretrain config: gate.rule');
   // The gate measures the teacher on levels the model is trained on: this corpus's levels of
   // the gate env, plus those its starting checkpoint (init) records.
   const gateEnv = c.gate.env ?? c.corpus.envs[0]?.name;

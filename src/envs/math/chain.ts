@@ -8,7 +8,7 @@
  * of the prompt. The RL world has one offset (default 7); a pretraining corpus draws k per
  * example from several candidates, so a model trained on it knows the family of `#` but not
  * which member holds. Feedback on a wrong `#` step ("line 2 should be 4#3=4") reveals it: the
- * setting where a teacher shown feedback knows what the student cannot.
+ * setting where a teacher shown feedback knows what the student cannot (docs/learning-regime.md).
  */
 import type { Rng } from '../../util/rng.ts';
 import type { Generated } from '../loaders/split.ts';
