@@ -2,6 +2,11 @@
  * From a sandbox result to an Outcome: reward = fraction of tests passed, correct = all
  * passed, and feedback that says what went wrong first, briefly (character-level models
  * read this text too): `f(3) returned 5, expected 6`, `line 2: TypeError: x is undefined`.
+ *
+ * Only a run that finished normally earns anything. A run that hit a limit (time, memory,
+ * output) or crashed earns 0 even when every test had already returned the right value:
+ * otherwise RL learns to answer and then burn the sandbox's budget (a promise-job flood after
+ * the last return, a getter that runs later) and is still paid for it.
  */
 import type { FeedbackItem, Outcome } from '../types.ts';
 import { callText } from './generate.ts';
@@ -50,6 +55,9 @@ function stopItem(r: SandboxResult, ctx: OutcomeContext): FeedbackItem | undefin
     case 'timeout':
       if (r.phase === 'load') return { kind: 'timeout', text: `the top-level code did not finish within ${ctx.timeoutMs} ms` };
       if (r.phase === undefined) return { kind: 'timeout', text: `the code did not finish within ${ctx.timeoutMs} ms` };
+      // Every test returned, then work the code left behind (promise jobs, a getter read
+      // later) ran out the clock. Otherwise the test that was running is named below.
+      if (r.phase === 'after') return { kind: 'timeout', text: `the tests returned, but work the code left running (promise jobs) did not finish within ${ctx.timeoutMs} ms` };
       return undefined;
     case 'memory_limit':
       return { kind: 'memory_limit', text: `the code ran out of memory (limit ${ctx.memoryMb} MB)` };
@@ -135,15 +143,30 @@ export function scriptOutcome(r: SandboxResult, ctx: OutcomeContext): Outcome {
   return finish(passed, total, r, items, ctx);
 }
 
+/**
+ * A normal finish: the code loaded and the tests ran to their end ('ok'), or the test code
+ * stopped at an exception the candidate threw (script jobs; the checks before it count).
+ */
+function finishedNormally(r: SandboxResult): boolean {
+  return r.status === 'ok' || r.status === 'exception';
+}
+
+/** An output limit: console output was cut, or a returned value was too long to compare. */
+function hitOutputLimit(r: SandboxResult): boolean {
+  return r.consoleTruncated || r.tests.some((t) => t.status === 'output_limit');
+}
+
 function finish(passed: number, total: number, r: SandboxResult, items: FeedbackItem[], ctx: OutcomeContext): Outcome {
-  const correct = total > 0 && passed === total && r.status === 'ok';
-  const reward = total > 0 ? passed / total : 0;
-  if (!correct && r.consoleTruncated)
+  const overOutput = hitOutputLimit(r);
+  const earns = finishedNormally(r) && !overOutput;
+  const correct = earns && total > 0 && passed === total && r.status === 'ok';
+  const reward = earns && total > 0 ? Math.min(passed / total, 1) : 0;
+  if (r.consoleTruncated)
     items.push({ kind: 'output_limit', text: `console output was cut at ${ctx.outputLimit} characters` });
-  const summary = correct
-    ? `all ${total} tests passed`
-    : items.length && (r.status !== 'ok' && r.status !== 'exception' && r.status !== 'timeout')
-      ? `${items[0].kind.replace('_', ' ')}: 0/${total} tests passed`
-      : `${passed}/${total} tests passed`;
-  return { reward: correct ? 1 : Math.min(reward, 1), correct, feedback: { summary, items: correct ? [] : items } };
+  let summary: string;
+  if (correct) summary = `all ${total} tests passed`;
+  else if (!earns && passed > 0) summary = `${(items.find((i) => i.kind !== 'test_failed') ?? items[0])?.kind.replace('_', ' ') ?? r.status}: no reward (${passed}/${total} tests passed before it)`;
+  else if (items.length && !earns && r.status !== 'timeout') summary = `${items[0].kind.replace('_', ' ')}: 0/${total} tests passed`;
+  else summary = `${passed}/${total} tests passed`;
+  return { reward, correct, feedback: { summary, items: correct ? [] : items } };
 }

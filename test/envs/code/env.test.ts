@@ -114,8 +114,34 @@ test('output floods are reported as output_limit feedback', async () => {
   const big = await env.evaluate(t, 'function f(x){ return "x".repeat(1e6) }');
   assert.equal(big.feedback.items[0].kind, 'output_limit');
   assert.equal(big.reward, 0);
-  const spam = await env.evaluate(t, 'function f(x){ for (let i = 0; i < 1e4; i++) console.log(i); return -1 }');
+  const spam = await env.evaluate(t, 'function f(x){ for (let i = 0; i < 2000; i++) console.log(i); return -1 }');
   assert.deepEqual(spam.feedback.items.map((i) => i.kind), ['test_failed', 'output_limit']);
+});
+
+test('right values followed by a time-out, a memory limit or an output flood earn nothing', async () => {
+  const t = level1Task();
+  const body = t.reference!.replace(/^function f\(x\)\{return (.*)\}$/, '$1');
+  const attacks: Record<string, string> = {
+    'promise flood': `function f(x){ (function loop(){ Promise.resolve().then(loop) })(); return ${body} }`,
+    'loop in a promise job': `function f(x){ Promise.resolve().then(() => { for(;;){} }); return ${body} }`,
+    'getter read after the tests': `function f(x){ Promise.resolve().then(() => ({ get then(){ for(;;){} } })); return ${body} }`,
+    'console flood': `function f(x){ Promise.resolve().then(() => { for (let i = 0; i < 2000; i++) console.log(i) }); return ${body} }`,
+  };
+  assert.equal((await env.evaluate(t, `function f(x){ return ${body} }`)).reward, 1);
+  for (const [name, code] of Object.entries(attacks)) {
+    const o = await env.evaluate(t, code);
+    assert.equal(o.reward, 0, `${name}: ${JSON.stringify(o.feedback)}`);
+    assert.equal(o.correct, false, name);
+    const kind = name === 'console flood' ? 'output_limit' : 'timeout';
+    assert.ok(o.feedback.items.some((i) => i.kind === kind), `${name}: ${JSON.stringify(o.feedback.items)}`);
+  }
+  const roomy = createCodeEnv({ timeoutMs: 30_000, memoryMb: 64, workers: 1 });
+  try {
+    const mem = await roomy.evaluate(t, `function f(x){ Promise.resolve().then(() => { const a = []; for(;;) a.push(new Array(1e6).fill(1.5)) }); return ${body} }`);
+    assert.deepEqual([mem.reward, mem.feedback.items[0].kind], [0, 'memory_limit']);
+  } finally {
+    await roomy.close?.();
+  }
 });
 
 test('code in a Markdown fence is taken from the fence', async () => {

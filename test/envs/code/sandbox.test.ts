@@ -205,6 +205,43 @@ test('async work cannot outlive the call', async () => {
   assert.equal((await call('function f(x){return x}')).passed, 1);
 });
 
+test('work left behind after returning the right values is run under the clock and reported', async () => {
+  const right: [unknown[], unknown][] = [[[1], 2], [[2], 3]];
+  // A promise-job flood started after (or while) returning right values.
+  const flood = await call('function f(x){ (function loop(){ Promise.resolve().then(loop) })(); return x + 1 }', right);
+  assert.deepEqual([flood.status, flood.phase, flood.passed], ['timeout', 'after', 2]);
+  const lastOnly = await call('let n = 0; function f(x){ if (++n === 2) (function loop(){ Promise.resolve().then(loop) })(); return x + 1 }', right);
+  assert.deepEqual([lastOnly.status, lastOnly.phase], ['timeout', 'after']);
+  const asyncLoop = await call('async function spin(){ await null; for(;;){} } function f(x){ spin(); return x + 1 }', right);
+  assert.deepEqual([asyncLoop.status, asyncLoop.phase], ['timeout', 'after']);
+  // A getter that runs after the tests: a then-handler's result is probed for `then`.
+  const getter = await call('function f(x){ Promise.resolve().then(() => ({ get then(){ for(;;){} } })); return x + 1 }', right);
+  assert.deepEqual([getter.status, getter.phase], ['timeout', 'after']);
+  // Side effects after returning: the value was rendered when it was returned, so changing it
+  // later changes nothing; a console flood later is cut and flagged; reaching for the
+  // harness later is tampering.
+  const mutate = await call('function f(x){ const r = [x]; Promise.resolve().then(() => { r[0] = x + 1 }); return r }', right);
+  assert.deepEqual([mutate.status, mutate.passed, mutate.tests[0].actual], ['ok', 0, '[1]']);
+  const spam = await call('function f(x){ Promise.resolve().then(() => { for (let i = 0; i < 1e4; i++) console.log(i) }); return x + 1 }', right, 5000);
+  assert.deepEqual([spam.status, spam.consoleTruncated], ['ok', true]);
+  const rerun = await call('function f(x){ Promise.resolve().then(() => __distil.runTests(() => () => 2)); return x + 1 }', right);
+  assert.deepEqual([rerun.status, rerun.passed], ['tampered', 0]);
+  // Script jobs: promise jobs the candidate queued while the test code called it run after the
+  // test code, under the same clock (before, they were silently dropped).
+  const script = await sb.run({
+    mode: 'script',
+    code: 'function add(a, b){ (function loop(){ Promise.resolve().then(loop) })(); return a + b }',
+    testCode: "const assert = require('assert');\nassert.equal(add(1, 2), 3);",
+  });
+  assert.deepEqual([script.status, script.phase, script.passed], ['timeout', 'after', 1]);
+  const quiet = await sb.run({
+    mode: 'script',
+    code: 'let seen = 0; function add(a, b){ Promise.resolve().then(() => { seen++ }); return a + b }',
+    testCode: "const assert = require('assert');\nassert.equal(add(1, 2), 3);",
+  });
+  assert.deepEqual([quiet.status, quiet.passed], ['ok', 1]);
+});
+
 test('returned values that fight back: getters, proxies, toPrimitive, deep nesting, cycles', async () => {
   const getter = await call('function f(){ return { get a(){ while(true){} } } }');
   assert.equal(getter.status, 'timeout');

@@ -2,12 +2,12 @@
  * Turns what a worker sends back (or the way it died) into a SandboxResult. Pure functions,
  * so the classification rules are tested without processes.
  */
-import type { ErrorInfo, RunStatus, SandboxJob, SandboxResult, TestResult } from './types.ts';
+import type { ErrorInfo, RunPhase, RunStatus, SandboxJob, SandboxResult, TestResult } from './types.ts';
 
 /** The worker's reply for one job (see worker.cjs `evaluate`). */
 export interface WorkerReply {
   status: 'ok' | 'syntax_error' | 'exception' | 'timeout';
-  phase?: 'load' | 'tests';
+  phase?: RunPhase;
   error?: ErrorInfo;
   ms: number;
   raw: {
@@ -71,6 +71,8 @@ export function fromReply(job: SandboxJob, expected: string[], reply: WorkerRepl
     ms: reply.ms,
   };
   if (reply.phase && status !== 'ok') out.phase = reply.phase;
+  // Calls jobs: every test has its record, so the time ran out after the last one returned.
+  if (job.mode === 'calls' && status === 'timeout' && reply.phase === 'tests' && records.length === expected.length && expected.length > 0) out.phase = 'after';
   if (reply.error) out.error = reply.error;
   return out;
 }

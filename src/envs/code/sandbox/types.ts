@@ -80,9 +80,15 @@ export type RunStatus =
   | 'no_entry'
   | 'tampered';
 
+/**
+ * Where a run stopped: loading the code, running the tests, or 'after' them (every test had
+ * returned; work the candidate left queued, such as promise jobs, ran out the time limit).
+ */
+export type RunPhase = 'load' | 'tests' | 'after';
+
 export interface SandboxResult {
   status: RunStatus;
-  phase?: 'load' | 'tests';
+  phase?: RunPhase;
   error?: ErrorInfo;
   /** Calls jobs: one per test, in order. Script jobs: one per executed assertion. */
   tests: TestResult[];

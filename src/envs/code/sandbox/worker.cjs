@@ -18,6 +18,8 @@ const PRELUDE = new vm.Script(
   { filename: 'distil-harness.js' },
 );
 const DESCRIBE = new vm.Script('__distil.describeStashed()', { filename: 'distil-harness.js' });
+// Evaluating nothing in a context runs the promise jobs queued there (microtaskMode below).
+const DRAIN = new vm.Script('', { filename: 'distil-harness.js' });
 const CONTEXT_OPTIONS = {
   codeGeneration: { strings: false, wasm: false },
   // Promise jobs run inside the timed call, not later on this process's event loop.
@@ -121,6 +123,10 @@ function evaluate(job) {
       run(cand, runner, 'tests');
     } else {
       testsRealm = runScriptTests(cand, run);
+      // The candidate's promise jobs queued while the test code called it wait in the
+      // candidate's own context; run them under the same clock, as calls jobs do, so that
+      // work left behind after returning cannot go unnoticed (or unpunished).
+      if (result.status === 'ok') run(cand, DRAIN, 'after');
     }
   }
   const raw = JSON.parse(text(cand.report()));
