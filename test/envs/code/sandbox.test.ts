@@ -403,6 +403,19 @@ test('workers are replaced after maxJobsPerWorker jobs, or when state outlives a
   } finally {
     await counted.close();
   }
+  // A job that timed out (here: a promise-job flood after returning) leaves garbage the next
+  // job would pay for: its worker is replaced.
+  const flooded = new Sandbox({ workers: 1, timeoutMs: 200 });
+  try {
+    await flooded.run(job);
+    const first = flooded.pids;
+    const r = await flooded.run({ ...job, code: 'function f(){ (function loop(){ Promise.resolve().then(loop) })(); return 1 }' });
+    assert.equal(r.status, 'timeout');
+    assert.equal((await flooded.run(job)).passed, 1);
+    assert.notDeepEqual(flooded.pids, first);
+  } finally {
+    await flooded.close();
+  }
   // The Symbol.for registry is shared by all contexts of a process: each job leaves 4 MB
   // behind for good. 16 jobs would exhaust a 64 MB heap; the worker retires before that.
   const leaky = new Sandbox({ workers: 1, memoryMb: 64, timeoutMs: 5000 });

@@ -194,7 +194,10 @@ process.on('message', (msg) => {
   }
   // Some state outlives a context (the isolate-wide Symbol.for registry, compiled code): a
   // worker whose heap stays large asks to be replaced rather than fail a later job.
-  reply.retire = v8.getHeapStatistics().used_heap_size > retireBytes;
+  // A job that ran out its time may have filled the heap with garbage (a promise-job flood
+  // allocates as fast as it can); collecting it would eat into the next job's time limit, so
+  // such a worker is replaced too.
+  reply.retire = v8.getHeapStatistics().used_heap_size > retireBytes || (reply.result !== undefined && reply.result.status === 'timeout');
   process.send(reply);
 });
 // A candidate's promise that rejects with nobody listening (`Promise.reject(1)`, a refused
