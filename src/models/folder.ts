@@ -10,6 +10,7 @@ import type { ModelConfig } from '../nn/config.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { ChatTemplate, pickChatTemplate } from './chat-template.ts';
 import { CHAR_TOKENIZER_FILE, CharTokenizer } from './char-tokenizer.ts';
+import { compareTokenizers } from './compare-tokenizers.ts';
 import { INDEX_FILE, SINGLE_FILE, loadWeights, saveWeights } from './checkpoint.ts';
 import type { TensorDestination } from './safetensors.ts';
 import { checkWeights, expectedTensors } from './expected-weights.ts';
@@ -31,6 +32,8 @@ export interface ModelFolder {
   /** Unused tensors and other non-fatal findings. */
   warnings: string[];
   tokenizer?: Tokenizer;
+  /** The file the tokenizer was read from ('char_tokenizer.json' or 'tokenizer.json'). */
+  tokenizerFile?: string;
   chatTemplate?: ChatTemplate;
   generation: GenerationDefaults;
   /** config.json's torch_dtype, if any. */
@@ -91,17 +94,21 @@ export function loadModelFolder(path: string, opts: LoadOptions = {}): ModelFold
   const tokConfigPath = join(dir, 'tokenizer_config.json');
   const tokConfig = readJsonIfExists(tokConfigPath, 'tokenizer config') ?? {};
   let tokenizer: Tokenizer | undefined;
+  let tokenizerFile: string | undefined;
   const charPath = join(dir, CHAR_TOKENIZER_FILE);
   const hfPath = join(dir, 'tokenizer.json');
+  // bos comes only from tokenizer_config.json, as in transformers: Qwen configs name a
+  // bos_token_id that the tokenizer never prepends.
+  const hfIds = { eosId: generation.eosIds[0], padId: config.padTokenId ?? generation.padId };
   if (existsSync(charPath)) {
     tokenizer = CharTokenizer.fromJSON(readJson(charPath, 'char tokenizer'), charPath);
+    tokenizerFile = CHAR_TOKENIZER_FILE;
+    // distil reads char_tokenizer.json, Hugging Face tools read tokenizer.json: when both are
+    // there they must be the same tokenizer, or the folder means different things to each.
+    if (existsSync(hfPath)) checkTwinTokenizers(tokenizer as CharTokenizer, dir, hfPath, tokConfig, hfIds);
   } else if (existsSync(hfPath)) {
-    // bos comes only from tokenizer_config.json, as in transformers: Qwen configs name a
-    // bos_token_id that the tokenizer never prepends.
-    tokenizer = new HfTokenizer(readJson(hfPath, 'tokenizer'), tokConfig, dir, {
-      eosId: generation.eosIds[0],
-      padId: config.padTokenId ?? generation.padId,
-    });
+    tokenizer = new HfTokenizer(readJson(hfPath, 'tokenizer'), tokConfig, dir, hfIds);
+    tokenizerFile = 'tokenizer.json';
   } else if (opts.requireTokenizer ?? true) {
     const legacy = ['tokenizer.model', 'vocab.json'].filter((f) => existsSync(join(dir, f)));
     throw new Error(
@@ -129,10 +136,34 @@ export function loadModelFolder(path: string, opts: LoadOptions = {}): ModelFold
     weights,
     warnings,
     tokenizer,
+    tokenizerFile,
     chatTemplate,
     generation,
     torchDtype: typeof hfConfig.torch_dtype === 'string' ? hfConfig.torch_dtype : undefined,
   };
+}
+
+/**
+ * char_tokenizer.json was loaded; tokenizer.json beside it (its Hugging Face export) must be
+ * readable and agree with it on every id, the special ids, and the encoding of the alphabet.
+ */
+function checkTwinTokenizers(char: CharTokenizer, dir: string, hfPath: string, tokConfig: Json, ids: { eosId?: number; padId?: number }): void {
+  const fix = `distil reads ${CHAR_TOKENIZER_FILE}, Hugging Face tools read tokenizer.json; delete the wrong one (or re-save the folder with saveModelFolder, which writes both from one tokenizer)`;
+  let twin: HfTokenizer;
+  try {
+    twin = new HfTokenizer(readJson(hfPath, 'tokenizer'), tokConfig, dir, ids);
+  } catch (e) {
+    throw new Error(`model folder ${dir} has two tokenizers and tokenizer.json is broken (${(e as Error).message}); ${fix}`);
+  }
+  const cmp = compareTokenizers(char, twin, { probes: [char.alphabet.join('')] });
+  if (!cmp.same) throw new Error(`model folder ${dir}: ${CHAR_TOKENIZER_FILE} and tokenizer.json disagree (${cmp.summary}); ${fix}`);
+}
+
+/** One line saying which tokenizer a folder's model uses, for commands to print. */
+export function describeTokenizer(f: Pick<ModelFolder, 'tokenizer' | 'tokenizerFile' | 'dir'>): string {
+  if (!f.tokenizer) return `tokenizer: none in ${f.dir}`;
+  const also = f.tokenizerFile === CHAR_TOKENIZER_FILE && existsSync(join(f.dir, 'tokenizer.json')) ? ' (tokenizer.json beside it agrees)' : '';
+  return `tokenizer: ${join(f.dir, f.tokenizerFile ?? '?')} (${f.tokenizer.kind}, ${f.tokenizer.vocabSize} ids)${also}`;
 }
 
 export interface SaveModelFolderInput {

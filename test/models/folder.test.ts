@@ -4,7 +4,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { INDEX_FILE, SINGLE_FILE, loadWeights, saveWeights } from '../../src/models/checkpoint.ts';
 import { bf16ToF32, f32ToBf16 } from '../../src/models/dtypes.ts';
-import { loadModelFolder, saveModelFolder } from '../../src/models/folder.ts';
+import { describeTokenizer, loadModelFolder, saveModelFolder } from '../../src/models/folder.ts';
 import { HfTokenizer } from '../../src/models/hf-tokenizer.ts';
 import { readSafetensors, writeSafetensors } from '../../src/models/safetensors.ts';
 import type { WeightMap } from '../../src/models/types.ts';
@@ -38,6 +38,26 @@ test('tiny-llama folder: config, all expected weights, char tokenizer, chat temp
   assert.equal(f.chatTemplate!.apply([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true }), '<bos>user: hi\nassistant: ');
   assert.deepEqual(f.generation.eosIds, [2]);
   assert.equal(f.torchDtype, 'float32');
+});
+
+test('two tokenizers in one folder: the loaded one is named, and a broken or different twin is refused', () => {
+  const f = loadModelFolder(fixture('tiny-llama'));
+  assert.equal(f.tokenizerFile, 'char_tokenizer.json');
+  assert.match(describeTokenizer(f), /tokenizer: .*tiny-llama\/char_tokenizer\.json \(char, 96 ids\) \(tokenizer\.json beside it agrees\)$/);
+  const q3 = loadModelFolder(fixture('tiny-qwen3'));
+  assert.equal(q3.tokenizerFile, 'tokenizer.json');
+  // Garbage tokenizer.json beside a valid char_tokenizer.json.
+  const garbage = copyFixture('tiny-llama');
+  writeFileSync(join(garbage, 'tokenizer.json'), '{"this is": not json');
+  assert.throws(() => loadModelFolder(garbage), (e: Error) =>
+    /two tokenizers and tokenizer\.json is broken/.test(e.message) && /delete the wrong one/.test(e.message) && e.message.includes(garbage));
+  // A valid tokenizer.json that maps ids to other characters.
+  const swapped = copyFixture('tiny-llama');
+  const tj = JSON.parse(readFileSync(join(swapped, 'tokenizer.json'), 'utf8'));
+  const vocab = tj.model.vocab as Record<string, number>;
+  [vocab.a, vocab.b] = [vocab.b, vocab.a];
+  writeFileSync(join(swapped, 'tokenizer.json'), JSON.stringify(tj));
+  assert.throws(() => loadModelFolder(swapped), /char_tokenizer\.json and tokenizer\.json disagree \(the tokenizers differ \(2 token id\(s\) map to different tokens/);
 });
 
 test('tiny-qwen3 and tiny-qwen2 folders: HF tokenizer, several eos ids and sampling defaults, weights per architecture', () => {
