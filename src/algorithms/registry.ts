@@ -1,10 +1,12 @@
 /** Algorithms by name. Each factory validates its options (unknown keys are errors). */
+import { delta, DELTA_OPTIONS } from './delta.ts';
 import { distil, DISTIL_OPTIONS } from './distil.ts';
 import { grpo, GRPO_OPTIONS } from './grpo.ts';
 import { opd, OPD_OPTIONS } from './opd.ts';
 import { opsd, OPSD_OPTIONS } from './opsd.ts';
 import { sdpo, SDPO_OPTIONS } from './sdpo.ts';
 import { rft, RFT_OPTIONS, sft } from './sft.ts';
+import { rlif, RLIF_OPTIONS } from './rlif.ts';
 import { ConfigError, type Schema } from '../util/schema.ts';
 import type { Algorithm } from './types.ts';
 
@@ -17,6 +19,8 @@ export interface AlgorithmEntry {
 const registry = new Map<string, AlgorithmEntry>([
   ['distil', { summary: 'DistIL: forward CE toward a feedback-conditioned teacher + future credit', options: DISTIL_OPTIONS, create: distil }],
   ['grpo', { summary: 'GRPO / RLVR: group-relative advantages, clipped policy gradient', options: GRPO_OPTIONS, create: grpo }],
+  ['delta', { summary: 'DelTA: GRPO with per-token coefficients from hidden-state centroids of rewarded vs punished tokens', options: DELTA_OPTIONS, create: delta }],
+  ['rlif', { summary: 'RLIF: label-free GRPO on answer voting + self-certainty (GDPO), optional KL-Cov / Clip-Cov', options: RLIF_OPTIONS, create: rlif }],
   ['opsd', { summary: 'OPSD: JSD(beta) toward a frozen self shown the reference', options: OPSD_OPTIONS, create: opsd }],
   ['sdpo', { summary: 'SDPO: divergence toward an EMA self shown a successful peer', options: SDPO_OPTIONS, create: sdpo }],
   ['opd', { summary: 'OPD: sampled-token reverse KL as a per-token advantage', options: OPD_OPTIONS, create: opd }],

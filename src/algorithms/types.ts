@@ -19,6 +19,8 @@ export interface Rollout {
   logprobs: Float32Array;
   /** Sampler's largest next-token log-prob at each position, when known. */
   maxLogprobs?: Float32Array;
+  /** Sampler's self-certainty at each position, KL(uniform || p), when known. */
+  selfCertainty?: Float32Array;
   outcome: Outcome;
 }
 
@@ -30,12 +32,16 @@ export interface TeacherScores {
 
 export interface StepData {
   rollouts: Rollout[];
+  /** The step's seed, for algorithms that draw (e.g. Clip-Cov's rows). */
+  seed?: number;
   /** Teacher scores aligned with `rollouts` (when the algorithm asked for a teacher). */
   teacher?: TeacherScores[];
   /** Log-probs of each rollout's tokens under the initial policy (when asked: KL anchors). */
   refLogprobs?: Float32Array[];
   /** Token index where the feedback's first flagged location starts, per rollout (Infinity: nowhere). */
   feedbackStarts?: number[];
+  /** When the algorithm asked for `hidden`: per rollout, the student's hidden states [T * dim] and log-probs [T] of its tokens. */
+  hidden?: { dim: number; states: Float32Array[]; logprobs: Float32Array[] };
 }
 
 export type TeacherKind = 'live' | 'frozen' | 'ema' | 'external' | 'expert';
@@ -49,6 +55,12 @@ export interface AlgorithmNeeds {
   dagger?: { size: number; sample: number };
   /** DAgger roll-in: sample each token from the teacher (shown `context`) with probability beta. */
   rollIn?: { beta: number; context: string };
+  /** The student's final-norm hidden state and log-prob of every sampled token, from a scoring pass before the update (DelTA). */
+  hidden?: boolean;
+  /** The env must give Outcome.answer (answer voting); checked on a reference solution before training. */
+  answers?: boolean;
+  /** Why the algorithm has no effect with one update per sampled batch (e.g. KL-Cov): the config must ask for more. */
+  severalUpdates?: string;
 }
 
 export interface BuiltLoss {

@@ -163,6 +163,7 @@ export class OpenAICompatibleBackend implements PolicyBackend {
       const where = `score request ${i}`;
       if (!Array.isArray(r.prompt) || r.prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids`);
       if (!Array.isArray(r.completion)) throw new Error(`${where}: completion must be an array of token ids`);
+      if (r.hidden) throw new Error(`${where}: hidden states were requested, but a remote (OpenAI-compatible) backend cannot return them; use an algorithm that does not need them (e.g. grpo instead of delta) or a local model`);
       const k = r.topK ?? 0;
       if (!Number.isInteger(k) || k < 0 || k > this.vocabSize) throw new Error(`${where}: topK must be a whole number in [0, ${this.vocabSize}], got ${r.topK}`);
       const T = r.completion.length;

@@ -61,6 +61,13 @@ export interface Outcome {
   reward: number;
   correct: boolean;
   feedback: Feedback;
+  /**
+   * The completion's final answer in canonical form (equal strings = equivalent answers), for
+   * label-free rewards such as answer voting; absent when no answer can be read.
+   */
+  answer?: string;
+  /** Named reward channels in [0, 1] that make up `reward`, where the env has several. */
+  components?: Record<string, number>;
 }
 
 export interface TaskOptions {

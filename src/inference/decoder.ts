@@ -113,8 +113,10 @@ export class Decoder {
    * appending to the cache, and returns the logits [outRows.length, V] of the requested rows:
    * a new array, or the start of `out` when given (a caller decoding step after step reuses one
    * buffer: allocating megabytes per step costs more than a small model's whole step).
+   * `hiddenOut` ([outRows.length, D]), when given, receives those rows' final-norm hidden
+   * states, the LM head's input.
    */
-  forward(ids: Int32Array, Tq: number, cache: KVCache, outRows: ArrayLike<number>, out?: Float32Array): Float32Array {
+  forward(ids: Int32Array, Tq: number, cache: KVCache, outRows: ArrayLike<number>, out?: Float32Array, hiddenOut?: Float32Array): Float32Array {
     const { config: c, k: K, w } = this;
     const B = cache.B, rows = B * Tq;
     if (ids.length !== rows) throw new Error(`inference: ${ids.length} ids for ${B} sequences x ${Tq} tokens`);
@@ -188,6 +190,10 @@ export class Decoder {
       sel.set(x.subarray(r * D, (r + 1) * D), i * D);
     }
     K.rmsnorm(sel, w.finalNorm, n, D, c.rmsNormEps, selN, s.get('rstdOut', n));
+    if (hiddenOut) {
+      if (hiddenOut.length !== n * D) throw new Error(`inference: hiddenOut has ${hiddenOut.length} values for ${n} rows x ${D}`);
+      hiddenOut.set(selN);
+    }
     if (out && out.length < n * c.vocabSize) throw new Error(`inference: logits buffer of ${out.length} values for ${n} x ${c.vocabSize}`);
     const logits = out ? out.subarray(0, n * c.vocabSize) : new Float32Array(n * c.vocabSize);
     this.matmulWT(selN, n, w.lmHead, c.vocabSize, D, logits);

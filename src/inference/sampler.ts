@@ -7,7 +7,7 @@
 import type { Completion, SampleRequest } from './types.ts';
 import { Rng } from '../util/rng.ts';
 import type { Decoder } from './decoder.ts';
-import { chooseToken, logSumExp, validateTruncation, type Truncation } from './sampling.ts';
+import { chooseToken, logSumExp, selfCertainty, validateTruncation, type Truncation } from './sampling.ts';
 
 export interface SamplerOptions {
   /** Turns token ids into text (for stop strings and Completion.text). */
@@ -34,6 +34,7 @@ interface RowState {
   tokens: number[];
   logprobs: number[];
   maxLogprobs: number[];
+  selfCertainty: number[];
   done: boolean;
   stopReason: 'stop' | 'length';
   text: string;
@@ -57,7 +58,7 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
     return {
       req, tr: validateTruncation(req, where), rng,
       stopIds: new Set(req.stopTokenIds ?? opts.eosIds),
-      tokens: [], logprobs: [], maxLogprobs: [], done: false, stopReason: 'length', text: '', textFinal: false,
+      tokens: [], logprobs: [], maxLogprobs: [], selfCertainty: [], done: false, stopReason: 'length', text: '', textFinal: false,
     };
   });
   const P = Math.max(...reqs.map((r) => r.prompt.length));
@@ -92,6 +93,8 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
       }
       step[b] = choice.id;
       row.maxLogprobs.push(choice.maxLogprob);
+      // maxLogprob = max(z) - logsumexp(z): the sampler already paid for logsumexp.
+      row.selfCertainty.push(selfCertainty(sRow, rowMaxOf(sRow) - choice.maxLogprob));
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;
@@ -106,6 +109,7 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
     text: r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id))),
     logprobs: Float32Array.from(r.logprobs),
     maxLogprobs: Float32Array.from(r.maxLogprobs),
+    selfCertainty: Float32Array.from(r.selfCertainty),
     stopReason: r.stopReason,
   }));
 }
@@ -158,4 +162,10 @@ function finishToken(row: RowState, id: number, logprob: number, opts: SamplerOp
     row.done = true;
     row.stopReason = 'length';
   }
+}
+
+function rowMaxOf(row: Float32Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > m) m = row[i];
+  return m;
 }

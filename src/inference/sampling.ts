@@ -36,6 +36,18 @@ export function logSumExp(row: Float32Array): number {
   return m + Math.log(s);
 }
 
+/**
+ * Self-certainty of a logit row (Intuitor): KL(U || p) for p = softmax(z) over the V entries,
+ * = logsumexp(z) - mean(z) - log V. 0 for a uniform row, larger as p concentrates. A caller
+ * that already knows logsumexp(z) passes it (one pass over the row instead of two).
+ */
+export function selfCertainty(row: Float32Array, lse = logSumExp(row)): number {
+  const V = row.length;
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += row[i];
+  return lse - sum / V - Math.log(V);
+}
+
 /** exp(row[i] - max) of the last row, kept so that sampling at temperature 1 needs one pass of exp. */
 let expScratch = new Float64Array(0);
 

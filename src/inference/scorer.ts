@@ -1,7 +1,8 @@
 /**
  * Teacher-forced scoring: the log-probability of each given completion token after its
  * prompt, and optionally the model's top-k next-token distribution at each of those
- * positions (what a teacher hands to distillation losses). One forward pass per chunk of
+ * positions (what a teacher hands to distillation losses), and optionally the final-norm
+ * hidden state at each of those positions (DelTA's token features). One forward pass per chunk of
  * requests; sequences of different lengths are left-padded and masked.
  */
 import type { ScoreRequest, ScoredTokens } from './types.ts';
@@ -61,7 +62,9 @@ function scoreChunk(decoder: Decoder, reqs: ScoreRequest[], idx: number[], padId
     // The row predicting completion[t] is the one holding token prompt.length - 1 + t.
     for (let t = 0; t < r.completion.length; t++) outRows.push(b * L + cache.kvStart[b] + r.prompt.length - 1 + t);
   });
-  const logits = decoder.forward(ids, L, cache, outRows);
+  const D = decoder.config.hiddenSize;
+  const hidden = idx.some((i) => reqs[i].hidden) ? new Float32Array(outRows.length * D) : undefined;
+  const logits = decoder.forward(ids, L, cache, outRows, undefined, hidden);
   decoder.releaseCache(cache);
   let row = 0;
   for (const i of idx) {
@@ -70,6 +73,7 @@ function scoreChunk(decoder: Decoder, reqs: ScoreRequest[], idx: number[], padId
     const logprobs = new Float32Array(T);
     const topIds = k ? new Int32Array(T * k) : undefined;
     const topProbs = k ? new Float32Array(T * k) : undefined;
+    const h = r.hidden && hidden ? hidden.slice(row * D, (row + T) * D) : undefined;
     for (let t = 0; t < T; t++, row++) {
       const l = logits.subarray(row * V, (row + 1) * V);
       const lse = logSumExp(l);
@@ -81,6 +85,6 @@ function scoreChunk(decoder: Decoder, reqs: ScoreRequest[], idx: number[], padId
         for (let j = t * k; j < (t + 1) * k; j++) topProbs[j] = Math.exp(topProbs[j] - lse);
       }
     }
-    out[i] = { logprobs, topIds, topProbs, k: k || undefined };
+    out[i] = { logprobs, topIds, topProbs, k: k || undefined, ...(h ? { hidden: h } : {}) };
   }
 }

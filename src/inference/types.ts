@@ -34,6 +34,11 @@ export interface Completion {
   logprobs: Float32Array;
   /** Per generated token, the log of the largest next-token probability (the sampler's confidence), when the backend knows it. */
   maxLogprobs?: Float32Array;
+  /**
+   * Per generated token, the self-certainty of the model's next-token distribution p (T=1):
+   * KL(U || p) = logsumexp(z) - mean(z) - log V, 0 for a uniform p. When the backend knows it.
+   */
+  selfCertainty?: Float32Array;
   stopReason: StopReason;
 }
 
@@ -42,6 +47,11 @@ export interface ScoreRequest {
   completion: number[];
   /** Also return the top-k ids and probabilities at each completion position (0 = no). */
   topK?: number;
+  /**
+   * Also return the final-norm hidden state (the LM head's input) at each completion position.
+   * Only a backend holding the model can; a remote one rejects the request with an error.
+   */
+  hidden?: boolean;
 }
 
 export interface ScoredTokens {
@@ -51,4 +61,6 @@ export interface ScoredTokens {
   topIds?: Int32Array;
   topProbs?: Float32Array;
   k?: number;
+  /** [T, hiddenSize] when requested: row t is the hidden state that predicts completion[t]. */
+  hidden?: Float32Array;
 }

@@ -35,6 +35,10 @@ export type LossTerm =
       klBeta?: number;
       logpRef?: PerToken;
       tokenWeights?: PerToken;
+      /** KL-Cov (no clipping; |logp - logp_old| penalty on the highest-covariance tokens). */
+      klCov?: { ratio: number; coef: number };
+      /** Clip-Cov (no gradient on tokens drawn among those of covariance in (lb, ub)). */
+      clipCov?: { ratio: number; lb: number; ub: number; seed: number };
     }
   | {
       /** Generalised JSD(beta) toward teacher top-k (beta 0 = forward KL, 1 = reverse KL): OPSD, SDPO. */

@@ -100,6 +100,8 @@ export function termLoss(
         epsHigh: term.clipHigh,
         betaKl: term.klBeta,
         logpRef: term.logpRef ? flattenPerToken(term.logpRef) : undefined,
+        klCov: term.klCov,
+        clipCov: term.clipCov,
       });
     }
     case 'crossEntropy':

@@ -6,6 +6,7 @@
 import type { FinalResult } from './analyze.ts';
 import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, type Efficiency } from './efficiency.ts';
 import type { StepCost } from './costs.ts';
+import type { FeedbackMass } from './feedback-mass.ts';
 import { pct } from './html.ts';
 import { learnedText } from './sections/results.ts';
 import { METRIC_NAME } from './analyze.ts';
@@ -31,6 +32,8 @@ export interface MarkdownInput {
   byEnv: Map<string, ChartLink[]>;
   /** Per env, what a step of each method costs (seconds per phase). */
   costs?: Map<string, StepCost[]>;
+  /** Per env, where the teacher's per-token log-ratio sits (methods with a teacher). */
+  feedbackMass?: Map<string, FeedbackMass[]>;
 }
 
 /** Text safe inside a markdown table cell. */
@@ -76,6 +79,12 @@ function costTableMd(cs: StepCost[]): string {
   return mdTable(['method', 'steps', 'sampled tokens / step', 'sample s', 'teacher score s', 'train s', 'total s / step'], rows, [false, true, true, true, true, true, true]);
 }
 
+function feedbackMassMd(ms: FeedbackMass[]): string {
+  const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+  const rows = ms.map((r) => [r.label, String(r.wrong), f(r.shareAfter), String(r.correct), f(r.correctMeanAbs)]);
+  return mdTable(['method', 'wrong attempts', 'share of abs(log q - log p) from the first flagged token', 'correct attempts', 'mean abs(log q - log p) on correct'], rows, [false, true, true, true, true]);
+}
+
 const links = (ls: ChartLink[]) => ls.map((l) => `![${l.alt.replace(/[[\]]/g, '')}](${l.href})`).join('\n\n');
 
 export function markdownReport(m: MarkdownInput): string {
@@ -88,6 +97,8 @@ export function markdownReport(m: MarkdownInput): string {
     }
     const costs = m.costs?.get(env);
     if (costs?.length) out.push('### Cost of a step (mean over steps and seeds)', '', costTableMd(costs), '');
+    const mass = m.feedbackMass?.get(env);
+    if (mass?.length) out.push('### Where the teacher\'s per-token signal sits (samples.jsonl)', '', feedbackMassMd(mass), '');
     const charts = m.byEnv.get(env) ?? [];
     if (charts.length) out.push(links(charts), '');
   }

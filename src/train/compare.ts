@@ -18,6 +18,8 @@ export interface MethodSpec {
   algorithmOptions?: Record<string, unknown>;
   /** This method's learning rate, fixed (it is then not searched). */
   lr?: number;
+  /** Train settings of this method only, over base and perEnv (e.g. updateEpochs for KL-Cov). */
+  train?: Record<string, unknown>;
 }
 
 export interface CompareConfig {
@@ -92,7 +94,7 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
       const lr = m.lr ?? opts.lrs?.get(lrKey(m.label, env));
       for (const seed of c.seeds) {
         const config = resolveTrainConfig(
-          { ...shared, model, env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
+          { ...shared, ...m.train, model, env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
           `compare run ${m.label}/${env}/seed ${seed}`,
         );
         runs.push({ dir: join(outDir, 'runs', safe(m.label), env, `seed-${seed}`), config });

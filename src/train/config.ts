@@ -15,7 +15,7 @@ export const TRAIN_SCHEMA = {
   env: { type: 'string', default: 'math', oneOf: envNames, help: 'environment name (distil env list)' },
   envOptions: { type: 'object', default: {}, help: "the env's own options" },
   levels: { type: 'numbers', default: null, integer: true, help: 'training levels (default: the env default)' },
-  algorithm: { type: 'string', default: 'distil', oneOf: algorithmNames, help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft)' },
+  algorithm: { type: 'string', default: 'distil', oneOf: algorithmNames, help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft, delta, rlif; distil algorithms)' },
   algorithmOptions: { type: 'object', default: {}, help: "the algorithm's own options" },
   teacherModel: { type: 'string', default: '', help: "model folder of an 'external' teacher" },
   seed: { type: 'number', default: 0, integer: true, help: 'the one seed of the run' },
@@ -35,6 +35,8 @@ export const TRAIN_SCHEMA = {
   beta2: { type: 'number', default: 0.99, min: 0, max: 1, help: 'AdamW beta2' },
   adamEps: { type: 'number', default: 1e-8, min: 0, help: 'AdamW epsilon' },
   maxGradNorm: { type: 'number', default: 1, min: 0, help: 'global gradient-norm clip (0 = off)' },
+  updateEpochs: { type: 'number', default: 1, min: 1, max: 64, integer: true, help: 'passes over each sampled batch (PPO epochs); updates per step = updateEpochs x miniBatches' },
+  miniBatches: { type: 'number', default: 1, min: 1, max: 1024, integer: true, help: 'optimiser updates per pass, on disjoint shuffled parts of the batch (shuffled from the step seed)' },
   evalEvery: { type: 'number', default: 10, min: 0, integer: true, help: 'evaluate every N steps (0 = only at the start and end)' },
   evalPrompts: { type: 'number', default: 200, min: 1, integer: true, help: 'test prompts per evaluation' },
   evalSamples: { type: 'number', default: 4, min: 1, integer: true, help: 'samples per test prompt (avg@k, pass@k)' },
@@ -61,8 +63,14 @@ export function resolveTrainConfig(given: Record<string, unknown>, where = 'trai
   const c = resolveOptions(TRAIN_SCHEMA, given, where);
   if (!c.model) throw new ConfigError(`${where}: 'model' is required (a model folder, e.g. the shipped tiny checkpoint)`);
   // Check the algorithm's own options now, so a typo fails before any work.
-  getAlgorithm(c.algorithm).create(c.algorithmOptions);
+  const algo = getAlgorithm(c.algorithm).create(c.algorithmOptions);
   if (!c.name) c.name = c.algorithm;
+  if (c.miniBatches > c.promptsPerStep * c.groupSize) {
+    throw new ConfigError(`${where}: miniBatches ${c.miniBatches} is more than the ${c.promptsPerStep * c.groupSize} sequences of a step (promptsPerStep x groupSize); lower it`);
+  }
+  if (algo.needs.severalUpdates && c.updateEpochs * c.miniBatches < 2) {
+    throw new ConfigError(`${where}: ${algo.needs.severalUpdates}; set updateEpochs or miniBatches so that updateEpochs x miniBatches >= 2`);
+  }
   if (c.loraRank > 0) loraTargets(c.loraTargets);
   if (c.backend === 'tinker' && c.loraRank < 1) throw new ConfigError(`${where}: backend 'tinker' trains LoRA adapters; set loraRank (e.g. 32)`);
   return c;

@@ -1,7 +1,8 @@
 /**
  * The training loop (docs/architecture.md): each step samples G completions for a batch of train tasks,
  * lets the env check them, asks the teacher (if any) to score them after their teacher
- * context, lets the algorithm turn all that into a LossSpec, and takes one optimiser step.
+ * context, lets the algorithm turn all that into a LossSpec, and takes one optimiser step (or
+ * several: updateEpochs x miniBatches, train/updates.ts).
  * Everything random derives from the config's seed and the step number, so a run resumed from
  * a checkpoint continues exactly as if it had never stopped.
  */
@@ -21,6 +22,8 @@ import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from
 import { appendJsonl, EVAL, listCheckpoints, METRICS, openRun, readJsonl, SAMPLES, saveCheckpoint, SUMMARY, type CheckpointParts } from './run-folder.ts';
 import { makeTeacher } from './teachers.ts';
 import { makeStudent } from './student.ts';
+import { runUpdates } from './updates.ts';
+import { checkEnvAnswers, hiddenStates } from './needs.ts';
 import type { Teacher } from '../teachers/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
@@ -134,6 +137,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
 /** Opens (or resumes) the run folder and builds the student, its initial copy and the teacher. */
 async function openSession(env: Env, config: TrainConfig, runDir: string, log: (m: string) => void, resume: boolean): Promise<Session> {
   const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
+  if (algo.needs.answers) await checkEnvAnswers(env, config.algorithm);
   const { checkpoint: resumeFrom } = openRun<TrainerState>(runDir, config, {
     resume,
     onConfigChange: () => log(`note: the config differs from the run's saved config.json; continuing with the new one`),
@@ -200,10 +204,14 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
   hooks.midStep?.(step);
   const t1 = performance.now();
 
-  const data: StepData = { rollouts };
+  const data: StepData = { rollouts, seed };
   if (algo.needs.teacher && teacher) {
     data.teacher = await teacherScores(teacher, tokenizer, rollouts, algo.needs.teacher.context, algo.needs.teacher.topK);
     data.feedbackStarts = rollouts.map((r) => feedbackStart(r, tokenizer));
+  }
+  if (algo.needs.hidden) {
+    data.hidden = await hiddenStates(student, rollouts);
+    data.feedbackStarts ??= rollouts.map((r) => feedbackStart(r, tokenizer));
   }
   let klInit: number | undefined;
   if (initial) {
@@ -223,10 +231,11 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
   const row: Record<string, number> = {};
   let tOptim = t2;
   if (built) {
-    const rep = await student.forwardBackward(built.batch, built.loss);
-    tOptim = performance.now();
-    const st = await student.optimStep(optimOptions(config, s.schedule, step - 1));
-    Object.assign(row, { loss: rep.loss, grad_norm: st.gradNorm, skipped: st.skipped ? 1 : 0, lr: st.lr, trained_tokens: rep.tokens }, rep.metrics, built.metrics);
+    const plan = { epochs: config.updateEpochs, miniBatches: config.miniBatches, seed };
+    const { first: u, extra, optimMs } = await runUpdates(student, built.batch, built.loss, plan, optimOptions(config, s.schedule, step - 1));
+    // The optimiser steps' time, counted from where it would start had they run last.
+    tOptim = performance.now() - optimMs;
+    Object.assign(row, { loss: u.loss, grad_norm: u.gradNorm, skipped: u.skipped ? 1 : 0, lr: u.lr, trained_tokens: u.tokens }, u.metrics, built.metrics, extra);
     if (teacher?.afterStep) await teacher.afterStep(student);
   } else {
     Object.assign(row, { loss: 0, grad_norm: 0, skipped: 1, lr: s.schedule(step - 1), trained_tokens: 0 });
@@ -321,6 +330,8 @@ function writeSamples(runDir: string, step: number, rs: Rollout[], data: StepDat
       // log q(y_t) - log p(y_t): how much more (or less) the teacher likes each sampled token.
       disagreement: t ? Array.from(r.logprobs, (lp, j) => Math.abs(t.scored.logprobs[j] - lp)) : undefined,
       teacher_minus_student: t ? Array.from(r.logprobs, (lp, j) => t.scored.logprobs[j] - lp) : undefined,
+      // The first flagged token (absent when nothing is flagged): where a critique points.
+      feedback_start: Number.isFinite(data.feedbackStarts?.[i]) ? data.feedbackStarts![i] : undefined,
     });
   });
 }
@@ -328,6 +339,6 @@ function writeSamples(runDir: string, step: number, rs: Rollout[], data: StepDat
 /** Rollouts kept in a checkpoint's JSON come back with plain arrays: restore the typed ones. */
 function reviveRollout(r: Rollout): Rollout {
   const f32 = (x: unknown) => (x instanceof Float32Array ? x : Float32Array.from(Object.values(x as Record<string, number>)));
-  return { ...r, logprobs: f32(r.logprobs), maxLogprobs: r.maxLogprobs ? f32(r.maxLogprobs) : undefined };
+  return { ...r, logprobs: f32(r.logprobs), maxLogprobs: r.maxLogprobs ? f32(r.maxLogprobs) : undefined, selfCertainty: r.selfCertainty ? f32(r.selfCertainty) : undefined };
 }
 

@@ -48,7 +48,7 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
     const g = Math.floor(i / s.groupSize);
     return {
       task: tasks[g], group: g, prompt: prompts[g], tokens: c.tokens, text: c.text,
-      logprobs: c.logprobs, maxLogprobs: c.maxLogprobs, outcome: outcomes[i],
+      logprobs: c.logprobs, maxLogprobs: c.maxLogprobs, selfCertainty: c.selfCertainty, outcome: outcomes[i],
     };
   });
 }

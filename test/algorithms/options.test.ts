@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { algorithmNames, createAlgorithm, getAlgorithm } from '../../src/algorithms/registry.ts';
 import { ConfigError, describeSchema, resolveOptions, type Schema } from '../../src/util/schema.ts';
 
-test('the registry holds the seven algorithms, each validating its options', () => {
-  assert.deepEqual(algorithmNames().filter((n) => !n.startsWith('test-')).sort(), ['distil', 'grpo', 'opd', 'opsd', 'rft', 'sdpo', 'sft']);
-  for (const name of ['distil', 'grpo', 'opd', 'opsd', 'rft', 'sdpo', 'sft']) {
+test('the registry holds the nine algorithms, each validating its options', () => {
+  const names = ['delta', 'distil', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'sft'];
+  assert.deepEqual(algorithmNames().filter((n) => !n.startsWith('test-')).sort(), names);
+  for (const name of names) {
     const a = createAlgorithm(name);
     assert.equal(a.name, name);
     assert.throws(() => createAlgorithm(name, { noSuchOption: 1 }), (e: Error) => e instanceof ConfigError && e.message.startsWith(`${name}: unknown option 'noSuchOption'`), name);
@@ -13,7 +14,7 @@ test('the registry holds the seven algorithms, each validating its options', () 
     const entry = getAlgorithm(name);
     for (const key of Object.keys(entry.options)) assert.match(describeSchema(entry.options), new RegExp(`^  ${key} `, 'm'));
   }
-  assert.throws(() => createAlgorithm('ppo'), /unknown algorithm 'ppo'; known: distil, grpo/);
+  assert.throws(() => createAlgorithm('ppo'), /unknown algorithm 'ppo'; known: distil, grpo, delta, rlif/);
 });
 
 test('option errors name the algorithm and the key', () => {

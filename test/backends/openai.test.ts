@@ -306,3 +306,9 @@ test('a request that takes too long times out and is retried', async () => {
     await closeServer(slow);
   }
 });
+
+test('a remote backend refuses to score hidden states, saying why, before asking the server', async () => {
+  const p = pairs.llama;
+  const be = await remote(p);
+  await assert.rejects(be.score([{ prompt: p.tok.encode('a'), completion: p.tok.encode('b'), hidden: true }]), /hidden states were requested.*remote.*cannot return them/);
+});

@@ -59,12 +59,14 @@ async function runChildUntilKilled(configPath: string, runDir: string, killStep:
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
   let done: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   void exited.then((e) => (done = e));
-  while (!existsSync(marker)) {
+  // The marker is created, then written: wait for its content, not only for the file.
+  while (!existsSync(marker) || readFileSync(marker, 'utf8') === '') {
     if (done) assert.fail(`the child exited (${JSON.stringify(done)}) before step ${killStep}: ${stderr}`);
     await sleep(20);
   }
-  assert.equal(readFileSync(marker, 'utf8'), String(killStep));
-  child.kill('SIGKILL');
+  const at = readFileSync(marker, 'utf8');
+  child.kill('SIGKILL'); // first: a child left blocked would keep the test process alive
+  assert.equal(at, String(killStep));
   const e = await exited;
   assert.equal(e.signal, 'SIGKILL', `the child should die by SIGKILL: ${JSON.stringify(e)} ${stderr}`);
 }
@@ -82,6 +84,14 @@ const base = {
   evalEvery: 3, evalPrompts: 4, evalSamples: 2, checkpointEvery: 2, keepCheckpoints: 2, samplesPerStep: 2, seed: 11,
 };
 
+/** GRPO config on a warmed-up model (mixed rewards in the groups). */
+async function grpoCase(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-resume-warm-'));
+  const warm = { model: tinyModelFolder(1), env: NEXT_DIGIT, algorithm: 'sft', steps: 31, promptsPerStep: 8, lr: 1e-2, maxTokens: 2, evalEvery: 0, evalPrompts: 1, checkpointEvery: 0, samplesPerStep: 0, klInit: false };
+  await train(resolveTrainConfig(warm), dir, { log: () => {} });
+  return { ...base, model: join(dir, 'checkpoints', 'step-31', 'model'), env: NEXT_DIGIT, levels: null, maxTokens: 2, promptsPerStep: 4, groupSize: 4, evalPrompts: 10, evalSamples: 4, algorithm: 'grpo' };
+}
+
 const CASES: Case[] = [
   {
     name: 'distil with an EMA teacher, a DAgger buffer, teacher roll-in and a KL anchor',
@@ -93,12 +103,13 @@ const CASES: Case[] = [
     // GRPO needs groups with mixed rewards: start from a model warmed up on the toy task of the
     // learning tests (39% right).
     name: 'grpo',
-    config: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'distil-resume-warm-'));
-      const warm = { model: tinyModelFolder(1), env: NEXT_DIGIT, algorithm: 'sft', steps: 31, promptsPerStep: 8, lr: 1e-2, maxTokens: 2, evalEvery: 0, evalPrompts: 1, checkpointEvery: 0, samplesPerStep: 0, klInit: false };
-      await train(resolveTrainConfig(warm), dir, { log: () => {} });
-      return { ...base, model: join(dir, 'checkpoints', 'step-31', 'model'), env: NEXT_DIGIT, levels: null, maxTokens: 2, promptsPerStep: 4, groupSize: 4, evalPrompts: 10, evalSamples: 4, algorithm: 'grpo' };
-    },
+    config: () => grpoCase(),
+    teacher: false,
+  },
+  {
+    // Several updates per step: the mini-batch shuffles come from the step's seed.
+    name: 'grpo with 2 epochs x 2 mini-batches per step',
+    config: async () => ({ ...(await grpoCase()), updateEpochs: 2, miniBatches: 2, lr: 2e-3 }),
     teacher: false,
   },
 ];

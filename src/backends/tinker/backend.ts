@@ -158,6 +158,9 @@ export class TinkerSampler implements PolicyBackend {
   }
 
   async score(reqs: ScoreRequest[]): Promise<ScoredTokens[]> {
+    reqs.forEach((r, i) => {
+      if (r.hidden) throw new Error(`score request ${i}: hidden states were requested, but a remote (Tinker) backend cannot return them; use an algorithm that does not need them (e.g. grpo instead of delta) or a local model`);
+    });
     const id = await this.samplerId();
     return mapLimit(reqs, 64, async (r) => {
       const k = r.topK ?? 0;

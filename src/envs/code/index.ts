@@ -75,7 +75,14 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
 
 /** Runs a completion of a code task in the sandbox and judges it (what evaluate does). */
 export async function evaluateCode(sandbox: Sandbox, task: Task, completion: string): Promise<Outcome> {
-  return (await judgeCode(sandbox, task, completion)).outcome;
+  const { outcome } = await judgeCode(sandbox, task, completion);
+  const answer = canonicalCode(completion);
+  return { ...outcome, ...(answer ? { answer } : {}), components: { tests: outcome.reward } };
+}
+
+/** The extracted program with its whitespace collapsed: programs that differ only in layout are one answer. */
+export function canonicalCode(completion: string): string {
+  return extractCode(completion).replace(/\s+/g, ' ').trim();
 }
 
 /** evaluateCode, also returning the sandbox's per-test result (absent when there was no code). */

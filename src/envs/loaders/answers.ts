@@ -69,6 +69,13 @@ function toNumber(s: string): number | null {
   return Number(t);
 }
 
+/** One spelling per value (numbers as a plain decimal, to 12 significant digits), for answer voting. */
+export function canonicalAnswer(a: string): string {
+  const x = normaliseAnswer(a);
+  const p = numeric(x);
+  return p === null ? x : String(Number(p.toPrecision(12)));
+}
+
 export function answersEqual(a: string, b: string): boolean {
   const [x, y] = [normaliseAnswer(a), normaliseAnswer(b)];
   if (x === y) return true;

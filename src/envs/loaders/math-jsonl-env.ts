@@ -1,6 +1,6 @@
 /** The `math-jsonl` env: GSM8K/MATH-style files, checked on the final answer only. */
 import type { Env, Task } from '../types.ts';
-import { answersEqual, extractAnswer } from './answers.ts';
+import { answersEqual, canonicalAnswer, extractAnswer } from './answers.ts';
 import { loadMathJsonl, type MathRecord } from './gsm8k.ts';
 import { levelsOf, loadSplits, pickRows, type FileEnvOptions } from './file-tasks.ts';
 
@@ -36,9 +36,10 @@ export function createMathJsonlEnv(options: MathJsonlOptions): Env {
         return { reward: 0, correct: false, feedback: { summary: 'no final answer', items: [{ kind: 'format', text: 'no final answer found; end with answer: <value>' }] } };
       }
       const correct = answersEqual(got, want);
+      const answer = canonicalAnswer(got);
       return correct
-        ? { reward: 1, correct, feedback: { summary: 'correct', items: [] } }
-        : { reward: 0, correct, feedback: { summary: 'wrong final answer', items: [{ kind: 'wrong_answer', text: `final answer ${got} is wrong`, expected: want, actual: got }] } };
+        ? { reward: 1, correct, feedback: { summary: 'correct', items: [] }, answer }
+        : { reward: 0, correct, feedback: { summary: 'wrong final answer', items: [{ kind: 'wrong_answer', text: `final answer ${got} is wrong`, expected: want, actual: got }] }, answer };
     },
   };
 }

@@ -37,10 +37,11 @@ export function createMcqJsonlEnv(options: McqJsonlOptions): Env {
       if (got === null) {
         return { reward: 0, correct: false, feedback: { summary: 'no choice found', items: [{ kind: 'format', text: `no choice found; end with Answer: <letter A-${LETTERS[choices.length - 1]}>` }] } };
       }
-      if (got === want) return { reward: 1, correct: true, feedback: { summary: 'correct', items: [] } };
+      if (got === want) return { reward: 1, correct: true, feedback: { summary: 'correct', items: [] }, answer: LETTERS[got] };
       return {
         reward: 0,
         correct: false,
+        answer: LETTERS[got],
         feedback: { summary: 'wrong choice', items: [{ kind: 'wrong_answer', text: `choice ${LETTERS[got]} is wrong`, expected: LETTERS[want], actual: LETTERS[got] }] },
       };
     },

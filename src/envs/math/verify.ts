@@ -48,6 +48,12 @@ function sameAnswer(got: string, want: string): boolean {
   return g === want || (g !== '' && Number.isFinite(Number(g)) && Number(g) === Number(want));
 }
 
+/** The answer as sameAnswer reads it: spaces, `x=` and a final period dropped, numbers in one spelling. */
+export function canonicalMathAnswer(got: string): string {
+  const g = got.replace(/\s+/g, '').replace(/^x=/, '').replace(/\.$/, '');
+  return g !== '' && Number.isFinite(Number(g)) ? String(Number(g)) : g;
+}
+
 function at(l: Line, step?: number) {
   return step === undefined ? { line: l.line, span: l.span } : { step, line: l.line, span: l.span };
 }
@@ -104,5 +110,8 @@ export function verifyMath(task: Task, completion: string): Outcome {
   const summary = correct
     ? items.length ? 'final answer correct, but the work has a mistake' : 'correct'
     : items[0].kind === 'wrong_answer' ? 'wrong final answer' : `${items[0].kind.replace('_', ' ')} at line ${items[0].where?.line ?? '?'}`;
-  return { reward: correct ? 1 : 0, correct, feedback: { summary, items } };
+  const answer = answerIdx >= 0 ? canonicalMathAnswer(answerOf(lines[answerIdx].text)!) : '';
+  // Channels: the final answer, and the work (every step right, nothing missing or extra).
+  const workOk = items.some((it) => it.kind !== 'wrong_answer' && (it.kind !== 'format' || it.where?.step !== undefined)) ? 0 : 1;
+  return { reward: correct ? 1 : 0, correct, feedback: { summary, items }, ...(answer ? { answer } : {}), components: { answer: correct ? 1 : 0, work: workOk } };
 }

@@ -20,7 +20,7 @@ const signed = (q: number) => (q > 0 ? `+${q}` : String(q));
 export function verifyChem(task: Task, completion: string): Outcome {
   const meta = task.meta as { equation: string; coefficients: number[] };
   const want = parseEquation(meta.equation);
-  const fail = (item: FeedbackItem): Outcome => ({ reward: 0, correct: false, feedback: { summary: 'malformed equation', items: [item] } });
+  const fail = (item: FeedbackItem, answer?: string): Outcome => ({ reward: 0, correct: false, feedback: { summary: 'malformed equation', items: [item] }, ...(answer ? { answer } : {}) });
   const lines = completionLines(completion);
   const line = lines.find((l) => answerOf(l.text) !== null) ?? lines[lines.length - 1];
   const example = renderEquation(want.reactants.map((s) => s.text), want.products.map((s) => s.text), meta.coefficients.map(() => 1), want.spaced);
@@ -38,7 +38,7 @@ export function verifyChem(task: Task, completion: string): Outcome {
   const wantSpecies = [...want.reactants, ...want.products];
   if (got.reactants.length !== want.reactants.length || got.products.length !== want.products.length ||
       gotSpecies.some((s, i) => !sameFormula(s, wantSpecies[i]))) {
-    return fail({ kind: 'format', text: `keep the species of ${example} in order and only add coefficients`, where, expected: example, actual: text });
+    return fail({ kind: 'format', text: `keep the species of ${example} in order and only add coefficients`, where, expected: example, actual: text }, text.replace(/\s+/g, ''));
   }
 
   const coefs = gotSpecies.map((s) => s.coef ?? 1);
@@ -64,7 +64,8 @@ export function verifyChem(task: Task, completion: string): Outcome {
   }
   const correct = items.length === 0;
   const summary = correct ? 'correct' : items[0].kind === 'not_minimal' ? 'balanced but not minimal' : `unbalanced: ${items.map((i) => i.where?.element ?? 'charge').join(', ')}`;
-  return { reward: correct ? 1 : 0, correct, feedback: { summary, items } };
+  // The species are the prompt's, in order: the coefficients are the answer.
+  return { reward: correct ? 1 : 0, correct, feedback: { summary, items }, answer: coefs.join(' ') };
 }
 
 function gcdInt(a: number, b: number): number {

@@ -122,6 +122,7 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
   }
 
   let correct = false;
+  let answer: string | undefined;
   const want = `${formatNumber(meta.answer)} ${meta.to}`;
   if (answerIdx < 0) {
     items.push({ kind: 'format', text: 'no answer line; end with A: <value> <unit>', expected: 'A: <value> <unit>' });
@@ -130,6 +131,7 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
     const text = answerOf(l.text)!;
     try {
       const q = parseQuantity(text);
+      answer = `${formatNumber(q.v)} ${formatUnit(q.u)}`;
       const unitOk = sameUnit(q.u, target);
       const valueOk = close(q.v, meta.answer, tolerance);
       correct = unitOk && valueOk;
@@ -141,5 +143,5 @@ export function verifyUnits(task: Task, completion: string, tolerance = 1e-3): O
     }
   }
   const summary = correct ? (items.length ? 'final answer correct, but the work has a mistake' : 'correct') : `${items[0].kind.replace('_', ' ')}${items[0].where?.line ? ` at line ${items[0].where.line}` : ''}`;
-  return { reward: correct ? 1 : 0, correct, feedback: { summary, items } };
+  return { reward: correct ? 1 : 0, correct, feedback: { summary, items }, ...(answer ? { answer } : {}) };
 }
