@@ -21,7 +21,7 @@ export function massAfter(diffs: ArrayLike<number>, start: number): number {
 
 export interface FeedbackMass {
   label: string;
-  /** Wrong attempts with a located first mistake that were scored by a teacher. */
+  /** Wrong attempts scored by a teacher whose first flagged token is not the first token. */
   wrong: number;
   /** Mean over those of the share of |A_t| at and after the first flagged token. */
   shareAfter: number;
@@ -42,7 +42,8 @@ export function feedbackMass(groups: readonly Group[]): Map<string, FeedbackMass
         if (s.correct === true) {
           correct++;
           for (const x of d) if (typeof x === 'number') (absSum += Math.abs(x)), absN++;
-        } else if (typeof s.feedback_start === 'number') {
+        } else if (typeof s.feedback_start === 'number' && s.feedback_start > 0) {
+          // Start 0 is also what an attempt whose mistake has no location gets: no prefix to compare.
           const m = massAfter(d as number[], s.feedback_start);
           if (Number.isFinite(m)) shares.push(m);
         }

@@ -16,7 +16,8 @@ test('feedbackMass: wrong attempts with a located mistake give the share; correc
   const m = feedbackMass([
     g('critique', [
       { correct: false, feedback_start: 2, teacher_minus_student: [0, 0.1, -2, 1.5] },
-      { correct: false, feedback_start: 0, teacher_minus_student: [1, 1] },
+      { correct: false, feedback_start: 0, teacher_minus_student: [1, 1] }, // no correct prefix: not counted
+      { correct: false, feedback_start: 1, teacher_minus_student: [1, 1] },
       { correct: true, teacher_minus_student: [0.5, -0.5, 1] },
       { correct: false, teacher_minus_student: [1] }, // nothing located: not counted
     ]),
@@ -24,7 +25,7 @@ test('feedbackMass: wrong attempts with a located mistake give the share; correc
   ]).get('code')!;
   assert.equal(m.length, 1, 'a method without teacher scores has no row');
   assert.equal(m[0].wrong, 2);
-  assert.ok(Math.abs(m[0].shareAfter - (3.5 / 3.6 + 1) / 2) < 1e-12);
+  assert.ok(Math.abs(m[0].shareAfter - (3.5 / 3.6 + 0.5) / 2) < 1e-12);
   assert.equal(m[0].correct, 1);
   assert.ok(Math.abs(m[0].correctMeanAbs - 2 / 3) < 1e-12);
 });
