@@ -45,7 +45,7 @@ export interface PlannedRun {
 
 const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv', 'lrSearch'];
 /** Every key of MethodSpec (a new field of MethodSpec must be added here, or configs using it are refused). */
-const METHOD_KEYS = ['label', 'algorithm', 'algorithmOptions', 'lr'] as const satisfies readonly (keyof MethodSpec)[];
+const METHOD_KEYS = ['label', 'algorithm', 'algorithmOptions', 'lr', 'train'] as const satisfies readonly (keyof MethodSpec)[];
 
 export interface PlanOptions {
   /** Collects warnings (a checkpoint without a record of its trained levels). */
