@@ -5,7 +5,7 @@
  * critique), samples again (T=1): fixed (correct), copied the wrong attempt (same text), or
  * another wrong answer. Seeds 1000+i (student) and 5000+i (teacher); test tasks from seed 1234.
  *   npx tsx scripts/own-diag.ts <env> <n> <model dir>...
- * e.g. npx tsx scripts/own-diag.ts code 300 src/recipes/checkpoints/tiny-code /work/runs/m6-code-own/checkpoints/step-200
+ * e.g. npx tsx scripts/own-diag.ts code 300 src/recipes/checkpoints/tiny-code runs/m6-code-own/checkpoints/step-200
  */
 import { LocalBackend } from '../src/backends/local.ts';
 import type { Task } from '../src/envs/types.ts';
