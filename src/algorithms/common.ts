@@ -1,5 +1,6 @@
 /** Small pieces every algorithm uses to turn rollouts into per-token arrays. */
 import type { PerToken, TrainBatch } from '../backends/types.ts';
+import type { Aggregation, LossTerm } from '../losses/spec.ts';
 import type { Rollout, StepData, TeacherKind } from './types.ts';
 import { teacherContextKinds } from '../feedback/contexts.ts';
 import type { OptionSpec } from '../util/schema.ts';
@@ -10,6 +11,16 @@ export function batchOf(rollouts: Rollout[]): TrainBatch {
 
 export function perToken(rollouts: Rollout[], value: number): PerToken {
   return rollouts.map((r) => new Float32Array(r.tokens.length).fill(value));
+}
+
+/**
+ * The clipped policy-gradient term of the GRPO family (grpo, delta, rlif, opd): the given per-token
+ * advantages against the sampler's log-probs. Callers add what is theirs (a KL anchor, KL-Cov).
+ */
+export function clippedPolicyGradient(
+  rollouts: Rollout[], advantages: PerToken, o: { clipLow: number; clipHigh: number; aggregation: Aggregation },
+): Extract<LossTerm, { kind: 'policyGradient' }> {
+  return { kind: 'policyGradient', weight: 1, advantages, logpOld: rollouts.map((r) => r.logprobs), clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation };
 }
 
 export function groupsOf(rollouts: Rollout[]): number[] {

@@ -5,7 +5,7 @@
  */
 import { grpoAdvantages } from '../losses/advantages.ts';
 import { deltaCoefficients, deltaFeatures } from '../losses/delta.ts';
-import { batchOf, groupsOf, rewardsOf } from './common.ts';
+import { batchOf, clippedPolicyGradient, groupsOf, rewardsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
@@ -36,10 +36,7 @@ export function delta(options?: Record<string, unknown>): Algorithm {
         batch: batchOf(rs),
         loss: {
           terms: [{
-            kind: 'policyGradient', weight: 1, advantages,
-            logpOld: rs.map((r) => r.logprobs),
-            clipLow: o.clipLow, clipHigh: o.clipHigh,
-            aggregation: o.aggregation as 'token_mean' | 'seq_mean' | 'fixed_len',
+            ...clippedPolicyGradient(rs, advantages, o),
             klBeta: o.klBeta || undefined,
             logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
           }],

@@ -3,7 +3,7 @@
  * clipped importance-sampled policy gradient with an optional k3 KL penalty.
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
-import { batchOf, groupsOf, rewardsOf } from './common.ts';
+import { batchOf, clippedPolicyGradient, groupsOf, rewardsOf } from './common.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
 
@@ -29,11 +29,7 @@ export function grpo(options?: Record<string, unknown>): Algorithm {
         batch: batchOf(rs),
         loss: {
           terms: [{
-            kind: 'policyGradient', weight: 1,
-            advantages: expandToTokens(adv, rs.map((r) => r.tokens.length)),
-            logpOld: rs.map((r) => r.logprobs),
-            clipLow: o.clipLow, clipHigh: o.clipHigh,
-            aggregation: o.aggregation,
+            ...clippedPolicyGradient(rs, expandToTokens(adv, rs.map((r) => r.tokens.length)), o),
             klBeta: o.klBeta || undefined,
             logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
           }],

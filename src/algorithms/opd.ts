@@ -4,7 +4,7 @@
  * importance-sampled policy gradient. Needs only the teacher's log-prob of each sampled token.
  */
 import { opdAdvantages } from '../losses/advantages.ts';
-import { batchOf, teacherOptions } from './common.ts';
+import { batchOf, clippedPolicyGradient, teacherOptions } from './common.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
@@ -32,12 +32,7 @@ export function opd(options?: Record<string, unknown>): Algorithm {
       return {
         batch: batchOf(rs),
         loss: {
-          terms: [{
-            kind: 'policyGradient', weight: 1,
-            advantages: rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs)),
-            logpOld: rs.map((r) => r.logprobs),
-            clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation,
-          }],
+          terms: [clippedPolicyGradient(rs, rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs)), o)],
         },
         metrics: {},
       };

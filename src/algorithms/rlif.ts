@@ -7,7 +7,7 @@
  */
 import { expandToTokens } from '../losses/advantages.ts';
 import { clusterVoteRewards, gdpoAdvantages, sequenceSelfCertainty } from '../losses/gdpo.ts';
-import { batchOf, groupsOf } from './common.ts';
+import { batchOf, clippedPolicyGradient, groupsOf } from './common.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, Rollout, StepData } from './types.ts';
 
@@ -52,11 +52,7 @@ export function rlif(options?: Record<string, unknown>): Algorithm {
         batch: batchOf(rs),
         loss: {
           terms: [{
-            kind: 'policyGradient', weight: 1,
-            advantages: expandToTokens(adv, rs.map((r) => r.tokens.length)),
-            logpOld: rs.map((r) => r.logprobs),
-            clipLow: o.clipLow, clipHigh: o.clipHigh,
-            aggregation: o.aggregation as 'token_mean' | 'seq_mean' | 'fixed_len',
+            ...clippedPolicyGradient(rs, expandToTokens(adv, rs.map((r) => r.tokens.length)), o),
             klCov: o.klCov > 0 ? { ratio: o.klCov, coef: o.klCovCoef } : undefined,
             clipCov: o.clipCov > 0 ? { ratio: o.clipCov, lb: o.clipCovLow, ub: o.clipCovHigh, seed: step.seed ?? 0 } : undefined,
           }],
