@@ -7,6 +7,7 @@ import { opsd, OPSD_OPTIONS } from './opsd.ts';
 import { sdpo, SDPO_OPTIONS } from './sdpo.ts';
 import { rft, RFT_OPTIONS, sft } from './sft.ts';
 import { rlif, RLIF_OPTIONS } from './rlif.ts';
+import { setpg, SETPG_OPTIONS } from './setpg.ts';
 import { ConfigError, type Schema } from '../util/schema.ts';
 import type { Algorithm } from './types.ts';
 
@@ -21,6 +22,7 @@ const registry = new Map<string, AlgorithmEntry>([
   ['grpo', { summary: 'GRPO / RLVR: group-relative advantages, clipped policy gradient', options: GRPO_OPTIONS, create: grpo }],
   ['delta', { summary: 'DelTA: GRPO with per-token coefficients from hidden-state centroids of rewarded vs punished tokens', options: DELTA_OPTIONS, create: delta }],
   ['rlif', { summary: 'RLIF: label-free GRPO on answer voting + self-certainty (GDPO), optional KL-Cov / Clip-Cov', options: RLIF_OPTIONS, create: rlif }],
+  ['setpg', { summary: 'Set PG: expected best of k samples over a distribution of reward functions (PKPO with one)', options: SETPG_OPTIONS, create: setpg }],
   ['opsd', { summary: 'OPSD: JSD(beta) toward a frozen self shown the reference', options: OPSD_OPTIONS, create: opsd }],
   ['sdpo', { summary: 'SDPO: divergence toward an EMA self shown a successful peer', options: SDPO_OPTIONS, create: sdpo }],
   ['opd', { summary: 'OPD: sampled-token reverse KL as a per-token advantage', options: OPD_OPTIONS, create: opd }],

@@ -32,3 +32,5 @@ registerEnv('code', async (o) => (await import('./code/index.ts')).createCodeEnv
 registerEnv('math-jsonl', async (o) => (await import('./loaders/math-jsonl-env.ts')).createMathJsonlEnv(o ?? {}));
 registerEnv('mcq-jsonl', async (o) => (await import('./loaders/mcq-env.ts')).createMcqJsonlEnv(o ?? {}));
 registerEnv('humaneval-js', async (o) => (await import('./loaders/humaneval.ts')).createHumanEvalJsEnv(o ?? {}));
+registerEnv('ambiguous', async (o) => (await import('./ambiguous/index.ts')).createAmbiguousEnv(o ?? {}));
+registerEnv('lock', async (o) => (await import('./lock/index.ts')).createLockEnv(o ?? {}));

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getEnv } from '../../../src/envs/registry.ts';
+import { ambiguousSolutions } from '../../../src/envs/ambiguous/index.ts';
+
+test('ambiguous: every solution of a*d = b (mod 10) is one reward function; reward is their mean', async () => {
+  const env = await getEnv('ambiguous');
+  const tasks = env.tasks('train', 40, 3);
+  for (const t of tasks) {
+    const { a, b } = t.meta as { a: number; b: number };
+    assert.equal(t.prompt, `Q: ${a}*?=${b}\n`);
+    const sol = ambiguousSolutions(t);
+    assert.equal(sol.length, 2);
+    for (const s of sol) assert.equal((a * Number(s)) % 10, b);
+    assert.equal((await env.evaluate(t, t.reference!)).correct, true);
+  }
+  const t = { id: 'x', env: 'ambiguous', prompt: 'Q: 2*?=4\n', level: 2, meta: { a: 2, b: 4, solutions: ['2', '7'] } };
+  assert.deepEqual(await env.evaluate(t, '2*7=4\nA: 7'), {
+    reward: 0.5, correct: true, answer: '7', components: { 'd=2': 0, 'd=7': 1 },
+    feedback: { summary: '7 is one of the 2 solutions', items: [] },
+  });
+  const wrong = await env.evaluate(t, 'A: 3');
+  assert.deepEqual([wrong.reward, wrong.correct, wrong.components], [0, false, { 'd=2': 0, 'd=7': 0 }]);
+  const none = await env.evaluate(t, '2*2=4');
+  assert.deepEqual([none.reward, none.answer, none.feedback.items[0].kind], [0, undefined, 'format']);
+  // Level 5: a = 5 has five solutions.
+  for (const t5 of env.tasks('test', 4, 1, { levels: [5] })) assert.equal(ambiguousSolutions(t5).length, 5);
+  assert.throws(() => env.tasks('train', 1, 0, { levels: [3] }), /level 3 does not exist/);
+  await assert.rejects(getEnv('ambiguous', { foo: 1 }), /unknown option\(s\) foo/);
+});
