@@ -4,9 +4,11 @@
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
 import { batchOf, clippedPolicyGradient, groupsOf, rewardsOf } from './common.ts';
+import { INTRINSIC_OPTIONS, makeIntrinsic } from './intrinsic.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
 
+/** The options grpo shares with its variants (delta, setpg); grpo adds the intrinsic bonus. */
 export const GRPO_OPTIONS = {
   scaling: { type: 'enum', values: ['group', 'batch', 'none'], default: 'group', help: 'advantage scaling (none = Dr. GRPO)' },
   clipLow: { type: 'number', default: 0.2, min: 0, max: 1, help: 'PPO clip eps_low' },
@@ -15,14 +17,19 @@ export const GRPO_OPTIONS = {
   klBeta: { type: 'number', default: 0, min: 0, help: 'k3 KL penalty toward the initial policy' },
 } as const satisfies Schema;
 
+export const GRPO_ALGORITHM_OPTIONS = { ...GRPO_OPTIONS, ...INTRINSIC_OPTIONS } as const satisfies Schema;
+
 export function grpo(options?: Record<string, unknown>): Algorithm {
-  const o = resolveOptions(GRPO_OPTIONS, options, 'grpo');
+  const o = resolveOptions(GRPO_ALGORITHM_OPTIONS, options, 'grpo');
+  const intrinsic = makeIntrinsic(o);
   return {
     name: 'grpo',
     needs: { sampling: true, refLogprobs: o.klBeta > 0 },
     build(step: StepData) {
       const rs = step.rollouts;
-      const adv = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling);
+      const ext = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling);
+      const bonus = intrinsic?.apply(rs, ext, groupsOf(rs));
+      const adv = bonus?.adv ?? ext;
       // Groups whose samples all got the same reward carry no signal (and no KL-only step either).
       if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
       return {
@@ -34,8 +41,9 @@ export function grpo(options?: Record<string, unknown>): Algorithm {
             logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
           }],
         },
-        metrics: { 'grpo/nonzero_adv_frac': adv.filter((a) => a !== 0).length / adv.length },
+        metrics: { 'grpo/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics },
       };
     },
+    ...(intrinsic && { state: () => intrinsic.state(), loadState: (s: unknown) => intrinsic.load(s) }),
   };
 }

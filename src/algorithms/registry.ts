@@ -1,7 +1,7 @@
 /** Algorithms by name. Each factory validates its options (unknown keys are errors). */
 import { delta, DELTA_OPTIONS } from './delta.ts';
 import { distil, DISTIL_OPTIONS } from './distil.ts';
-import { grpo, GRPO_OPTIONS } from './grpo.ts';
+import { grpo, GRPO_ALGORITHM_OPTIONS } from './grpo.ts';
 import { opd, OPD_OPTIONS } from './opd.ts';
 import { opsd, OPSD_OPTIONS } from './opsd.ts';
 import { sdpo, SDPO_OPTIONS } from './sdpo.ts';
@@ -19,7 +19,7 @@ export interface AlgorithmEntry {
 
 const registry = new Map<string, AlgorithmEntry>([
   ['distil', { summary: 'DistIL: forward CE toward a feedback-conditioned teacher + future credit', options: DISTIL_OPTIONS, create: distil }],
-  ['grpo', { summary: 'GRPO / RLVR: group-relative advantages, clipped policy gradient', options: GRPO_OPTIONS, create: grpo }],
+  ['grpo', { summary: 'GRPO / RLVR: group-relative advantages, clipped policy gradient', options: GRPO_ALGORITHM_OPTIONS, create: grpo }],
   ['delta', { summary: 'DelTA: GRPO with per-token coefficients from hidden-state centroids of rewarded vs punished tokens', options: DELTA_OPTIONS, create: delta }],
   ['rlif', { summary: 'RLIF: label-free GRPO on answer voting + self-certainty (GDPO), optional KL-Cov / Clip-Cov', options: RLIF_OPTIONS, create: rlif }],
   ['setpg', { summary: 'Set PG: expected best of k samples over a distribution of reward functions (PKPO with one)', options: SETPG_OPTIONS, create: setpg }],

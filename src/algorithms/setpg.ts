@@ -9,11 +9,13 @@ import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
 import { leaveOneOutBaseline, setObjectiveEstimate, setObjectiveRewards } from '../losses/set-objective.ts';
 import { batchOf, clippedPolicyGradient, groupsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
+import { INTRINSIC_OPTIONS, makeIntrinsic } from './intrinsic.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, Rollout, StepData } from './types.ts';
 
 export const SETPG_OPTIONS = {
   ...GRPO_OPTIONS,
+  ...INTRINSIC_OPTIONS,
   k: { type: 'number', default: 2, min: 1, integer: true, help: 'set size: the objective is the expected best of k samples (1 = vanilla policy gradient on the mean reward)' },
   functions: { type: 'enum', values: ['components', 'reward'], default: 'components', help: "reward functions: the env's Outcome.components (P over them), or its one reward (PKPO)" },
   weights: { type: 'object', default: {}, help: 'P over the components by name (default uniform); unnormalised weights' },
@@ -25,6 +27,7 @@ export function setpg(options?: Record<string, unknown>): Algorithm {
   for (const [name, w] of Object.entries(o.weights)) {
     if (typeof w !== 'number' || !(w >= 0)) throw new ConfigError(`setpg: weights.${name} must be a number >= 0, got ${JSON.stringify(w)}`);
   }
+  const intrinsic = makeIntrinsic(o);
   return {
     name: 'setpg',
     needs: { sampling: true, refLogprobs: o.klBeta > 0 },
@@ -41,7 +44,9 @@ export function setpg(options?: Record<string, unknown>): Algorithm {
         estimate += setObjectiveEstimate(rows, o.k, weights);
         nGroups++;
       }
-      const adv = o.baseline === 'mean' ? grpoAdvantages(effective, groups, o.scaling) : looAdvantages(effective, base, groups, o.scaling);
+      const ext = o.baseline === 'mean' ? grpoAdvantages(effective, groups, o.scaling) : looAdvantages(effective, base, groups, o.scaling);
+      const bonus = intrinsic?.apply(rs, ext, groups);
+      const adv = bonus?.adv ?? ext;
       if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
       return {
         batch: batchOf(rs),
@@ -52,9 +57,10 @@ export function setpg(options?: Record<string, unknown>): Algorithm {
             logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
           }],
         },
-        metrics: { 'setpg/estimate': estimate / nGroups, 'setpg/nonzero_adv_frac': adv.filter((a) => a !== 0).length / adv.length },
+        metrics: { 'setpg/estimate': estimate / nGroups, 'setpg/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics },
       };
     },
+    ...(intrinsic && { state: () => intrinsic.state(), loadState: (s: unknown) => intrinsic.load(s) }),
   };
 }
 

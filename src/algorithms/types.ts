@@ -74,4 +74,8 @@ export interface Algorithm {
   readonly needs: AlgorithmNeeds;
   /** null when the step carries no learning signal (e.g. every group all-correct for GRPO). */
   build(step: StepData): BuiltLoss | null;
+  /** What the algorithm learns across steps (e.g. RND's predictor), as JSON for checkpoints. */
+  state?(): unknown;
+  /** Restores state() on resume, exactly. */
+  loadState?(state: unknown): void;
 }

@@ -154,6 +154,10 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
     const teacherDir = resumeFrom.extras.teacher;
     if (teacher?.load && teacherDir) await teacher.load(teacherDir);
     if (teacher?.name === 'frozen' && !teacherDir) throw new Error('checkpoint has no frozen-teacher weights; cannot resume exactly');
+    if (algo.loadState) {
+      if (state.extra.algorithm === undefined) throw new Error(`checkpoint has no state of algorithm '${algo.name}' (e.g. the RND predictor); cannot resume exactly`);
+      algo.loadState(state.extra.algorithm);
+    }
     log(`resuming ${runDir} from step ${state.step}`);
   }
 
@@ -167,7 +171,8 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
 function checkpointParts(s: Session): CheckpointParts<TrainerState> {
   const teacher = s.teacher;
   return {
-    state: s.state,
+    // What the algorithm learned across steps (RND's predictor) is taken as of this checkpoint.
+    state: s.algo.state ? { ...s.state, extra: { ...s.state.extra, algorithm: s.algo.state() } } : s.state,
     model: (dir) => s.student.save(dir),
     optimizer: s.student.optimizerState?.() ?? null,
     extras: teacher?.save ? { teacher: (dir) => teacher.save!(dir) } : {},

@@ -112,6 +112,12 @@ const CASES: Case[] = [
     config: async () => ({ ...(await grpoCase()), updateEpochs: 2, miniBatches: 2, lr: 2e-3 }),
     teacher: false,
   },
+  {
+    // The RND predictor, its Adam moments and running statistics live in trainer-state.json.
+    name: 'grpo with an RND bonus',
+    config: async () => ({ ...(await grpoCase()), algorithmOptions: { intrinsic: 'rnd', rndHidden: 8 } }),
+    teacher: false,
+  },
 ];
 
 /** Every output of the two runs equal, timing aside (the last checkpoint's tensors bit for bit). */
@@ -132,6 +138,8 @@ function assertSameRuns(whole: string, killed: string, teacher: boolean): void {
   else assert.ok(!existsSync(join(last(killed), 'teacher')));
   const state = (d: string) => withoutTiming({ ...JSON.parse(readFileSync(join(last(d), 'trainer-state.json'), 'utf8')), wallSeconds: undefined });
   assert.deepEqual(state(killed), state(whole));
+  const rnd = (state(whole) as { extra: { algorithm?: { predictor?: number[][] } } }).extra.algorithm;
+  if (rnd) assert.ok(rnd.predictor!.length > 0, 'the RND predictor is in the checkpoint');
   assert.deepEqual(readdirSync(join(killed, 'checkpoints')).sort(), ['step-4', 'step-6']);
 }
 
