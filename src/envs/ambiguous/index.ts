@@ -9,7 +9,7 @@
  * gives, not generalisation to new questions.
  */
 import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
-import { answerOf, completionLines } from '../math/lines.ts';
+import { completionLines } from '../math/lines.ts';
 import { Rng } from '../../util/rng.ts';
 
 const LEVELS = [2, 5] as const;
@@ -32,23 +32,21 @@ export function ambiguousSolutions(task: Task): string[] {
   return s as string[];
 }
 
-/** The completion's final answer: the last `A: v` line (null when there is none). */
-function finalAnswer(completion: string): string | null {
-  const lines = completionLines(completion);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const a = answerOf(lines[i].text);
-    if (a !== null) return a.replace(/\s+/g, '');
-  }
-  return null;
+/** The digit d of a first line `a*d=b` (the question's a and b), or null when the first line is not that. */
+export function filledDigit(a: number, b: number, completion: string): string | null {
+  const first = completionLines(completion)[0]?.text.replace(/\s+/g, '') ?? '';
+  const m = new RegExp(`^${a}\\*(\\d)=${b}$`).exec(first);
+  return m ? m[1] : null;
 }
 
 export function evaluateAmbiguous(task: Task, completion: string): Outcome {
   const solutions = ambiguousSolutions(task);
-  const answer = finalAnswer(completion);
+  const { a, b } = task.meta as { a: number; b: number };
+  const answer = filledDigit(a, b, completion);
   const components = Object.fromEntries(solutions.map((s) => [`d=${s}`, answer === s ? 1 : 0]));
   const hit = answer !== null && solutions.includes(answer);
   const reward = hit ? 1 / solutions.length : 0;
-  const summary = answer === null ? 'no answer line (A: d)' : hit ? `${answer} is one of the ${solutions.length} solutions` : `${answer} is not a solution`;
+  const summary = answer === null ? `the first line is not the equation ${a}*d=${b}` : hit ? `${answer} is one of the ${solutions.length} solutions` : `${answer} is not a solution`;
   return {
     reward, correct: hit, answer: answer ?? undefined, components,
     feedback: { summary, items: hit ? [] : [{ kind: answer === null ? 'format' : 'wrong_answer', text: summary, expected: solutions.join(' or '), actual: answer ?? undefined }] },

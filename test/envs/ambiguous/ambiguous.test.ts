@@ -15,13 +15,14 @@ test('ambiguous: every solution of a*d = b (mod 10) is one reward function; rewa
     assert.equal((await env.evaluate(t, t.reference!)).correct, true);
   }
   const t = { id: 'x', env: 'ambiguous', prompt: 'Q: 2*?=4\n', level: 2, meta: { a: 2, b: 4, solutions: ['2', '7'] } };
-  assert.deepEqual(await env.evaluate(t, '2*7=4\nA: 7'), {
+  assert.deepEqual(await env.evaluate(t, '2*7=4\n4*2=8\nA: 8'), {
     reward: 0.5, correct: true, answer: '7', components: { 'd=2': 0, 'd=7': 1 },
     feedback: { summary: '7 is one of the 2 solutions', items: [] },
   });
-  const wrong = await env.evaluate(t, 'A: 3');
+  const wrong = await env.evaluate(t, '2*3=4\nA: 7');
   assert.deepEqual([wrong.reward, wrong.correct, wrong.components], [0, false, { 'd=2': 0, 'd=7': 0 }]);
-  const none = await env.evaluate(t, '2*2=4');
+  assert.equal((await env.evaluate(t, ' 2 * 2 = 4 \nA: 2')).answer, '2');
+  const none = await env.evaluate(t, 'A: 2\n2*2=4');
   assert.deepEqual([none.reward, none.answer, none.feedback.items[0].kind], [0, undefined, 'format']);
   // Level 5: a = 5 has five solutions.
   for (const t5 of env.tasks('test', 4, 1, { levels: [5] })) assert.equal(ambiguousSolutions(t5).length, 5);
