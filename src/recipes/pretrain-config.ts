@@ -17,6 +17,13 @@ import { checkKeys, checkName } from '../util/schema.ts';
 export interface GateConfig {
   /** The env the gate is measured on (default: the first corpus env). */
   env?: string;
+  /**
+   * Options of the env world the gate measures in: the RL world (default: the env's defaults,
+   * which are the RL world's). Never the corpus's options: a corpus that draws a hidden fact per
+   * example would credit a student that always guesses one candidate with a quarter of the
+   * prompts, where the RL world, which fixes the fact, gives it 0% or 100%.
+   */
+  envOptions?: Record<string, unknown>;
   /** Levels to measure; default the RL levels. */
   levels?: number[];
   /** The levels RL will run at: the checkpoint rule looks at these. */
@@ -66,7 +73,7 @@ export interface PretrainConfig {
 }
 
 /** Keys of GateConfig without a default (absent = not set); every other key is in DEFAULT_GATE. */
-const GATE_OPTIONAL_KEYS = ['env', 'levels', 'rule'] as const satisfies readonly (keyof GateConfig)[];
+const GATE_OPTIONAL_KEYS = ['env', 'envOptions', 'levels', 'rule'] as const satisfies readonly (keyof GateConfig)[];
 
 export const DEFAULT_GATE: GateConfig = {
   rlLevels: [10, 11, 12],
@@ -143,6 +150,9 @@ export function resolvePretrainConfig(partial: Obj, overrides: string[] = []): P
   const c = deepMerge(DEFAULT_PRETRAIN, raw);
   checkKeys(c.gate, [...Object.keys(DEFAULT_GATE), ...GATE_OPTIONAL_KEYS], 'pretrain config: gate');
   if (c.gate.env !== undefined) checkName(c.gate.env, envNames(), 'pretrain config: gate.env');
+  if (c.gate.envOptions !== undefined && (typeof c.gate.envOptions !== 'object' || c.gate.envOptions === null || Array.isArray(c.gate.envOptions))) {
+    throw new Error(`pretrain config: gate.envOptions must be an object of env options (the RL world), got ${JSON.stringify(c.gate.envOptions)}`);
+  }
   c.gate.kinds.forEach((k, i) => checkName(k, teacherContextKinds(), `pretrain config: gate.kinds[${i}]`));
   validateCorpusConfig(c.corpus);
   for (const k of ['steps', 'batchSize', 'maxLen', 'checkpointEvery'] as const)

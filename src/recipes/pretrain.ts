@@ -22,7 +22,8 @@ import { makeSchedule } from '../nn/schedule.ts';
 import { Transformer } from '../nn/transformer.ts';
 import { LocalBackend } from '../backends/local.ts';
 import { Corpus, encodeExample, modelAttemptSampler, type AttemptSampler } from './corpus.ts';
-import { pickCheckpoint, runGate, type GateReport, type GateFile } from './gate.ts';
+import { pickCheckpoint, runGate, type EnvSource, type GateReport, type GateFile } from './gate.ts';
+import { getEnv } from '../envs/registry.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { tinyModelConfig, tinyTokenizer } from './tiny.ts';
 import { appendJsonl, checkpointDir, listCheckpoints, METRICS, modelDirOf, openRun, saveCheckpoint } from '../train/run-folder.ts';
@@ -129,6 +130,7 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   if (resumeFrom?.optimizer) optimizer.loadStateDict(resumeFrom.optimizer);
   const schedule = makeSchedule({ kind: 'cosine', lr: config.lr, minLr: config.minLr, warmup: config.warmup, total: config.steps });
   const corpus = await Corpus.open(config.corpus);
+  const world = await openGateWorld(config);
   // On-policy attempts: the model being trained samples them (its decoder reads the live weights).
   let ownSampleS = 0;
   let sampler: AttemptSampler | undefined;
@@ -160,7 +162,7 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
     checkpointsSeen++;
     const g = config.gate;
     if (g.every > 0 && checkpointsSeen % g.every === 0 && !gateFile.checkpoints.some((c) => c.step === step)) {
-      const report: GateReport = await runGate(model, tokenizer, g, corpus, step);
+      const report: GateReport = await runGate(model, tokenizer, g, world, step);
       gateFile.checkpoints = [...gateFile.checkpoints.filter((c) => c.step !== step), report].sort((a, b) => a.step - b.step);
       gateFile.choice = pickCheckpoint(gateFile.checkpoints, g);
       writeJsonAtomic(join(run, 'gate.json'), gateFile);
@@ -204,6 +206,7 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
     bar?.done();
   } finally {
     await corpus.close();
+    await world.close();
   }
   return { run, step: end, lastLoss, gate: gateFile.checkpoints.length ? gateFile : undefined };
 }
@@ -224,7 +227,7 @@ export async function gateCheckpoints(config: PretrainConfig, run: string, opts:
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const file = opts.file ?? 'gate.json';
   const gateFile = readGateFile(run, file);
-  const corpus = await Corpus.open(config.corpus);
+  const world = await openGateWorld(config);
   const tokenizer = tinyTokenizer();
   try {
     for (const step of listCheckpoints(run)) {
@@ -233,15 +236,32 @@ export async function gateCheckpoints(config: PretrainConfig, run: string, opts:
       const dir = join(checkpointDir(run, step), 'model');
       const folder = loadModelFolder(dir);
       const model = transformerFromWeights(folder.config, folder.weights, dir);
-      const report = await runGate(model, tokenizer, config.gate, corpus, step);
+      const report = await runGate(model, tokenizer, config.gate, world, step);
       gateFile.checkpoints = [...gateFile.checkpoints, report].sort((a, b) => a.step - b.step);
       gateFile.choice = pickCheckpoint(gateFile.checkpoints, config.gate);
       writeJsonAtomic(join(run, file), gateFile);
       log(report.table);
     }
   } finally {
-    await corpus.close();
+    await world.close();
   }
   if (gateFile.choice) log(`gate: chosen checkpoint step-${gateFile.choice.step} (${gateFile.choice.reason})`);
   return gateFile;
+}
+
+/**
+ * The env the gate measures in: the RL world (the gate's envOptions, default the env's own
+ * defaults, which are the RL world's), never the corpus's options.
+ */
+async function openGateWorld(config: PretrainConfig): Promise<EnvSource & { config: { envs: { name: string }[] }; close(): Promise<void> }> {
+  const name = config.gate.env ?? config.corpus.envs[0]?.name ?? 'math';
+  const env = await getEnv(name, config.gate.envOptions ?? {});
+  return {
+    config: { envs: [{ name }] },
+    env(n: string) {
+      if (n !== name) throw new Error(`internal: the gate measures in the ${name} world, asked for ${n}`);
+      return env;
+    },
+    close: async () => void (await env.close?.()),
+  };
 }

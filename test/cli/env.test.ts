@@ -23,7 +23,7 @@ test('env list shows every env with its levels, and what file envs need', async 
   const { code, out } = await capture(() => list.run([]));
   assert.equal(code, 0);
   assert.match(out, /^math {2}levels 1-24$/m);
-  assert.match(out, /^science {2}levels 1-7$/m);
+  assert.match(out, /^science {2}levels 1-9$/m);
   assert.match(out, /^math-jsonl {2}\(.*needs a JSONL file/m);
   assert.match(out, /^code /m);
 });

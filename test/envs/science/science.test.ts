@@ -14,10 +14,10 @@ test('mixed env draws both sub-tasks, deterministically, and every reference pas
   }
 });
 
-test('sub-task option picks one; units has levels 1-4 and 6-7 (the hidden unit), chem 1-5, mixed all', () => {
+test('sub-task option picks one; units has levels 1-4, 6-7 (the hidden unit) and 8-9 (four of them), chem 1-5, mixed all', () => {
   const units = createScienceEnv({ task: 'units' });
-  assert.deepEqual(units.levels, [1, 2, 3, 4, 6, 7]);
-  assert.deepEqual(createScienceEnv().levels, [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(units.levels, [1, 2, 3, 4, 6, 7, 8, 9]);
+  assert.deepEqual(createScienceEnv().levels, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.ok(units.tasks('train', 10, 0).every((t) => t.meta.kind === 'units'));
   const chem = createScienceEnv({ task: 'chem' });
   assert.deepEqual(chem.levels, [1, 2, 3, 4, 5]);

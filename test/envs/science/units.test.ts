@@ -115,3 +115,34 @@ test('hidden unit (levels 6-7): its size is the world\'s, feedback on a wrong fa
   assert.deepEqual(world.tasks('train', 3, 0, { levels: [1] }).map((x) => x.prompt), ['Q: 15 kg to g\n', 'Q: 19 g to mg\n', 'Q: Cu3N2=Cu+N2\n']);
   await assert.rejects(getEnv('science', { hiddenScales: [0] }), /hiddenScales/);
 });
+
+test('house units (levels 8-9): four hidden lengths, each its own fact of the world, revealed by feedback', async () => {
+  const { getEnv } = await import('../../../src/envs/registry.ts');
+  const world = await getEnv('science');
+  const tasks = world.tasks('test', 80, 0, { levels: [8, 9] });
+  const seen = new Map<string, Set<number>>();
+  for (const t of tasks) {
+    const h = t.meta.hidden as { unit: string; scale: number };
+    if (!seen.has(h.unit)) seen.set(h.unit, new Set());
+    seen.get(h.unit)!.add(h.scale);
+    assert.ok(t.prompt.startsWith(`Q: ${t.meta.value} ${h.unit} to `), t.prompt);
+    assert.equal((await world.evaluate(t, t.reference!)).reward, 1);
+  }
+  // The default world: one size per unit, a different power of ten each.
+  assert.deepEqual(Object.fromEntries([...seen].map(([u, s]) => [u, [...s]])), { zap: [100], vok: [10], tez: [1000], mib: [10000] });
+  const t = tasks.find((x) => x.level === 8 && (x.meta.hidden as { unit: string }).unit === 'vok')!;
+  const v = t.meta.value as number;
+  const out = await world.evaluate(t, `${v} vok * 100 m/vok = ${v * 100} m\nA: ${v * 100} m`);
+  assert.equal(out.correct, false);
+  assert.equal(out.feedback.items[0].text, 'line 1 factor should be 10 m/vok');
+  // A corpus draws every unit's size from the candidates.
+  const all = [10, 100, 1000, 10000];
+  const corpus = await getEnv('science', { hiddenUnits: { zap: all, vok: all, tez: all, mib: all } });
+  const sizes = new Set(corpus.tasks('train', 200, 1, { levels: [8] }).filter((x) => (x.meta.hidden as { unit: string }).unit === 'tez').map((x) => (x.meta.hidden as { scale: number }).scale));
+  assert.deepEqual([...sizes].sort((a, b) => a - b), all);
+  // Levels 6-7 are untouched by the option (zap alone, hiddenScales).
+  assert.ok(corpus.tasks('train', 20, 1, { levels: [6, 7] }).every((x) => (x.meta.hidden as { unit: string; scale: number }).unit === 'zap'));
+  await assert.rejects(getEnv('science', { hiddenUnits: { zap: [100] } }), /hiddenUnits \.vok/);
+  await assert.rejects(getEnv('science', { hiddenUnits: { zap: [1], vok: [1], tez: [1], mib: [1], yard: [1] } }), /unknown unit 'yard'/);
+  await assert.rejects(getEnv('science', { hiddenUnits: [1] }), /must be an object/);
+});

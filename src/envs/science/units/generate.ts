@@ -9,20 +9,33 @@
  *     env's world fixes (default 100) and the prompt does not say; feedback on a wrong factor
  *     reveals it (the learning regime, docs/learning-regime.md)
  *  7  the hidden unit through metres to cm or mm (`3 zap to cm`)
+ *  8  one of four hidden units (zap, vok, tez, mib) to metres (`3 vok to m`), each with its
+ *     own size in the world (default zap 100, vok 10, tez 1000, mib 10000 m)
+ *  9  the same through metres to cm or mm
+ * With one hidden unit a model trained on uniformly drawn sizes decodes the same size for every
+ * prompt, so its greedy accuracy in a fixed world is 0% or 100%; with four units, each its own
+ * fact, it is the share of units whose believed size the world happens to use.
  */
 import type { Rng } from '../../../util/rng.ts';
 import type { Generated } from '../../loaders/split.ts';
-import { HIDDEN_UNIT, UNITS, formatNumber, formatUnit, multiply, parseUnit, type KnownScales, type Unit } from './units.ts';
+import { HIDDEN_UNIT, HOUSE_UNITS, UNITS, formatNumber, formatUnit, multiply, parseUnit, type KnownScales, type Unit } from './units.ts';
 
-export const UNIT_LEVELS: readonly number[] = [1, 2, 3, 4, 6, 7];
-/** Levels with the hidden unit. */
-export const HIDDEN_UNIT_LEVELS: readonly number[] = [6, 7];
+export const UNIT_LEVELS: readonly number[] = [1, 2, 3, 4, 6, 7, 8, 9];
+/** Levels with a hidden unit. */
+export const HIDDEN_UNIT_LEVELS: readonly number[] = [6, 7, 8, 9];
+/** Levels with the four house units. */
+export const HOUSE_UNIT_LEVELS: readonly number[] = [8, 9];
 
 /** The world of the hidden unit: its possible sizes in metres (one, at RL time). */
 export interface HiddenUnit {
   scales: readonly number[];
 }
 export const DEFAULT_HIDDEN_UNIT: HiddenUnit = { scales: [100] };
+
+/** The world of the house units (levels 8-9): per unit, its possible sizes in metres. */
+export type HouseUnits = Readonly<Record<string, readonly number[]>>;
+/** The RL world: one size per unit (fixed before any model was trained on it). */
+export const DEFAULT_HOUSE_UNITS: HouseUnits = { zap: [100], vok: [10], tez: [1000], mib: [10000] };
 
 /** A conversion factor `N A/M B` (multiply by it to turn B into A). */
 export interface Factor {
@@ -94,14 +107,16 @@ function finish(value: number, from: string, to: string, factors: Factor[], extr
   };
 }
 
-export function generateUnits(level: number, rng: Rng, hidden: HiddenUnit = DEFAULT_HIDDEN_UNIT): Generated {
+export function generateUnits(level: number, rng: Rng, hidden: HiddenUnit = DEFAULT_HIDDEN_UNIT, house: HouseUnits = DEFAULT_HOUSE_UNITS): Generated {
   if (HIDDEN_UNIT_LEVELS.includes(level)) {
-    const size = rng.pick([...hidden.scales]);
-    const known = { [HIDDEN_UNIT]: size };
-    const to = level === 6 ? 'm' : rng.pick(['cm', 'mm']);
-    const factors = [factorFor(HIDDEN_UNIT, 'm', known), ...(to === 'm' ? [] : [factorFor('m', to)])];
+    const unit = HOUSE_UNIT_LEVELS.includes(level) ? rng.pick([...HOUSE_UNITS]) : HIDDEN_UNIT;
+    const scales = HOUSE_UNIT_LEVELS.includes(level) ? house[unit] : hidden.scales;
+    const size = rng.pick([...scales]);
+    const known = { [unit]: size };
+    const to = level === 6 || level === 8 ? 'm' : rng.pick(['cm', 'mm']);
+    const factors = [factorFor(unit, 'm', known), ...(to === 'm' ? [] : [factorFor('m', to)])];
     // Values up to 999 give each level a prompt space large enough for a test split.
-    return finish(rng.range(1, 999), HIDDEN_UNIT, to, factors, { hidden: { unit: HIDDEN_UNIT, scale: size, candidates: [...hidden.scales] } });
+    return finish(rng.range(1, 999), unit, to, factors, { hidden: { unit, scale: size, candidates: [...scales] } });
   }
   if (level === 1) {
     const [from, to] = rng.pick(L1);

@@ -23,10 +23,14 @@ export const UNITS: Readonly<Record<string, UnitDef>> = {
   // The hidden unit of levels 6-7: a length whose size is a fact of the env's world, not of
   // this table (NaN here); tasks carry it, and scale() takes it from them.
   zap: { dim: { L: 1 }, scale: NaN },
+  // Levels 8-9: four such house lengths, each with its own size in the world.
+  vok: { dim: { L: 1 }, scale: NaN }, tez: { dim: { L: 1 }, scale: NaN }, mib: { dim: { L: 1 }, scale: NaN },
 };
 
 /** The hidden unit's symbol (science levels 6-7). */
 export const HIDDEN_UNIT = 'zap';
+/** The hidden units of science levels 8-9. */
+export const HOUSE_UNITS: readonly string[] = ['zap', 'vok', 'tez', 'mib'];
 
 /** Scales that a task knows and the table does not (the hidden unit's), symbol -> SI scale. */
 export type KnownScales = Readonly<Record<string, number>>;
