@@ -227,6 +227,10 @@ export async function gateCheckpoints(config: PretrainConfig, run: string, opts:
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const file = opts.file ?? 'gate.json';
   const gateFile = readGateFile(run, file);
+  const found = listCheckpoints(run);
+  if (found.length === 0) throw new Error(`gate: ${run} holds no finished checkpoint (checkpoints/step-N/ with trainer-state.json); give the folder of a pretraining run`);
+  const missing = (opts.steps ?? []).filter((s) => !found.includes(s));
+  if (missing.length) throw new Error(`gate: ${run} has no checkpoint at step ${missing.join(', ')} (it has ${found.join(', ')})`);
   const world = await openGateWorld(config);
   const tokenizer = tinyTokenizer();
   try {

@@ -134,3 +134,13 @@ test('built-in configs resolve', () => {
     assert.ok(c.corpus.feedbackFraction >= 0.7 && c.corpus.correctAttempt >= 0.3, f);
   }
 });
+
+test('gate only: a folder without finished checkpoints, or a step it lacks, is an error naming it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distil-gate-'));
+  try {
+    const config = resolvePretrainConfig({ name: 'x', model: 'micro', gate: { rlLevels: [2] } }, []);
+    await assert.rejects(gateCheckpoints(config, dir, { log: () => {} }), /holds no finished checkpoint/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
