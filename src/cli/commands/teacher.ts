@@ -1,7 +1,7 @@
 /** `distil teacher`: the teacher's greedy accuracy and fix rate on a student's own samples after feedback. */
 import { LocalBackend } from '../../backends/local.ts';
 import { getEnv } from '../../envs/registry.ts';
-import { probeTeacher, type TeacherProbeResult } from '../../eval/teacher-probe.ts';
+import { probeTeacher, type TeacherProbeResult } from '../../train/teacher-probe.ts';
 import { loadTransformer } from '../../models/transformer-io.ts';
 import { tinyStopStrings } from '../../recipes/tiny.ts';
 import { parseArgs, list, num, str } from '../args.ts';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { getEnv } from '../../src/envs/registry.ts';
-import { probeTeacher } from '../../src/eval/teacher-probe.ts';
+import { probeTeacher } from '../../src/train/teacher-probe.ts';
 import type { SampleRequest, TextSampler } from '../../src/inference/types.ts';
 import { tinyTokenizer } from '../../src/recipes/tiny.ts';
 

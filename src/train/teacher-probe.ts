@@ -5,7 +5,7 @@
  * teacher context and decodes greedily. Its accuracy there is what a self-distillation
  * method's target can teach at that point of training; the fix rate (its accuracy on the
  * prompts whose sample was wrong) says whether the feedback still carries something the
- * student lacks. The gate (recipes/gate.ts) measures the same with student = teacher before
+ * student lacks. Beside evaluate.ts because it samples and grades like it. The gate (recipes/gate.ts) measures the same with student = teacher before
  * RL; this measures it for any pair, e.g. at the end of a run.
  */
 import type { Env, Outcome, Task } from '../envs/types.ts';
