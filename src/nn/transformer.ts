@@ -3,7 +3,7 @@
  * (RMSNorm over each q and k head before RoPE), with grouped-query attention, RoPE, SwiGLU,
  * RMSNorm, and tied or untied embeddings. Pre-norm residual blocks:
  *
- *   x = embed(ids)
+ *   x = embed(ids)                 (attention is causal unless forward() is told otherwise)
  *   for each layer:
  *     h = rmsnorm(x);  x = x + o_proj(attention(rope(q_proj(h)), rope(k_proj(h)), v_proj(h)))
  *     h = rmsnorm(x);  x = x + down_proj(silu(gate_proj(h)) * up_proj(h))
@@ -73,6 +73,8 @@ export interface ForwardOptions {
    * memory then scale with the trained positions, not with prompts. Default: every row.
    */
   outputRows?: Int32Array;
+  /** Default true. false: bidirectional attention (every token sees the whole sequence), for masked-diffusion LMs. */
+  causal?: boolean;
 }
 
 /** Every parameter's Hugging Face name and shape, in checkpoint order. */
@@ -186,7 +188,7 @@ export class Transformer {
       }
       q = rope(q, Hq, Dh, pos, theta);
       k = rope(k, Hkv, Dh, pos, theta);
-      x = add(x, lin(attention(q, k, v, { B, T, Hq, Hkv, Dh }), L.o));
+      x = add(x, lin(attention(q, k, v, { B, T, Hq, Hkv, Dh, causal: opts.causal }), L.o));
       // MLP block: down(silu(gate(h)) * up(h)), one fused op (same maths) unless LoRA adapts it.
       const hm = rmsnorm(x, L.postNorm, eps);
       const adapted = P && (P.adapts(L.gate) || P.adapts(L.up) || P.adapts(L.down));

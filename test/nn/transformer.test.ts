@@ -77,6 +77,31 @@ test('causality: changing a later token leaves earlier logits unchanged; sequenc
   });
 });
 
+test('bidirectional (causal: false): a later token changes earlier logits; sequences stay independent', () => {
+  const cfg = tinyConfig('llama');
+  const m = new Transformer(cfg, new Rng(8));
+  randomise(m, new Rng(9));
+  const ids = randIds(new Rng(10), 8, cfg.vocabSize);
+  noGrad(() => {
+    const a = Float32Array.from(m.forward(ids, 2, 4, { causal: false }).data);
+    const ids2 = Int32Array.from(ids);
+    ids2[3] = (ids2[3] + 1) % cfg.vocabSize;
+    const b = m.forward(ids2, 2, 4, { causal: false }).data;
+    const V = cfg.vocabSize;
+    assert.ok(b.subarray(0, V).some((v, i) => v !== a[i]), 'position 0 sees position 3');
+    assertClose(b.subarray(4 * V), a.subarray(4 * V), 0, 0);
+  });
+  // With one layer the last position sees the same keys either way: causal and bidirectional agree there.
+  const one = new Transformer(tinyConfig('llama', { numLayers: 1 }), new Rng(11));
+  randomise(one, new Rng(12));
+  noGrad(() => {
+    const V = cfg.vocabSize;
+    const a = Float32Array.from(one.forward(ids, 2, 4, { causal: false }).data), c = one.forward(ids, 2, 4).data;
+    assertClose(c.subarray(3 * V, 4 * V), a.subarray(3 * V, 4 * V), 1e-5, 1e-6);
+    assert.ok(c.subarray(0, V).some((v, i) => v !== a[i]));
+  });
+});
+
 test('a few AdamW steps on one batch lower the cross-entropy', async () => {
   const { AdamW } = await import('../../src/nn/optim.ts');
   const cfg = tinyConfig('llama');

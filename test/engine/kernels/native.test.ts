@@ -255,6 +255,8 @@ const attnCases: AttnCase[] = [
   { B: 2, Tq: 3, S: 20, kvLen: 13, qOffset: 10, Hq: 2, Hkv: 2, Dh: 16, kvStart: [2, 12] }, // few rows: unpacked
   { B: 1, Tq: 40, S: 90, kvLen: 85, qOffset: 45, Hq: 6, Hkv: 3, Dh: 64, kvStart: [7] }, // chunked prefill
   { B: 1, Tq: 20, S: 1000, kvLen: 1000, qOffset: 980, Hq: 2, Hkv: 1, Dh: 32 }, // long cache: small backward blocks
+  { B: 2, Tq: 70, S: 70, kvLen: 70, qOffset: 69, Hq: 4, Hkv: 2, Dh: 64 }, // bidirectional (every row sees all keys), packed
+  { B: 3, Tq: 3, S: 3, kvLen: 3, qOffset: 2, Hq: 2, Hkv: 1, Dh: 6 }, // bidirectional, unpacked
   { B: 2, Tq: 5, S: 8, kvLen: 8, qOffset: 0, Hq: 2, Hkv: 1, Dh: 8, kvStart: [0, 8] }, // fully masked sequence
 ];
 
@@ -299,8 +301,11 @@ test('attention backward matches the reference and accumulates into dq, dk, dv',
   }
 });
 
-test('attention backward agrees with finite differences of the forward', () => {
-  const c: AttnCase = { B: 1, Tq: 3, S: 5, kvLen: 4, qOffset: 1, Hq: 2, Hkv: 1, Dh: 4, kvStart: [1] };
+for (const [what, c] of [
+  ['cache window', { B: 1, Tq: 3, S: 5, kvLen: 4, qOffset: 1, Hq: 2, Hkv: 1, Dh: 4, kvStart: [1] }],
+  ['bidirectional, packed', { B: 1, Tq: 6, S: 6, kvLen: 6, qOffset: 5, Hq: 2, Hkv: 1, Dh: 4 }],
+] as [string, AttnCase][])
+test(`attention backward agrees with finite differences of the forward (${what})`, () => {
   const a = attnArgs(c);
   const R = randn(a.out.length); // loss = sum(out * R)
   const loss = () => {
