@@ -26,6 +26,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['algorithms'],
   ['train'],
   ['recipes', 'report', 'server', 'diffusion'], // diffusion: DDPM + DDPO on images, uses train's run files
+  ['diffusion-lm'], // masked-diffusion LM: the tiny tokenizer from recipes, run folders from train
   ['ui'], // distil ui: the live dashboard over run folders, drawn with the report's pieces
   ['cli'],
 ];

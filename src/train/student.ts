@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { LocalBackend } from '../backends/local.ts';
 import { REMOTE_STATE_FILE, TinkerBackend } from '../backends/tinker/backend.ts';
 import type { PolicyBackend } from '../backends/types.ts';
+import { refuseDiffusionLm } from '../models/family.ts';
 import { loadModelFolder } from '../models/folder.ts';
 import { loadPeftAdapter } from '../models/peft.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
@@ -42,6 +43,7 @@ export async function makeStudent(config: TrainConfig, resumeFrom: Checkpoint | 
 async function localStudent(config: TrainConfig, resumeFrom: Checkpoint | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
   if (resumeFrom && remoteState(resumeFrom)) throw new Error(`the checkpoint at ${resumeFrom.modelDir} holds a remote (tinker) state; resume it with backend tinker`);
   // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
+  refuseDiffusionLm(config.model, 'distil train');
   const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
   if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
   const tokenizer = folder.tokenizer;
