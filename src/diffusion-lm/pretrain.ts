@@ -18,7 +18,7 @@ import { appendJsonl, EVAL, METRICS, openRun, saveCheckpoint } from '../train/ru
 import { Rng } from '../util/rng.ts';
 import { encodeCompletion, encodePrompt } from './encode.ts';
 import { evaluateDlm } from './evaluate.ts';
-import { drawMaskRates, maskedDiffusionLoss } from './mdlm-loss.ts';
+import { drawMaskRate, drawMaskRates, maskedDiffusionLoss } from './mdlm-loss.ts';
 import { DLM_FAMILY, maskIdOf, saveDlm, type DlmInfo } from './model.ts';
 import { sampleGrid, transformerDenoiser } from './sampler.ts';
 
@@ -113,11 +113,12 @@ export async function pretrainDlm(run: string, config: DlmPretrainConfig, opts: 
     const ids = new Int32Array(B * T);
     const rows: number[] = [], targets: number[] = [], rates: number[] = [];
     let masked = 0;
-    const batchRates = drawMaskRates(rng, B, c.stratifiedMaskRates);
+    // Independent rates are drawn row by row, between the rows' mask draws (the shipped recipe's order).
+    const batchRates = c.stratifiedMaskRates ? drawMaskRates(rng, B, true) : null;
     tasks.forEach((task, b) => {
       ids.set(encodePrompt(tok, task.prompt, P), b * T);
       const comp = encodeCompletion(tok, task.reference!, G);
-      const t = batchRates[b];
+      const t = batchRates ? batchRates[b] : drawMaskRate(rng);
       for (let i = 0; i < G; i++) {
         const pos = b * T + P + i;
         if (rng.next() < t) {
