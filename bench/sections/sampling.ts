@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchSection } from '../section.ts';
 import { runPythonJson } from '../torch.ts';
+import { runLlama, type LlamaResult } from '../llama/run.ts';
 import { kernels } from '../../src/engine/kernels/index.ts';
 import { Decoder } from '../../src/inference/decoder.ts';
 import { sample } from '../../src/inference/sampler.ts';
@@ -74,7 +75,7 @@ function ourCheckLogits(dec: Decoder, ids: number[][]): Float32Array {
  * a check batch (so all of them compute the same model). Returns seconds per key and which
  * configuration gave each.
  */
-function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array>, measure: Measure[], dec: Decoder):
+function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array>, measure: Measure[], checkIds: number[][], ours: Float32Array):
   { times: Record<string, number>; by: Record<string, string> } | null {
   if (!ctx.torchPython) return null;
   const dir = mkdtempSync(join(tmpdir(), 'distil-bench-'));
@@ -89,9 +90,6 @@ function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array
       off += w.get(name)!.length;
     }
     writeFileSync(file, new Uint8Array(flat.buffer));
-    const checkRng = new Rng(7);
-    const checkIds = Array.from({ length: CHECK_B }, () => Array.from({ length: CHECK_T }, () => checkRng.int(c.vocabSize)));
-    const ours = ourCheckLogits(dec, checkIds);
     const times: Record<string, number> = {}, by: Record<string, string> = {};
     for (const tc of TORCH_CONFIGS) {
       const job = { config: c, weights: file, names: shapes.map((s) => s[0]), shapes: shapes.map((s) => s[1]), measure, check_ids: checkIds, ...tc };
@@ -147,27 +145,49 @@ async function benchModel(ctx: BenchContext, label: string, c: ModelConfig, reps
     b32: timeIt(gen(32), Math.max(1, Math.floor(reps / 2)), warm(32)),
     score: timeIt(() => score(dec, scoreReqs, { padId: 0 }), Math.max(1, Math.floor(reps / 2)), () => score(dec, scoreReqs.slice(0, 2), { padId: 0 })),
   };
+  const checkRng = new Rng(7);
+  const checkIds = Array.from({ length: CHECK_B }, () => Array.from({ length: CHECK_T }, () => checkRng.int(c.vocabSize)));
+  const checkLogits = ourCheckLogits(dec, checkIds);
   const torchRun = runTorch(ctx, c, w, [
     { key: 'b1', kind: 'sample', batch: 1, prompt: PROMPT, new: NEW, reps },
     { key: 'b32', kind: 'sample', batch: 32, prompt: PROMPT, new: NEW, reps: Math.max(1, Math.floor(reps / 2)) },
     { key: 'score', kind: 'score', batch: scoreB, len: scoreLen, k: SCORE_K, reps: Math.max(1, Math.floor(reps / 2)) },
-  ], dec);
+  ], checkIds, checkLogits);
   const torch = torchRun?.times ?? null;
+  const llama: LlamaResult | null = runLlama(ctx, c, w, [
+    { key: 'b1', batch: 1, prompt: PROMPT, new: NEW, reps },
+    { key: 'b32', batch: 32, prompt: PROMPT, new: NEW, reps: Math.max(1, Math.floor(reps / 2)) },
+  ], checkIds, checkLogits);
   const tokS = (s: number, B: number) => (B * NEW) / s;
   const rows = {
     b1: { ours: tokS(ours.b1, 1), torch: torch ? tokS(torch.b1, 1) : null },
     b32: { ours: tokS(ours.b32, 32), torch: torch ? tokS(torch.b32, 32) : null },
     score: { ours: (scoreB * scoreLen) / ours.score, torch: torch ? (scoreB * scoreLen) / torch.score : null },
   };
+  const llamaTokS = (t: 'f32' | 'bf16' | 'q8_0', what: string) => {
+    const s = llama?.times[t][what];
+    return s === undefined ? null : tokS(s, what === 'b1' ? 1 : 32);
+  };
+  const llamaRows = {
+    b1: { f32: llamaTokS('f32', 'b1'), bf16: llamaTokS('bf16', 'b1'), q8_0: llamaTokS('q8_0', 'b1') },
+    b32: { f32: llamaTokS('f32', 'b32'), bf16: llamaTokS('bf16', 'b32'), q8_0: llamaTokS('q8_0', 'b32') },
+  };
+  const round = (v: number | null) => (v === null ? null : Math.round(v));
   for (const [what, r] of Object.entries(rows)) {
+    const l = what === 'score' ? null : llamaRows[what as 'b1' | 'b32'];
     ctx.record({
       section: 'sampling', model: label, what: what === 'score' ? 'score tok/s (32 x 80, top-64)' : `sample tok/s batch ${what.slice(1)}`,
       distil: Math.round(r.ours), torch: r.torch === null ? null : Math.round(r.torch),
       ratio: r.torch === null ? null : +(r.ours / r.torch).toFixed(2),
       torch_config: torchRun?.by[what] ?? null,
+      llama_f32: round(l?.f32 ?? null),
+      ratio_llama: l?.f32 ? +(r.ours / l.f32).toFixed(2) : null,
+      llama_bf16: round(l?.bf16 ?? null),
+      llama_q8_0: round(l?.q8_0 ?? null),
+      llama_threads: l ? llama?.threads[what] ?? null : null,
     });
   }
-  return rows;
+  return { ...rows, llama: llamaRows };
 }
 
 const section: BenchSection = {
@@ -178,6 +198,7 @@ const section: BenchSection = {
     // DISTIL_BENCH_SMALL_ONLY=1 skips the 135M shape (minutes on 2 busy cores, most of it PyTorch's).
     const big = process.env.DISTIL_BENCH_SMALL_ONLY === '1' ? null : await benchModel(ctx, 'smollm-135m-shape', SMOLLM_135M_SHAPE, ctx.quick ? 1 : 2);
     const ratio = (r: { ours: number; torch: number | null }) => (r.torch === null ? null : r.ours / r.torch);
+    const vsLlama = (ours: number, llama: number | null) => (llama === null ? null : ours / llama);
     return {
       sample_tok_s: ref.b32.ours,
       torch_sample_tok_s: ref.b32.torch,
@@ -190,6 +211,14 @@ const section: BenchSection = {
       sample_135m_tok_s: big ? big.b32.ours : null,
       sample_135m_ratio: big ? ratio(big.b32) : null,
       sample_135m_ratio_b1: big ? ratio(big.b1) : null,
+      llama_sample_tok_s: ref.llama.b32.f32,
+      sample_llama_ratio: vsLlama(ref.b32.ours, ref.llama.b32.f32),
+      sample_llama_ratio_b1: vsLlama(ref.b1.ours, ref.llama.b1.f32),
+      llama_135m_sample_tok_s: big ? big.llama.b32.f32 : null,
+      sample_135m_llama_ratio: big ? vsLlama(big.b32.ours, big.llama.b32.f32) : null,
+      sample_135m_llama_ratio_b1: big ? vsLlama(big.b1.ours, big.llama.b1.f32) : null,
+      llama_q8_0_sample_tok_s: ref.llama.b32.q8_0,
+      llama_135m_q8_0_sample_tok_s: big ? big.llama.b32.q8_0 : null,
     };
   },
 };
