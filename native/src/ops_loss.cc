@@ -97,12 +97,13 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
 
 // One row of soft cross-entropy. `scratch` is a per-thread row of V floats.
 void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int64_t k, int support, float w,
-             bool acc, float* g, float* lossOut, float* massOut, float* scratch) {
+             bool acc, float* g, double* lossOut, float* massOut, float* lseOut, float* scratch) {
   double Q = 0;
   for (int64_t i = 0; i < k; i++) Q += q[i];
-  const bool needLse = support != kRenorm || massOut;
+  const bool needLse = support != kRenorm || massOut || lseOut;
   const float m = RowMax(z, V);
   const double lse = needLse ? RowLse(z, V, nullptr, m) : 0.0;
+  if (lseOut) *lseOut = static_cast<float>(lse);
   if (massOut) {
     double P = 0;
     for (int64_t i = 0; i < k; i++) P += std::exp(z[ids[i]] - lse);
@@ -122,7 +123,7 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
       loss -= qi * (z[ids[i]] - lseK);
       if (w != 0) g[ids[i]] += static_cast<float>(w * (std::exp(z[ids[i]] - lseK) - qi));
     }
-    *lossOut = static_cast<float>(loss);
+    *lossOut = loss;
     return;
   }
   for (int64_t i = 0; i < k; i++) loss -= q[i] * (z[ids[i]] - lse);
@@ -139,7 +140,7 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
     if (lseC == -INFINITY) qTail = 0;  // K covers every id: there is no "everything else"
     else loss -= qTail * (lseC - lse);
   }
-  *lossOut = static_cast<float>(loss);
+  *lossOut = loss;
   if (w == 0) {
     if (!acc) std::fill(g, g + V, 0.0f);
     return;
@@ -159,7 +160,7 @@ void SoftRow(const float* z, int64_t V, const int32_t* ids, const float* q, int6
 }
 
 napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
-  Args a(env, info, 12, "softCrossEntropy");
+  Args a(env, info, 13, "softCrossEntropy");
   F32View logits = a.F32(0, "logits");
   const int64_t N = a.Dim(1, "N"), V = a.Dim(2, "V");
   I32View ids = a.I32(3, "ids");
@@ -168,7 +169,7 @@ napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
   const int64_t support = a.Dim(6, "support");
   F32View weights = a.F32(7, "rowWeights"), loss = a.F32(8, "lossOut"), dLogits = a.F32(9, "dLogits");
   const bool acc = a.Flag(10, "accumulate");
-  F32View mass = a.F32Opt(11, "studentMassOut");
+  F32View mass = a.F32Opt(11, "studentMassOut"), lseOut = a.F32Opt(12, "lseOut");
   a.Check(support <= kFull, "'support' must be 0 (renorm), 1 (tail) or 2 (full)");
   a.Check(support != kFull || k == V, "support 'full' needs k === V, got k = " + std::to_string(k) +
                                           " and V = " + std::to_string(V));
@@ -180,6 +181,7 @@ napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
   a.AtLeast(loss, N, "lossOut", "N");
   a.AtLeast(dLogits, Mul(N, V), "dLogits", "N * V");
   if (mass.data) a.AtLeast(mass, N, "studentMassOut", "N");
+  if (lseOut.data) a.AtLeast(lseOut, N, "lseOut", "N");
   for (int64_t i = 0; a.ok() && i < N * k; i++) {
     if (ids.data[i] < 0 || ids.data[i] >= V) {
       a.Fail("ids[" + std::to_string(i) + "] = " + std::to_string(ids.data[i]) + " is outside [0, V = " +
@@ -188,16 +190,27 @@ napi_value SoftCrossEntropy(napi_env env, napi_callback_info info) {
   }
   if (!a.ok()) return nullptr;
   const int sup = static_cast<int>(support);
+  std::vector<double> rowLoss(N);
 #pragma omp parallel if (N * V * kCostExp >= kParallelMin)
   {
     std::vector<float> scratch(sup == kTail ? V : 0);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; n++) {
       SoftRow(logits.data + n * V, V, ids.data + n * k, probs.data + n * k, k, sup, weights.data[n], acc,
-              dLogits.data + n * V, loss.data + n, mass.data ? mass.data + n : nullptr, scratch.data());
+              dLogits.data + n * V, &rowLoss[n], mass.data ? mass.data + n : nullptr,
+              lseOut.data ? lseOut.data + n : nullptr, scratch.data());
     }
   }
-  return nullptr;
+  // The weighted total in double, summed in row order (the same whatever the thread count):
+  // float32 per-row values would cost a loss of ~70 its last six digits.
+  double total = 0;
+  for (int64_t n = 0; n < N; n++) {
+    loss.data[n] = static_cast<float>(rowLoss[n]);
+    if (weights.data[n] != 0) total += static_cast<double>(weights.data[n]) * rowLoss[n];
+  }
+  napi_value out;
+  napi_create_double(env, total, &out);
+  return out;
 }
 
 // Top-k order: a larger value first, and the lower id among equal values. NaN counts as

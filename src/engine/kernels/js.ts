@@ -159,10 +159,11 @@ function crossEntropy(logits: F32, N: number, V: number, targets: I32, rowWeight
  * Cross-entropy toward a teacher's top-k distribution, closed as docs/losses.md describes.
  * The loss is computed for every row (rowWeights only scale the gradient).
  */
-function softCrossEntropy(a: SoftCrossEntropyArgs): void {
-  const { logits, N, V, ids, probs, k, support, rowWeights, lossOut, dLogits, accumulate, studentMassOut } = a;
+function softCrossEntropy(a: SoftCrossEntropyArgs): number {
+  const { logits, N, V, ids, probs, k, support, rowWeights, lossOut, dLogits, accumulate, studentMassOut, lseOut } = a;
   const inK = new Uint8Array(V);
   const g = new Float64Array(V);
+  let total = 0;
   for (let n = 0; n < N; n++) {
     const o = n * V;
     const lse = rowLse(logits, o, V);
@@ -173,6 +174,7 @@ function softCrossEntropy(a: SoftCrossEntropyArgs): void {
       P += Math.exp(logits[o + ids[n * k + i]] - lse);
     }
     if (studentMassOut) studentMassOut[n] = P;
+    if (lseOut) lseOut[n] = lse;
     g.fill(0);
     let loss = 0;
     if (support === 'renorm') {
@@ -218,12 +220,14 @@ function softCrossEntropy(a: SoftCrossEntropyArgs): void {
     }
     lossOut[n] = loss;
     const w = rowWeights[n];
+    if (w !== 0) total += w * loss;
     for (let j = 0; j < V; j++) {
       const d = w === 0 ? 0 : w * g[j];
       dLogits[o + j] = accumulate ? dLogits[o + j] + d : d;
     }
     for (let i = 0; i < k; i++) inK[ids[n * k + i]] = 0;
   }
+  return total;
 }
 
 function topk(x: F32, N: number, V: number, k: number, idsOut: I32, valsOut: F32): void {

@@ -110,10 +110,10 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
     softCrossEntropy: (a) => {
       const code = supportCode(a.support);
       if (code < 0) throw new TypeError(`softCrossEntropy: unknown support '${a.support}' (renorm | tail | full)`);
-      A.softCrossEntropy(
+      return A.softCrossEntropy(
         a.logits, a.N, a.V, a.ids, a.probs, a.k, code, a.rowWeights, a.lossOut, a.dLogits, a.accumulate ?? false,
-        a.studentMassOut ?? null,
-      );
+        a.studentMassOut ?? null, a.lseOut ?? null,
+      ) as number;
     },
     topk: (x, N, V, k, idsOut, valsOut) => void A.topk(x, N, V, k, idsOut, valsOut),
     adamw: (a) =>

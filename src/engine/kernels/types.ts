@@ -96,6 +96,8 @@ export interface SoftCrossEntropyArgs {
   accumulate?: boolean;
   /** Out (optional): student probability mass on the teacher's k ids, per row [N]. */
   studentMassOut?: F32;
+  /** Out (optional): log-sum-exp of each row's logits [N] (the student's log-normaliser). */
+  lseOut?: F32;
 }
 
 export interface AdamWArgs {
@@ -188,7 +190,8 @@ export interface Kernels {
    * dLogits (+)= rowWeights[n] * (softmax - onehot).
    */
   crossEntropy(logits: F32, N: number, V: number, targets: I32, rowWeights: F32, lossOut: F32, dLogits: F32, accumulate: boolean): void;
-  softCrossEntropy(args: SoftCrossEntropyArgs): void;
+  /** Returns sum_r w_r H_r over rows with w_r != 0, accumulated in float64 in row order. */
+  softCrossEntropy(args: SoftCrossEntropyArgs): number;
   /** Per row of x [N, V]: the k largest values, descending (ties: lower id first). */
   topk(x: F32, N: number, V: number, k: number, idsOut: I32, valsOut: F32): void;
 
