@@ -38,6 +38,7 @@ export function rlif(options?: Record<string, unknown>): Algorithm {
     needs: {
       sampling: true,
       answers: o.voteWeight > 0,
+      selfCertainty: o.certaintyWeight > 0,
       severalUpdates: o.klCov > 0 ? 'rlif: KL-Cov penalises |logp - logp_old|, which is 0 (and has no gradient) at the first update on a batch' : undefined,
     },
     build(step: StepData) {

@@ -57,6 +57,8 @@ export interface AlgorithmNeeds {
   rollIn?: { beta: number; context: string };
   /** The student's final-norm hidden state and log-prob of every sampled token, from a scoring pass before the update (DelTA). */
   hidden?: boolean;
+  /** The sampler's per-token self-certainty (Rollout.selfCertainty); only the local sampler reports it. */
+  selfCertainty?: boolean;
   /** The env must give Outcome.answer (answer voting); checked on a reference solution before training. */
   answers?: boolean;
   /** Why the algorithm has no effect with one update per sampled batch (e.g. KL-Cov): the config must ask for more. */

@@ -12,6 +12,7 @@ import { efficiencyByEnv } from './efficiency.ts';
 import { markdownReport, type ChartLink } from './markdown.ts';
 import { stepCosts } from './costs.ts';
 import { feedbackMass } from './feedback-mass.ts';
+import { trainingDynamics } from './dynamics.ts';
 import { esc, page } from './html.ts';
 import { loadRuns } from './runs.ts';
 import { curvesSection, gapSection, trainingSection } from './sections/curves.ts';
@@ -125,7 +126,7 @@ export function writeReport(runDirs: readonly string[], outDir: string, opts: Re
     const md = markdownReport({
       title, generated: opts.now ?? new Date(), runCount: runs.length, results, efficiency, greedyEfficiency, reference,
       overall: [...link('final-greedy', 'final greedy accuracy per method and env'), ...link('final-accuracy', 'final sampled accuracy per method and env')],
-      byEnv, costs: stepCosts(groups), feedbackMass: feedbackMass(groups),
+      byEnv, costs: stepCosts(groups), feedbackMass: feedbackMass(groups), dynamics: trainingDynamics(groups),
     });
     writeFileAtomic(markdownPath, md);
   }

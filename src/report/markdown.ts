@@ -7,6 +7,7 @@ import type { FinalResult } from './analyze.ts';
 import { EFFICIENCY_HEAD, efficiencyCaption, efficiencyCells, type Efficiency } from './efficiency.ts';
 import type { StepCost } from './costs.ts';
 import type { FeedbackMass } from './feedback-mass.ts';
+import { DYNAMICS_METRICS, type DynamicsRow } from './dynamics.ts';
 import { pct } from './html.ts';
 import { learnedText } from './sections/results.ts';
 import { METRIC_NAME } from './analyze.ts';
@@ -34,6 +35,8 @@ export interface MarkdownInput {
   costs?: Map<string, StepCost[]>;
   /** Per env, where the teacher's per-token log-ratio sits (methods with a teacher). */
   feedbackMass?: Map<string, FeedbackMass[]>;
+  /** Per env, how each method's training signals moved (first vs last eighth of the steps). */
+  dynamics?: Map<string, DynamicsRow[]>;
 }
 
 /** Text safe inside a markdown table cell. */
@@ -85,6 +88,17 @@ function feedbackMassMd(ms: FeedbackMass[]): string {
   return mdTable(['method', 'wrong attempts', 'share of abs(log q - log p) from the first flagged token', 'correct attempts', 'mean abs(log q - log p) on correct'], rows, [false, true, true, true, true]);
 }
 
+function dynamicsTableMd(rows: DynamicsRow[]): string {
+  const keys = DYNAMICS_METRICS.filter(([k]) => rows.some((r) => r.cells.has(k)));
+  const f = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3));
+  const cells = rows.map((r) => [r.label, String(r.seeds), ...keys.map(([k]) => {
+    const c = r.cells.get(k);
+    if (!c) return '–';
+    return `${f(c.first)} → ${f(c.last.mean)}${c.last.ok ? ` [${f(c.last.lo)}, ${f(c.last.hi)}]` : ''}`;
+  })]);
+  return mdTable(['method', 'seeds', ...keys.map(([, name]) => name)], cells, [false, true, ...keys.map(() => true)]);
+}
+
 const links = (ls: ChartLink[]) => ls.map((l) => `![${l.alt.replace(/[[\]]/g, '')}](${l.href})`).join('\n\n');
 
 export function markdownReport(m: MarkdownInput): string {
@@ -99,6 +113,8 @@ export function markdownReport(m: MarkdownInput): string {
     if (costs?.length) out.push('### Cost of a step (mean over steps and seeds)', '', costTableMd(costs), '');
     const mass = m.feedbackMass?.get(env);
     if (mass?.length) out.push('### Where the teacher\'s per-token signal sits (samples.jsonl)', '', feedbackMassMd(mass), '');
+    const dyn = m.dynamics?.get(env);
+    if (dyn?.length) out.push('### Training signals, first → last eighth of the steps (metrics.jsonl; interval over seeds)', '', dynamicsTableMd(dyn), '');
     const charts = m.byEnv.get(env) ?? [];
     if (charts.length) out.push(links(charts), '');
   }

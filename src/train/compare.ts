@@ -10,6 +10,9 @@ import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainHooks } from './loop.ts';
 import { listCheckpoints } from './run-folder.ts';
 import { checkTrainedLevels } from '../models/trained-levels.ts';
+import { createAlgorithm } from '../algorithms/registry.ts';
+import { getEnv } from '../envs/registry.ts';
+import { checkEnvAnswers } from './needs.ts';
 import { checkValDisjoint, chooseLr, finalValAccuracy, validateLrSearch, type LrChoice, type LrSearch } from './lr-search.ts';
 
 export interface MethodSpec {
@@ -142,6 +145,20 @@ export async function checkSearchSplits(search: readonly PlannedRun[], main: rea
     const s = search.find((r) => r.config.env === env)!;
     const m = main.find((r) => r.config.env === env);
     if (m) await checkValDisjoint(s.config, m.config);
+  }
+}
+
+/**
+ * What the planned runs need from their envs, checked before the first run starts (a run would
+ * check it only when its turn comes): answer voting needs an env that reads final answers.
+ */
+export async function checkPlannedEnvs(runs: readonly PlannedRun[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const { config: c } of runs) {
+    const key = JSON.stringify([c.algorithm, c.algorithmOptions, c.env, c.envOptions]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (createAlgorithm(c.algorithm, c.algorithmOptions).needs.answers) await checkEnvAnswers(await getEnv(c.env, c.envOptions), `${c.name} (${c.algorithm})`);
   }
 }
 

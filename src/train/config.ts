@@ -72,6 +72,14 @@ export function resolveTrainConfig(given: Record<string, unknown>, where = 'trai
     throw new ConfigError(`${where}: ${algo.needs.severalUpdates}; set updateEpochs or miniBatches so that updateEpochs x miniBatches >= 2`);
   }
   if (c.loraRank > 0) loraTargets(c.loraTargets);
+  // A remote student can neither return hidden states nor report its sampler's self-certainty:
+  // refuse now rather than after the first batch is sampled.
+  if (c.backend !== 'local' && algo.needs.hidden) {
+    throw new ConfigError(`${where}: algorithm '${c.algorithm}' needs the student's hidden states, which backend '${c.backend}' cannot return; use backend 'local' or an algorithm without them (e.g. grpo instead of delta)`);
+  }
+  if (c.backend !== 'local' && algo.needs.selfCertainty) {
+    throw new ConfigError(`${where}: algorithm '${c.algorithm}' needs the sampler's per-token self-certainty, which backend '${c.backend}' does not report; use backend 'local' or set algorithmOptions.certaintyWeight to 0`);
+  }
   if (c.backend === 'tinker' && c.loraRank < 1) throw new ConfigError(`${where}: backend 'tinker' trains LoRA adapters; set loraRank (e.g. 32)`);
   return c;
 }

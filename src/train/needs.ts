@@ -5,6 +5,7 @@
 import type { PolicyBackend } from '../backends/types.ts';
 import type { Rollout, StepData } from '../algorithms/types.ts';
 import type { Env } from '../envs/types.ts';
+import { ConfigError } from '../util/schema.ts';
 
 /**
  * Fails before training when the env gives no Outcome.answer: its first test tasks' reference
@@ -12,10 +13,10 @@ import type { Env } from '../envs/types.ts';
  */
 export async function checkEnvAnswers(env: Env, algorithm: string): Promise<void> {
   const tasks = env.tasks('test', 3, 0).filter((t) => t.reference !== undefined);
-  if (!tasks.length) throw new Error(`${algorithm}: env ${env.name} has no reference solution to check that it reads final answers (Outcome.answer); answer voting needs them`);
+  if (!tasks.length) throw new ConfigError(`${algorithm}: env ${env.name} has no reference solution to check that it reads final answers (Outcome.answer); answer voting needs them`);
   for (const t of tasks) {
     if ((await env.evaluate(t, t.reference!)).answer === undefined) {
-      throw new Error(`${algorithm}: env ${env.name} gives no Outcome.answer (its reference for ${t.id} has none), so answers cannot be voted on; choose an env that reads final answers (math, science, code, math-jsonl, mcq-jsonl) or set voteWeight to 0`);
+      throw new ConfigError(`${algorithm}: env ${env.name} gives no Outcome.answer (its reference for ${t.id} has none), so answers cannot be voted on; choose an env that reads final answers (math, science, code, math-jsonl, mcq-jsonl) or set voteWeight to 0`);
     }
   }
 }

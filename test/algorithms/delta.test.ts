@@ -56,5 +56,7 @@ test('delta: a step without signal is skipped like GRPO; missing hidden states a
   assert.throws(() => createAlgorithm('delta').build(makeStep()), /no hidden states/);
   assert.throws(() => createAlgorithm('delta', { lamMin: 1.3, lamMax: 1.2 }), /lamMin \(1.3\) must be <= lamMax/);
   assert.throws(() => createAlgorithm('delta', { refinements: -1 }), /refinements' must be >= 0/);
+  assert.throws(() => createAlgorithm('delta', { lamMin: 0 }), /lamMin' must be >= 0.01/);
+  assert.throws(() => createAlgorithm('delta', { refinements: 11 }), /refinements' must be <= 10/);
   assert.equal(createAlgorithm('delta').needs.hidden, true);
 });

@@ -54,6 +54,10 @@ test('rlif options: channels, KL-Cov / Clip-Cov terms, errors', () => {
   assert.throws(() => createAlgorithm('rlif', { voteWeight: 0, certaintyWeight: 0 }), /both 0/);
   assert.throws(() => createAlgorithm('rlif', { klCov: 0.1, clipCov: 0.1 }), /alternatives/);
   assert.throws(() => createAlgorithm('rlif', { klCov: 2 }), /klCov' must be <= 1/);
+  assert.throws(() => createAlgorithm('rlif', { voteWeight: -1 }), /voteWeight' must be >= 0/);
+  assert.throws(() => createAlgorithm('rlif', { clipLow: 1.5 }), /clipLow' must be <= 1/);
+  assert.throws(() => createAlgorithm('rlif', { clipCov: -0.1 }), /clipCov' must be >= 0/);
+  assert.throws(() => createAlgorithm('rlif', { clipCov: 0.1, clipCovLow: 5, clipCovHigh: 1 }), /clipCovLow \(5\) must be below clipCovHigh \(1\)/);
   assert.throws(() => createAlgorithm('rlif').build(makeStep()), /no self-certainty/);
   // All groups unanimous and equally certain: no signal.
   const flat = { ...step, rollouts: step.rollouts.map((r) => ({ ...r, outcome: { ...r.outcome, answer: '1' }, selfCertainty: Float32Array.of(1) })) };

@@ -1,7 +1,8 @@
 /**
  * DelTA and RLIF in the trainer, on a tiny random model and a toy env whose answer is the
  * completion's first character: DelTA with lamMin = lamMax trains exactly as GRPO; RLIF's
- * trajectory does not depend on the env's labels; KL-Cov acts once there are several updates.
+ * trajectory does not depend on the env's labels; KL-Cov acts once there are several updates;
+ * what a method needs that the backend or env cannot give fails at config time.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { envNames, registerEnv } from '../../src/envs/registry.ts';
 import type { Env, Task } from '../../src/envs/types.ts';
 import { loadWeights } from '../../src/models/checkpoint.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
+import { checkPlannedEnvs, planComparison } from '../../src/train/compare.ts';
 import { train } from '../../src/train/loop.ts';
 import { readJsonl } from '../../src/train/run-folder.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -94,4 +96,22 @@ test('rlif with answer voting on an env without answers fails before training, n
   await assert.rejects(run({ algorithm: 'rlif', env: 'first-char-no-answer' }), /gives no Outcome.answer.*voteWeight to 0/);
   const dir = await run({ algorithm: 'rlif', env: 'first-char-no-answer', algorithmOptions: { voteWeight: 0 } });
   assert.ok(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).steps === 3);
+});
+
+test('a comparison with rlif on an env without answers is refused before its first run', async () => {
+  const plan = (options: Record<string, unknown>) => planComparison({
+    model, envs: ['first-char-no-answer'], seeds: [0], base: { steps: 1 },
+    methods: [{ label: 'grpo', algorithm: 'grpo' }, { label: 'rlif', algorithm: 'rlif', algorithmOptions: options }],
+  }, join(mkdtempSync(join(tmpdir(), 'distil-seed-plan-')), 'cmp'));
+  await assert.rejects(checkPlannedEnvs(plan({})), /rlif \(rlif\): env first-char-no-answer gives no Outcome.answer.*voteWeight to 0/);
+  await checkPlannedEnvs(plan({ voteWeight: 0 }));
+});
+
+test('hidden states or self-certainty from a backend that cannot give them: a config error naming the fix', () => {
+  const remote = { ...base, backend: 'tinker', loraRank: 4 };
+  assert.throws(() => resolveTrainConfig({ ...remote, algorithm: 'delta' }), /algorithm 'delta' needs the student's hidden states, which backend 'tinker' cannot return; use backend 'local' or .*grpo instead of delta/);
+  assert.throws(() => resolveTrainConfig({ ...remote, algorithm: 'rlif' }), /algorithm 'rlif' needs the sampler's per-token self-certainty, which backend 'tinker' does not report; .*certaintyWeight to 0/);
+  // Voting alone needs neither; grpo is fine remotely.
+  assert.equal(resolveTrainConfig({ ...remote, algorithm: 'rlif', algorithmOptions: { certaintyWeight: 0 } }).algorithm, 'rlif');
+  assert.equal(resolveTrainConfig({ ...remote, algorithm: 'grpo' }).algorithm, 'grpo');
 });

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../util/schema.ts';
 import { applyOverrides } from '../../train/config.ts';
-import { checkSearchSplits, lrChoices, lrKey, planComparison, planLrSearch, runComparison, type CompareConfig, type PlannedRun } from '../../train/compare.ts';
+import { checkPlannedEnvs, checkSearchSplits, lrChoices, lrKey, planComparison, planLrSearch, runComparison, type CompareConfig, type PlannedRun } from '../../train/compare.ts';
 import type { LrChoice } from '../../train/lr-search.ts';
 import { efficiencyTables, finalRows, formatTable, learnedLines } from '../../report/final-table.ts';
 import { writeReport } from '../../report/index.ts';
@@ -48,6 +48,7 @@ export async function compareMain(cfg: CompareConfig, out: string, json: boolean
     plan = planComparison(cfg, out, { warnings });
     search = planLrSearch(cfg, out);
     if (search.length) await checkSearchSplits(search, plan);
+    await checkPlannedEnvs(plan);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
