@@ -19,6 +19,7 @@ import { noGrad, tidy } from '../engine/tensor.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { saveModelFolder } from '../models/folder.ts';
 import { loadWeights, saveWeights } from '../models/checkpoint.ts';
+import type { GenerationDefaults } from '../models/generation-config.ts';
 import { weightsOfTransformer } from '../models/transformer-io.ts';
 import { AdamW, type AdamWState } from '../nn/optim.ts';
 import { clipGradNorm } from '../nn/params.ts';
@@ -43,6 +44,8 @@ export interface LocalBackendOptions {
   warn?: (msg: string) => void;
   /** LoRA adapters attached to `model`: only they train; sampling runs on merged weights. */
   lora?: LoraModel;
+  /** generation_config.json of saved folders (eos ids, stop strings): the starting model's, so checkpoints keep them. */
+  generation?: GenerationDefaults;
 }
 
 export class LocalBackend implements PolicyBackend {
@@ -301,7 +304,7 @@ export class LocalBackend implements PolicyBackend {
 
   /** A model folder of the effective weights; under LoRA also the adapter alone, in PEFT's layout, in `adapter/`. */
   async save(dir: string): Promise<void> {
-    this.withMerged(() => saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer }));
+    this.withMerged(() => saveModelFolder(dir, { config: this.model.config, weights: weightsOfTransformer(this.model), tokenizer: this.opts.tokenizer, generation: this.opts.generation }));
     if (this.opts.lora) savePeftAdapter(join(dir, 'adapter'), this.opts.lora);
   }
 

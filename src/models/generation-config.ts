@@ -1,5 +1,8 @@
 /**
- * generation_config.json: the end-of-sequence ids and sampling defaults a checkpoint ships with.
+ * generation_config.json: the end-of-sequence ids and sampling defaults a checkpoint ships with,
+ * and its stop strings (`stop_strings`, Hugging Face's field: generation ends when the text
+ * contains one; distil's tiny models need them, since they continue a prompt with the next
+ * one's "Feedback:" or "Q: " where a chat model would emit end-of-sequence).
  */
 type Json = Record<string, unknown>;
 
@@ -13,6 +16,8 @@ export interface GenerationDefaults {
   topP?: number;
   topK?: number;
   maxNewTokens?: number;
+  /** Text that ends generation (not part of the completion's text); absent = none. */
+  stopStrings?: string[];
 }
 
 function ids(v: unknown, key: string, origin: string): number[] {
@@ -27,6 +32,13 @@ function optNum(g: Json, key: string, origin: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${origin}: "${key}" must be a number, got ${JSON.stringify(v)}`);
   return v;
+}
+
+function strings(v: unknown, key: string, origin: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => typeof x === 'string' && x.length > 0)) throw new Error(`${origin}: "${key}" must be a non-empty string or a list of them, got ${JSON.stringify(v)}`);
+  return list as string[];
 }
 
 /** Parse generation_config.json (or {} when absent); config.json's eos ids are the fallback. */
@@ -46,6 +58,8 @@ export function parseGenerationConfig(g: Json, origin: string, fallbackEos: numb
   if (k !== undefined) out.topK = k;
   const m = optNum(g, 'max_new_tokens', origin);
   if (m !== undefined) out.maxNewTokens = m;
+  const stops = strings(g.stop_strings, 'stop_strings', origin);
+  if (stops) out.stopStrings = stops;
   return out;
 }
 
@@ -61,5 +75,6 @@ export function generationConfigToHf(g: GenerationDefaults): Json {
   if (g.topP !== undefined) out.top_p = g.topP;
   if (g.topK !== undefined) out.top_k = g.topK;
   if (g.maxNewTokens !== undefined) out.max_new_tokens = g.maxNewTokens;
+  if (g.stopStrings?.length) out.stop_strings = g.stopStrings;
   return out;
 }

@@ -25,7 +25,7 @@ export const TRAIN_SCHEMA = {
   groupSize: { type: 'number', default: 4, min: 1, integer: true, help: 'samples per prompt (G)' },
   maxTokens: { type: 'number', default: 96, min: 1, integer: true, help: 'completion length limit' },
   temperature: { type: 'number', default: 1, min: 0, help: 'sampling temperature' },
-  stop: { type: 'strings', default: [], help: 'stop strings for sampling (besides end-of-sequence), e.g. ["\\nFeedback:"]' },
+  stop: { type: 'strings', default: null, help: "stop strings for sampling (besides end-of-sequence), e.g. [\"\\nFeedback:\"]; default: the model's (generation_config.json stop_strings); [] = none" },
   topP: { type: 'number', default: 1, min: 0, max: 1, help: 'nucleus sampling' },
   lr: { type: 'number', default: 3e-5, min: 0, help: 'learning rate' },
   schedule: { type: 'enum', values: ['constant', 'cosine', 'linear'], default: 'constant', help: 'learning-rate schedule' },

@@ -87,6 +87,8 @@ interface Session {
   dagger: Rollout[];
   /** Seconds since the run began, across resumes. */
   wall: () => number;
+  /** Stop strings for sampling: the config's, else the starting model's. */
+  stop: string[];
 }
 
 async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: TrainHooks, opts: { resume?: boolean }): Promise<TrainResult> {
@@ -97,7 +99,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   const evaluate = async (step: number) => {
     const r = await evaluatePolicy(s.student, env, s.tokenizer, {
       prompts: config.evalPrompts, samples: config.evalSamples, temperature: config.evalTemperature,
-      maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: config.stop, greedy: config.evalGreedy,
+      maxTokens: config.maxTokens, levels: config.evalLevels ?? config.levels ?? undefined, stop: s.stop, greedy: config.evalGreedy,
       split: config.evalSplit,
     });
     const split = config.evalSplit !== 'test' ? { split: config.evalSplit } : {};
@@ -144,7 +146,10 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
   });
 
   const needRef = config.klInit || !!algo.needs.refLogprobs;
-  const { student, tokenizer, initial } = await makeStudent(config, resumeFrom, needRef, log);
+  const { student, tokenizer, initial, generation } = await makeStudent(config, resumeFrom, needRef, log);
+  // Stop strings: the config's, else the ones the starting model ships with (generation_config.json).
+  const stop = config.stop ?? generation.stopStrings ?? [];
+  if (config.stop === null && stop.length) log(`stop strings ${JSON.stringify(stop)} (from ${config.model}/generation_config.json; set stop=[] for none)`);
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
   const schedule = scheduleOf(config);
   let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
@@ -165,7 +170,7 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
   const wall = () => performance.now() / 1000 - wallStart;
-  return { env, config, runDir, algo, tokenizer, student, initial, teacher, schedule, rollIn, state, dagger, wall };
+  return { env, config, runDir, algo, tokenizer, student, initial, teacher, schedule, rollIn, state, dagger, wall, stop };
 }
 
 function checkpointParts(s: Session): CheckpointParts<TrainerState> {
@@ -195,7 +200,7 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
   const fresh = algo.needs.sampling
     ? await collectRollouts(student, env, tokenizer, tasks, {
         groupSize: config.groupSize, maxTokens: config.maxTokens, temperature: config.temperature, topP: config.topP, seedBase: (seed % 100_000_000) * 64,
-        stop: config.stop,
+        stop: s.stop,
         rollIn: s.rollIn ?? undefined,
       })
     : referenceRollouts(env, tokenizer, tasks);

@@ -12,6 +12,7 @@ import { REMOTE_STATE_FILE, TinkerBackend } from '../backends/tinker/backend.ts'
 import type { PolicyBackend } from '../backends/types.ts';
 import { refuseDiffusionLm } from '../models/family.ts';
 import { loadModelFolder } from '../models/folder.ts';
+import type { GenerationDefaults } from '../models/generation-config.ts';
 import { loadPeftAdapter } from '../models/peft.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { loadTransformer } from '../models/transformer-io.ts';
@@ -26,6 +27,8 @@ export interface Student {
   tokenizer: Tokenizer;
   /** The initial policy (KL measurement and anchors), when asked for. */
   initial: PolicyBackend | null;
+  /** The starting model's generation_config.json (its stop strings; saved with local checkpoints). */
+  generation: GenerationDefaults;
 }
 
 type Checkpoint = LoadedCheckpoint<TrainerState>;
@@ -47,15 +50,17 @@ async function localStudent(config: TrainConfig, resumeFrom: Checkpoint | null, 
   const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
   if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
   const tokenizer = folder.tokenizer;
+  // Read from the starting model on resume too, so the stop strings never change mid-run.
+  const generation = resumeFrom ? loadModelFolder(config.model, { weights: false, requireTokenizer: false }).generation : folder.generation;
   const lora = config.loraRank > 0
     ? resumeFrom
       ? loadPeftAdapter(model, join(resumeFrom.modelDir, 'adapter')).lora
       : attachLora(model, { r: config.loraRank, alpha: config.loraAlpha, targetModules: loraTargets(config.loraTargets) }, new Rng(config.seed))
     : undefined;
-  const student = new LocalBackend(model, { tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log, lora });
+  const student = new LocalBackend(model, { tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log, lora, generation });
   // On resume the initial policy is re-read from the starting model, not from the checkpoint.
   const initial = needInitial ? (resumeFrom ? new LocalBackend(loadTransformer(config.model).model, { tokenizer }) : await student.snapshot('frozen')) : null;
-  return { student, tokenizer, initial };
+  return { student, tokenizer, initial, generation };
 }
 
 async function tinkerStudent(config: TrainConfig, resumeFrom: Checkpoint | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
@@ -78,5 +83,5 @@ async function tinkerStudent(config: TrainConfig, resumeFrom: Checkpoint | null,
   });
   // A fresh LoRA adapter leaves the base model unchanged (B = 0): the initial policy is the base model.
   const initial = needInitial ? await student.samplerOfBase(baseModel) : null;
-  return { student, tokenizer: folder.tokenizer, initial };
+  return { student, tokenizer: folder.tokenizer, initial, generation: folder.generation };
 }

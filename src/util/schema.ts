@@ -13,8 +13,8 @@ export type OptionSpec =
   | { type: 'enum'; values: readonly string[]; default: string; help: string }
   /** A list of numbers; also accepts "1,2,3" (command-line overrides). null: not set. */
   | { type: 'numbers'; default: number[] | null; integer?: boolean; help: string }
-  /** A list of strings (e.g. stop strings). */
-  | { type: 'strings'; default: string[]; help: string }
+  /** A list of strings (e.g. stop strings). null: not set (the owner picks, e.g. the model's). */
+  | { type: 'strings'; default: string[] | null; help: string }
   /** A nested object checked elsewhere (e.g. an algorithm's own options). */
   | { type: 'object'; default: Record<string, unknown>; help: string };
 
@@ -27,13 +27,15 @@ export type Resolved<S extends Schema> = {
       ? boolean
       : S[K] extends { type: 'numbers' }
         ? number[] | null
-        : S[K] extends { type: 'strings' }
-          ? string[]
-          : S[K] extends { type: 'object' }
-            ? Record<string, unknown>
-            : S[K] extends { type: 'enum'; values: readonly (infer V)[] }
-              ? V
-              : string;
+        : S[K] extends { type: 'strings'; default: null }
+          ? string[] | null
+          : S[K] extends { type: 'strings' }
+            ? string[]
+            : S[K] extends { type: 'object' }
+              ? Record<string, unknown>
+              : S[K] extends { type: 'enum'; values: readonly (infer V)[] }
+                ? V
+                : string;
 };
 
 export class ConfigError extends Error {}
@@ -83,6 +85,7 @@ function check(spec: OptionSpec, v: unknown, name: string): unknown {
       return arr;
     }
     case 'strings':
+      if (v === null && spec.default === null) return null;
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${name} must be a list of strings, got ${JSON.stringify(v)}`);
       return v;
     case 'object':

@@ -6,6 +6,7 @@ import { INDEX_FILE, SINGLE_FILE, loadWeights, saveWeights } from '../../src/mod
 import { bf16ToF32, f32ToBf16 } from '../../src/models/dtypes.ts';
 import { describeTokenizer, loadModelFolder, saveModelFolder } from '../../src/models/folder.ts';
 import { HfTokenizer } from '../../src/models/hf-tokenizer.ts';
+import { generationConfigToHf, parseGenerationConfig } from '../../src/models/generation-config.ts';
 import { readSafetensors, writeSafetensors } from '../../src/models/safetensors.ts';
 import type { WeightMap } from '../../src/models/types.ts';
 import { REFERENCE_MODEL } from '../../src/nn/config.ts';
@@ -58,6 +59,15 @@ test('two tokenizers in one folder: the loaded one is named, and a broken or dif
   [vocab.a, vocab.b] = [vocab.b, vocab.a];
   writeFileSync(join(swapped, 'tokenizer.json'), JSON.stringify(tj));
   assert.throws(() => loadModelFolder(swapped), /char_tokenizer\.json and tokenizer\.json disagree \(the tokenizers differ \(2 token id\(s\) map to different tokens/);
+});
+
+test('generation_config.json stop_strings: a string or a list, kept when saved, refused when malformed', () => {
+  assert.deepEqual(parseGenerationConfig({ eos_token_id: 2, stop_strings: '\nQ: ' }, 'g.json').stopStrings, ['\nQ: ']);
+  const g = parseGenerationConfig({ eos_token_id: 2, stop_strings: ['\nQ: ', '\nFeedback:'] }, 'g.json');
+  assert.deepEqual(g.stopStrings, ['\nQ: ', '\nFeedback:']);
+  assert.deepEqual(generationConfigToHf(g).stop_strings, ['\nQ: ', '\nFeedback:']);
+  assert.equal(parseGenerationConfig({ eos_token_id: 2 }, 'g.json').stopStrings, undefined);
+  assert.throws(() => parseGenerationConfig({ stop_strings: ['', 3] }, 'x/generation_config.json'), /x\/generation_config\.json: "stop_strings" must be a non-empty string or a list of them/);
 });
 
 test('tiny-qwen3 and tiny-qwen2 folders: HF tokenizer, several eos ids and sampling defaults, weights per architecture', () => {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import evalCmd from '../../src/cli/commands/eval.ts';
 import { loadModelFolder } from '../../src/models/folder.ts';
 import { builtinCheckpoint, builtinCheckpoints } from '../../src/recipes/checkpoints.ts';
 import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
@@ -22,4 +23,27 @@ test('shipped checkpoints load, use the tiny tokenizer, and carry a resolvable r
     assert.equal(f.config.numLayers, tinyModelConfig(c.model).numLayers);
   }
   assert.throws(() => builtinCheckpoint('no-such-checkpoint'), /no built-in checkpoint/);
+});
+
+test('shipped checkpoints carry the stop strings their training used, and eval uses them by default', async () => {
+  for (const name of builtinCheckpoints()) {
+    const stops = loadModelFolder(builtinCheckpoint(name), { weights: false }).generation.stopStrings ?? [];
+    for (const s of ['\nFeedback:', '\nCritique:', '\nReward:']) assert.ok(stops.includes(s), `${name}: ${JSON.stringify(stops)}`);
+    assert.ok(stops.includes('\nQ: ') || stops.includes('\nf('), name);
+  }
+  // The code checkpoint, greedy on 12 test prompts: without stop strings it rambles into the
+  // next prompt and scores 0; with the shipped ones it solves some.
+  const run = async (extra: string[]) => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (x: string) => lines.push(x);
+    try {
+      await evalCmd.run(['--model', builtinCheckpoint('tiny-code'), '--env', 'code', '--levels', '1', '--prompts', '12', '--samples', '1', '--temperature', '0', '--json', ...extra]);
+    } finally {
+      console.log = log;
+    }
+    return JSON.parse(lines[0]).accuracy as number;
+  };
+  assert.ok((await run([])) > 0.15);
+  assert.equal(await run(['--stop', 'none']), 0);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { algorithmNames } from '../../src/algorithms/registry.ts';
@@ -122,4 +122,21 @@ test('eval.jsonl rows hold greedy accuracy (overall and per level) unless evalGr
       }
     }
   }
+});
+
+test("without a 'stop' setting the run uses the model's stop strings, and its checkpoints keep them", async () => {
+  const shipped = tinyModelFolder(3);
+  const genPath = join(shipped, 'generation_config.json');
+  writeFileSync(genPath, JSON.stringify({ ...JSON.parse(readFileSync(genPath, 'utf8')), stop_strings: ['\n', ' '] }));
+  const dir = mkdtempSync(join(tmpdir(), 'distil-stop-model-'));
+  const cfg = resolveTrainConfig({ ...base, model: shipped, steps: 1, algorithm: 'grpo', samplesPerStep: 4, checkpointEvery: 1 });
+  assert.equal(cfg.stop, null);
+  const lines: string[] = [];
+  await train(cfg, dir, { log: (m: string) => lines.push(m) });
+  assert.ok(lines.some((l) => l.startsWith('stop strings ["\\n"," "] (from ')), lines.join('\n'));
+  for (const s of readJsonl(join(dir, 'samples.jsonl'))) assert.ok(!/[\n ]/.test(s.completion as string), JSON.stringify(s.completion));
+  const saved = JSON.parse(readFileSync(join(dir, 'checkpoints', 'step-1', 'model', 'generation_config.json'), 'utf8'));
+  assert.deepEqual(saved.stop_strings, ['\n', ' ']);
+  // stop=[] says "none", which is not the same as not saying.
+  assert.deepEqual(resolveTrainConfig({ ...base, stop: [] }).stop, []);
 });

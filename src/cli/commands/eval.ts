@@ -4,7 +4,9 @@ import { getEnv } from '../../envs/registry.ts';
 import { loadTransformer } from '../../models/transformer-io.ts';
 import type { EvalSummary } from '../../eval/metrics.ts';
 import { evaluatePolicy } from '../../train/evaluate.ts';
+import { describeTokenizer } from '../../models/folder.ts';
 import { parseArgs, list, num, str } from '../args.ts';
+import { resolveStop } from '../stop-flag.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const HELP = `Usage: distil eval --model DIR --env NAME [options]
@@ -24,6 +26,9 @@ Options:
   --temperature T      sampling temperature (default 1; 0 = greedy)
   --max-tokens N       completion length limit (default 96)
   --no-greedy          skip the greedy decoding (avg@K and pass@k only)
+  --stop S             stop strings: a JSON list ('["\\nQ: "]'), one string (\\n read as a
+                       newline), or none (default: the model's, generation_config.json
+                       stop_strings)
   --json               print the result as JSON`;
 
 const command: Command = {
@@ -31,20 +36,22 @@ const command: Command = {
   summary: "Evaluate a model on an env's test split (greedy, avg@k, pass@k, by level)",
   help: HELP,
   async run(argv) {
-    const a = parseArgs(argv, ['model', 'env', 'levels', 'split', 'prompts', 'samples', 'temperature', 'max-tokens'], ['json', 'no-greedy']);
+    const a = parseArgs(argv, ['model', 'env', 'levels', 'split', 'prompts', 'samples', 'temperature', 'max-tokens', 'stop'], ['json', 'no-greedy']);
     const split = str(a.flags, 'split') ?? 'test';
     if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val, got '${split}'`);
     const modelDir = str(a.flags, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required');
     const { model, folder: f } = loadTransformer(modelDir);
     if (!f.tokenizer) throw new UsageError(`${modelDir} has no tokenizer`);
+    const { stop, source } = resolveStop(str(a.flags, 'stop'), f.generation.stopStrings, modelDir);
+    process.stderr.write(`${describeTokenizer(f)}\nstop strings: ${JSON.stringify(stop)} (${source})\n`);
     const env = await getEnv(str(a.flags, 'env') ?? 'math');
     const levels = list(a.flags, 'levels')?.map(Number);
     if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError('--levels must be whole numbers, e.g. 10,11,12');
     const backend = new LocalBackend(model, { tokenizer: f.tokenizer });
     const s = await evaluatePolicy(backend, env, f.tokenizer, {
       prompts: num(a.flags, 'prompts') ?? 200, samples: num(a.flags, 'samples') ?? 4,
-      temperature: num(a.flags, 'temperature') ?? 1, maxTokens: num(a.flags, 'max-tokens') ?? 96, levels,
+      temperature: num(a.flags, 'temperature') ?? 1, maxTokens: num(a.flags, 'max-tokens') ?? 96, levels, stop,
       greedy: !a.flags['no-greedy'], split,
     });
     if (a.flags.json) {
