@@ -128,7 +128,9 @@ export class OpenAICompatibleBackend implements PolicyBackend {
     };
     if (r.topK) body.top_k = r.topK;
     if (r.seed !== undefined) body.seed = r.seed;
-    if (r.stop?.length) body.stop = r.stop;
+    // Always explicit: a server applies its model's own stop strings to a request that names
+    // none (distil serve does), and the seam's request says exactly what it wants.
+    body.stop = r.stop ?? [];
     // The seam's stopTokenIds replace the eos default; vLLM's stop_token_ids add to it.
     if (r.stopTokenIds) Object.assign(body, { stop_token_ids: r.stopTokenIds, ignore_eos: true });
     const res = await this.completion(body);
@@ -386,6 +388,9 @@ export class OpenAICompatibleBackend implements PolicyBackend {
         return ids;
       },
       decode: () => {
+        throw new Error('not available remotely');
+      },
+      tokenBytes: () => {
         throw new Error('not available remotely');
       },
       // Without the server's vocabulary only the probes can disagree.

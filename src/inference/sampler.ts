@@ -44,11 +44,37 @@ interface RowState {
 
 export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptions): Completion[] {
   if (reqs.length === 0) return [];
+  const run = () => {
+    const steps = sampleSteps(decoder, reqs, opts);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  };
   // Decode steps of more than a few sequences reuse the weights every step: pack them once.
-  return reqs.length > 8 ? decoder.withPackedWeights(() => sampleBatch(decoder, reqs, opts)) : sampleBatch(decoder, reqs, opts);
+  return reqs.length > 8 ? decoder.withPackedWeights(run) : run();
 }
 
-function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptions): Completion[] {
+/** What a caller of sampleSteps sees of one request between steps. */
+export interface SampleRow {
+  readonly tokens: readonly number[];
+  readonly done: boolean;
+  readonly stopReason: 'stop' | 'length';
+}
+
+export interface StepOptions extends SamplerOptions {
+  /** Checked before each step: a request that was given up on (its client left) stops there. */
+  cancelled?: (row: number) => boolean;
+}
+
+/**
+ * sample(), one decoding step at a time: yields the rows after the prefill's first token and
+ * after every step, and returns the completions. A server drives it with pauses between steps,
+ * so it can stream tokens as they come, keep answering other requests, and drop rows whose
+ * client went away. `rowText` gives a row's text so far.
+ */
+export function* sampleSteps(decoder: Decoder, reqs: SampleRequest[], opts: StepOptions): Generator<readonly SampleRow[], Completion[], void> {
+  if (reqs.length === 0) return [];
   const B = reqs.length;
   const rows: RowState[] = reqs.map((req, i) => {
     const where = `sample request ${i}`;
@@ -81,6 +107,7 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
   for (let t = 0; t < maxNew; t++) {
     for (let b = 0; b < B; b++) {
       const row = rows[b];
+      if (!row.done && opts.cancelled?.(b)) row.done = true;
       if (row.done) {
         step[b] = opts.padId;
         continue;
@@ -98,6 +125,7 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;
+    yield rows;
     logits = decoder.forward(step, 1, cache, allRows, logitsBuf);
     if (teacher) tLogits = teacher.decoder.forward(step, 1, teacher.cache, allRows, teacher.logits);
   }
@@ -106,12 +134,21 @@ function sampleBatch(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOptio
   if (teacher) teacher.decoder.releaseCache(teacher.cache);
   return rows.map((r) => ({
     tokens: r.tokens,
-    text: r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id))),
+    text: rowText(r, opts),
     logprobs: Float32Array.from(r.logprobs),
     maxLogprobs: Float32Array.from(r.maxLogprobs),
     selfCertainty: Float32Array.from(r.selfCertainty),
     stopReason: r.stopReason,
   }));
+}
+
+/**
+ * A row's text so far: cut before a stop string once one appeared, else the decoded tokens
+ * (stop tokens left out).
+ */
+export function rowText(row: SampleRow, opts: Pick<SamplerOptions, 'decode'>): string {
+  const r = row as RowState;
+  return r.textFinal ? r.text : opts.decode(r.tokens.filter((id) => !r.stopIds.has(id)));
 }
 
 function startTeacher(r: NonNullable<SamplerOptions['rollIn']>, B: number, maxNew: number, padId: number, V: number) {

@@ -105,6 +105,11 @@ export class CharTokenizer implements Tokenizer {
     return out;
   }
 
+  tokenBytes(id: number): number[] {
+    const t = this.idToToken(id);
+    return t === undefined ? [] : [...Buffer.from(t, 'utf8')];
+  }
+
   idToToken(id: number): string | undefined {
     return this.toToken[id];
   }

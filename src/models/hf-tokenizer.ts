@@ -14,6 +14,28 @@ export function specialTokenText(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Types of a tokenizer.json decoder, looking inside Sequence decoders. */
+function decoderTypes(d: unknown): string[] {
+  if (!d || typeof d !== 'object') return [];
+  const { type, decoders } = d as { type?: unknown; decoders?: unknown };
+  const inner = Array.isArray(decoders) ? decoders.flatMap(decoderTypes) : [];
+  return [...(typeof type === 'string' ? [type] : []), ...inner];
+}
+
+/**
+ * GPT-2's byte-level alphabet, inverted: printable bytes stand for themselves, the other 68
+ * bytes are written as the code points from 256 up, in byte order.
+ */
+const BYTE_OF_CHAR: Map<string, number> = (() => {
+  const m = new Map<string, number>();
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    m.set(String.fromCodePoint(printable ? b : 256 + extra++), b);
+  }
+  return m;
+})();
+
 export interface HfTokenizerIds {
   /** Overrides from config.json / generation_config.json, used when tokenizer_config.json names no such token. */
   eosId?: number;
@@ -78,6 +100,28 @@ export class HfTokenizer implements Tokenizer {
 
   idToToken(id: number): string | undefined {
     return this.impl.id_to_token(id);
+  }
+
+  tokenBytes(id: number): number[] {
+    const token = this.impl.id_to_token(id);
+    if (token === undefined) return [];
+    if (this.specialIds.has(id)) return [...Buffer.from(token, 'utf8')];
+    const decoders = decoderTypes(this.tokenizerJson.decoder);
+    if (decoders.includes('ByteLevel')) {
+      // GPT-2 style: every character of the token stands for one byte.
+      const out: number[] = [];
+      for (const ch of token) {
+        const b = BYTE_OF_CHAR.get(ch);
+        if (b === undefined) return [...Buffer.from(token, 'utf8')]; // an added token written as text
+        out.push(b);
+      }
+      return out;
+    }
+    // SentencePiece style: <0xNN> byte-fallback tokens are one byte; U+2581 is a space.
+    const hex = /^<0x([0-9A-Fa-f]{2})>$/.exec(token);
+    if (hex && decoders.includes('ByteFallback')) return [parseInt(hex[1], 16)];
+    if (decoders.includes('Metaspace') || decoders.includes('Replace')) return [...Buffer.from(token.replace(/\u2581/g, ' '), 'utf8')];
+    return [...Buffer.from(this.decode([id]), 'utf8')];
   }
 
   tokenToId(token: string): number | undefined {

@@ -24,5 +24,11 @@ export interface Tokenizer {
   encode(text: string): number[];
   decode(ids: readonly number[], opts?: DecodeOptions): string;
   idToToken(id: number): string | undefined;
+  /**
+   * The bytes of one token's own text (UTF-8), as OpenAI's logprobs `bytes` report them. A
+   * byte-level token that holds part of a character has its own byte(s), not those of the
+   * replacement character that decoding it alone would give. Empty for an unknown id.
+   */
+  tokenBytes(id: number): number[];
   tokenToId(token: string): number | undefined;
 }

@@ -3,6 +3,7 @@
  * generation prompt), then sampled like a completion; logprobs in the chat shape.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { ChatMessage } from '../models/chat-template.ts';
 import type { Engine } from './engine.ts';
 import { ApiError, badParam } from './errors.ts';
@@ -10,6 +11,11 @@ import { chatLogprobs, entriesFromPositions } from './logprobs.ts';
 import { checkModel } from './models.ts';
 import { Body, show } from './params.ts';
 import { SAMPLING_FIELDS, checkContext, parseSampling, sampleRequests } from './sampling-params.ts';
+import { STREAMED } from './http.ts';
+import { EventStream, TextDeltas, clientGone, parseStream, streamListener } from './stream.ts';
+
+/** The roles OpenAI's chat API knows; any other is a 400, as there. */
+export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
 
 const FIELDS = [...SAMPLING_FIELDS, 'messages', 'max_completion_tokens', 'logprobs', 'top_logprobs', 'add_generation_prompt', 'chat_template_kwargs'];
 
@@ -22,6 +28,7 @@ export function parseMessages(v: unknown): ChatMessage[] {
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw badParam(where, `${where} must be an object {role, content}`, 'invalid_type');
     const { role, content } = m as Record<string, unknown>;
     if (typeof role !== 'string' || !role) throw badParam(`${where}.role`, `${where}.role must be a non-empty string`, 'invalid_type');
+    if (!(CHAT_ROLES as readonly string[]).includes(role)) throw badParam(`${where}.role`, `${where}.role ${show(role)} is not a known role (one of ${CHAT_ROLES.join(', ')})`, 'invalid_value');
     let text: string;
     if (typeof content === 'string') text = content;
     else if (content === null || content === undefined) text = '';
@@ -38,14 +45,16 @@ export function parseMessages(v: unknown): ChatMessage[] {
   });
 }
 
-export async function chatCompletions(engine: Engine, raw: unknown) {
+/** `res` is needed only for `stream: true` (the answer is then written there, as events). */
+export async function chatCompletions(engine: Engine, raw: unknown, res?: ServerResponse) {
   const b = new Body(raw, FIELDS);
   checkModel(engine, b);
   const template = engine.model.chatTemplate;
   if (!template) throw new ApiError(400, `the model ${engine.model.name} has no chat template (tokenizer_config.json "chat_template" or chat_template.jinja); use /v1/completions`, 'messages', 'no_chat_template');
   const V = engine.vocabSize;
   const messages = parseMessages(b.raw('messages'));
-  const s = parseSampling(b, engine.model.eosIds, V);
+  const s = parseSampling(b, engine.model.eosIds, V, engine.model.stopStrings);
+  const { stream, includeUsage } = parseStream(b);
   const maxCompletion = b.int('max_completion_tokens', { min: 1 });
   const wantLogprobs = b.bool('logprobs') ?? false;
   const topN = b.int('top_logprobs', { min: 0, max: V });
@@ -68,8 +77,13 @@ export async function chatCompletions(engine: Engine, raw: unknown) {
   const maxTokens = s.maxTokens ?? maxCompletion ?? engine.maxPositions - prompt.length;
   if (maxTokens < 1) throw badParam(s.maxTokens !== undefined ? 'max_tokens' : 'messages', `nothing to generate: max_tokens is ${maxTokens} (the prompt has ${prompt.length} of the model's ${engine.maxPositions} positions)`, 'invalid_value');
   checkContext(prompt.length, maxTokens, engine.maxPositions, 'messages');
+  if (stream) {
+    if (wantLogprobs) throw badParam('logprobs', "'logprobs' is not available with 'stream' on this server; send the request without 'stream'", 'unsupported_parameter');
+    if (!res) throw new ApiError(500, 'streaming needs the response object');
+    return streamChat(engine, res, prompt, s, maxTokens, includeUsage);
+  }
 
-  const outs = await engine.sample(sampleRequests(prompt, s, maxTokens));
+  const outs = await engine.sample(sampleRequests(prompt, s, maxTokens), clientGone(res));
   const n = topN ?? 0;
   const pos = wantLogprobs && n > 0 ? await engine.positionLogprobs(outs.map((c) => ({ ids: [...prompt, ...c.tokens], from: prompt.length, topN: n }))) : null;
   const choices = outs.map((c, j) => {
@@ -89,4 +103,32 @@ export async function chatCompletions(engine: Engine, raw: unknown) {
     choices,
     usage: { prompt_tokens: prompt.length, completion_tokens: completionTokens, total_tokens: prompt.length + completionTokens },
   };
+}
+
+/** `stream: true`: per choice a first chunk with the role, then content deltas, then the finish_reason. */
+async function streamChat(engine: Engine, res: ServerResponse, prompt: number[], s: ReturnType<typeof parseSampling>, maxTokens: number, includeUsage: boolean) {
+  const head = { id: `chatcmpl-${randomUUID().replace(/-/g, '')}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: engine.model.name };
+  const usageField = includeUsage ? { usage: null } : {};
+  const chunk = (index: number, delta: Record<string, string>, finish: string | null) => ({
+    ...head, choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...usageField,
+  });
+  const events = new EventStream(res);
+  const reqs = sampleRequests(prompt, s, maxTokens);
+  reqs.forEach((_, j) => events.send(chunk(j, { role: 'assistant', content: '' }, null)));
+  const deltas = new TextDeltas(reqs.length, s.params.stop ?? [], engine.decodeText, (j, delta, finish) => {
+    if (delta) events.send(chunk(j, { content: delta }, null));
+    if (finish) events.send(chunk(j, {}, finish));
+  });
+  try {
+    const outs = await engine.sample(reqs, streamListener(events, deltas));
+    deltas.done(outs);
+    if (includeUsage) {
+      const completionTokens = outs.reduce((a, c) => a + c.tokens.length, 0);
+      events.send({ ...head, choices: [], usage: { prompt_tokens: prompt.length, completion_tokens: completionTokens, total_tokens: prompt.length + completionTokens } });
+    }
+    events.end();
+  } catch (e) {
+    events.end({ message: `sampling failed: ${(e as Error).message}`, type: 'server_error' });
+  }
+  return STREAMED;
 }

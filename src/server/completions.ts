@@ -6,6 +6,7 @@
  * per-prompt-token listing keyed by token id.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Completion } from '../backends/types.ts';
 import type { Engine } from './engine.ts';
 import { ApiError, badParam } from './errors.ts';
@@ -13,6 +14,8 @@ import { entriesFromPositions, legacyLogprobs, promptLogprobs, type TokenEntry }
 import { Body, show } from './params.ts';
 import { SAMPLING_FIELDS, checkContext, parseSampling, sampleRequests } from './sampling-params.ts';
 import { checkModel } from './models.ts';
+import { STREAMED } from './http.ts';
+import { EventStream, TextDeltas, clientGone, parseStream, streamListener } from './stream.ts';
 
 const FIELDS = [...SAMPLING_FIELDS, 'prompt', 'logprobs', 'echo', 'prompt_logprobs', 'suffix'];
 
@@ -54,12 +57,14 @@ function parsePrompts(engine: Engine, v: unknown): Prompt[] {
   });
 }
 
-export async function completions(engine: Engine, raw: unknown) {
+/** `res` is needed only for `stream: true` (the answer is then written there, as events). */
+export async function completions(engine: Engine, raw: unknown, res?: ServerResponse) {
   const b = new Body(raw, FIELDS);
   checkModel(engine, b);
   b.onlyDefault('suffix', [''], 'suffix (insertion) is not supported');
   const V = engine.vocabSize;
-  const s = parseSampling(b, engine.model.eosIds, V);
+  const s = parseSampling(b, engine.model.eosIds, V, engine.model.stopStrings);
+  const { stream, includeUsage } = parseStream(b);
   const topN = b.int('logprobs', { min: 0, max: V });
   const echo = b.bool('echo') ?? false;
   const promptTopN = b.int('prompt_logprobs', { min: 0, max: V });
@@ -69,10 +74,18 @@ export async function completions(engine: Engine, raw: unknown) {
     throw badParam('max_tokens', "'max_tokens' 0 generates nothing; use it with echo or prompt_logprobs to score the prompt", 'invalid_value');
   }
   prompts.forEach((p) => checkContext(p.ids.length, maxTokens, engine.maxPositions, 'max_tokens'));
+  if (stream) {
+    for (const [key, v] of [['logprobs', topN], ['prompt_logprobs', promptTopN]] as const) {
+      if (v !== undefined) throw badParam(key, `'${key}' is not available with 'stream' on this server; send the request without 'stream'`, 'unsupported_parameter');
+    }
+    if (maxTokens === 0) throw badParam('max_tokens', "'max_tokens' 0 with 'stream' has nothing to stream", 'invalid_value');
+    if (!res) throw new ApiError(500, 'streaming needs the response object');
+    return streamCompletions(engine, res, prompts, s, maxTokens, echo, includeUsage);
+  }
 
   let outs: Completion[];
   try {
-    outs = maxTokens === 0 ? [] : await engine.sample(prompts.flatMap((p) => sampleRequests(p.ids, s, maxTokens)));
+    outs = maxTokens === 0 ? [] : await engine.sample(prompts.flatMap((p) => sampleRequests(p.ids, s, maxTokens)), clientGone(res));
   } catch (e) {
     throw new ApiError(500, `sampling failed: ${(e as Error).message}`);
   }
@@ -119,4 +132,35 @@ export async function completions(engine: Engine, raw: unknown) {
     choices,
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
+}
+
+/** `stream: true`: one chunk per piece of text per choice, each choice's finish_reason, optionally usage. */
+async function streamCompletions(
+  engine: Engine, res: ServerResponse, prompts: Prompt[], s: ReturnType<typeof parseSampling>, maxTokens: number, echo: boolean, includeUsage: boolean,
+) {
+  const head = { id: `cmpl-${randomUUID().replace(/-/g, '')}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: engine.model.name };
+  const usageField = includeUsage ? { usage: null } : {};
+  const chunk = (index: number, text: string, finish: string | null) => ({
+    ...head, choices: [{ index, text, logprobs: null, finish_reason: finish, stop_reason: null }], ...usageField,
+  });
+  const events = new EventStream(res);
+  const reqs = prompts.flatMap((p) => sampleRequests(p.ids, s, maxTokens));
+  if (echo) prompts.forEach((p, pi) => { for (let j = 0; j < s.n; j++) events.send(chunk(pi * s.n + j, p.text, null)); });
+  const deltas = new TextDeltas(reqs.length, s.params.stop ?? [], engine.decodeText, (i, delta, finish) => {
+    if (delta) events.send(chunk(i, delta, null));
+    if (finish) events.send(chunk(i, '', finish));
+  });
+  try {
+    const outs = await engine.sample(reqs, streamListener(events, deltas));
+    deltas.done(outs);
+    if (includeUsage) {
+      const promptTokens = prompts.reduce((a, p) => a + p.ids.length, 0);
+      const completionTokens = outs.reduce((a, c) => a + c.tokens.length, 0);
+      events.send({ ...head, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+    }
+    events.end();
+  } catch (e) {
+    events.end({ message: `sampling failed: ${(e as Error).message}`, type: 'server_error' });
+  }
+  return STREAMED;
 }

@@ -8,15 +8,16 @@
 import { kernels } from '../engine/kernels/index.ts';
 import type { Completion, SampleRequest } from '../backends/types.ts';
 import { Decoder } from '../inference/decoder.ts';
-import { sample } from '../inference/sampler.ts';
+import { sampleSteps } from '../inference/sampler.ts';
 import { logSumExp } from '../inference/sampling.ts';
 import type { WeightMap } from '../inference/weights.ts';
 import type { ChatTemplate } from '../models/chat-template.ts';
-import { loadModelFolder } from '../models/folder.ts';
+import { describeTokenizer, loadModelFolder } from '../models/folder.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { Rng } from '../util/rng.ts';
 import { Batcher } from './batcher.ts';
+import { SampleQueue, type SampleListener } from './sample-queue.ts';
 
 export interface ServedModel {
   /** The name clients pass as "model". */
@@ -27,6 +28,10 @@ export interface ServedModel {
   chatTemplate?: ChatTemplate;
   /** Ids that end generation by default (the tokenizer's eos and generation_config's). */
   eosIds: number[];
+  /** Stop strings used when a request names none (generation_config.json stop_strings, or --stop). */
+  stopStrings?: string[];
+  /** Which tokenizer file was loaded, for the start-up line. */
+  tokenizerNote?: string;
 }
 
 /** Log-prob of the token at one position, its rank in the vocabulary (1 = most likely), and the top N. */
@@ -53,13 +58,16 @@ export function servedModelFromFolder(dir: string, name?: string): ServedModel {
   const tokenizer = f.tokenizer!; // loadModelFolder requires one by default
   const weights = new Map([...f.weights].map(([n, t]) => [n, t.data]));
   const eosIds = [...new Set([tokenizer.eosId, ...f.generation.eosIds])];
-  return { name: name ?? f.dir.split(/[\\/]/).pop()!, config: f.config, weights, tokenizer, chatTemplate: f.chatTemplate, eosIds };
+  return {
+    name: name ?? f.dir.split(/[\\/]/).pop()!, config: f.config, weights, tokenizer, chatTemplate: f.chatTemplate, eosIds,
+    stopStrings: f.generation.stopStrings, tokenizerNote: describeTokenizer(f),
+  };
 }
 
 export class Engine {
   readonly decoder: Decoder;
   private readonly rng: Rng;
-  private readonly sampler: Batcher<SampleRequest, Completion>;
+  private readonly sampler: SampleQueue;
   private readonly scorer: Batcher<PositionRequest, PositionLogprobs[]>;
 
   constructor(
@@ -70,13 +78,14 @@ export class Engine {
     this.decoder = new Decoder(model.config, model.weights, kernels());
     this.rng = new Rng(seed);
     const tok = model.tokenizer;
-    this.sampler = new Batcher((reqs) =>
-      sample(this.decoder, reqs, {
+    this.sampler = new SampleQueue((reqs, cancelled) =>
+      sampleSteps(this.decoder, reqs, {
         // As vLLM: special tokens are not part of the returned text.
-        decode: (ids) => this.decode(ids, true),
+        decode: this.decodeText,
         eosIds: model.eosIds,
         padId: tok.padId,
         rng: this.rng,
+        cancelled,
       }),
     );
     this.scorer = new Batcher((items) => this.scoreAll(items));
@@ -104,8 +113,12 @@ export class Engine {
     return this.model.config.maxPositions;
   }
 
-  sample(reqs: SampleRequest[]): Promise<Completion[]> {
-    return this.sampler.submit(reqs);
+  /** The text of sampled ids, as completions return it (special tokens left out). */
+  readonly decodeText = (ids: number[]): string => this.decode(ids, true);
+
+  /** Samples `reqs`; `listener` sees each step (streaming) and can cancel. */
+  sample(reqs: SampleRequest[], listener?: SampleListener): Promise<Completion[]> {
+    return this.sampler.submit(reqs, listener);
   }
 
   /**

@@ -6,7 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './errors.ts';
 
-export type Handler = (body: unknown, req: IncomingMessage) => Promise<unknown> | unknown;
+/**
+ * A handler returns the JSON to send, or STREAMED when it answered on `res` itself (server-sent
+ * events); errors it throws before writing become the error JSON.
+ */
+export type Handler = (body: unknown, req: IncomingMessage, res: ServerResponse) => Promise<unknown> | unknown;
+
+export const STREAMED = Symbol('streamed');
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -56,7 +62,8 @@ export function router(routes: Route[], log: (line: string) => void = () => {}) 
         throw new ApiError(405, `Method ${method} not allowed for ${path} (allowed: ${forPath.map((r) => r.method).join(', ')})`, null, 'method_not_allowed');
       }
       const body = route.method === 'POST' ? await readJsonBody(req) : undefined;
-      sendJson(res, 200, await route.handler(body, req));
+      const out = await route.handler(body, req, res);
+      if (out !== STREAMED) sendJson(res, 200, out);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
       status = err.status;

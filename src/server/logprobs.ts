@@ -62,8 +62,6 @@ export function legacyLogprobs(engine: Engine, entries: TokenEntry[], asIds: boo
   return out;
 }
 
-const bytes = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-
 export function chatLogprobs(engine: Engine, entries: TokenEntry[], asIds: boolean, topN: number) {
   return {
     content: entries.map((e) => {
@@ -71,11 +69,13 @@ export function chatLogprobs(engine: Engine, entries: TokenEntry[], asIds: boole
       return {
         token,
         logprob: num(e.logprob ?? 0),
-        bytes: bytes(engine.tokenText(e.id)),
+        // The token's own bytes: a byte-level token holding part of a character has its byte,
+        // not the bytes of the U+FFFD that decoding it alone gives.
+        bytes: engine.model.tokenizer.tokenBytes(e.id),
         top_logprobs: (e.top ?? []).slice(0, topN).map((t) => ({
           token: tokenName(engine, t.id, asIds),
           logprob: num(t.logprob),
-          bytes: bytes(engine.tokenText(t.id)),
+          bytes: engine.model.tokenizer.tokenBytes(t.id),
         })),
       };
     }),

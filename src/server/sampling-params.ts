@@ -1,7 +1,8 @@
 /**
  * The sampling fields shared by /v1/completions and /v1/chat/completions, checked and turned
  * into the SamplingParams of src/backends/types.ts. Also the fields accepted only for
- * compatibility (stream=false, zero penalties, ...), refused in any other value.
+ * compatibility (zero penalties, ...), refused in any other value. `stream` is read by the
+ * endpoints (stream.ts).
  */
 import type { SampleRequest, SamplingParams } from '../backends/types.ts';
 import { ApiError, badParam } from './errors.ts';
@@ -10,7 +11,7 @@ import { Rng } from '../util/rng.ts';
 
 export const SAMPLING_FIELDS = [
   'model', 'max_tokens', 'temperature', 'top_p', 'top_k', 'n', 'stop', 'stop_token_ids', 'seed',
-  'ignore_eos', 'return_tokens_as_token_ids', 'stream', 'user', 'presence_penalty',
+  'ignore_eos', 'return_tokens_as_token_ids', 'stream', 'stream_options', 'user', 'presence_penalty',
   'frequency_penalty', 'logit_bias', 'best_of', 'min_p', 'repetition_penalty',
 ] as const;
 
@@ -25,8 +26,11 @@ export interface Sampling {
 
 export const MAX_N = 128;
 
-export function parseSampling(b: Body, eosIds: number[], vocabSize: number, maxTokensKey = 'max_tokens'): Sampling {
-  b.onlyDefault('stream', [false], 'this server answers with one JSON response (no streaming)');
+/**
+ * `defaultStop`: the model's stop strings (generation_config.json, or `distil serve --stop`),
+ * used when the request has no `stop`; a request's `stop` (even []) replaces them.
+ */
+export function parseSampling(b: Body, eosIds: number[], vocabSize: number, defaultStop: string[] = [], maxTokensKey = 'max_tokens'): Sampling {
   b.onlyDefault('presence_penalty', [0], 'penalties are not supported by distil serve');
   b.onlyDefault('frequency_penalty', [0], 'penalties are not supported by distil serve');
   b.onlyDefault('repetition_penalty', [1], 'penalties are not supported by distil serve');
@@ -50,7 +54,7 @@ export function parseSampling(b: Body, eosIds: number[], vocabSize: number, maxT
       topP: b.number('top_p', { min: 0, max: 1, minExclusive: true }) ?? 1,
       // vLLM writes "no top-k" as -1 (and 0 is accepted too).
       topK: topK === undefined || topK <= 0 ? 0 : topK,
-      stop: b.stop(),
+      stop: b.stop() ?? (defaultStop.length ? defaultStop : undefined),
       stopTokenIds,
       seed: b.int('seed'),
     },

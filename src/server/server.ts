@@ -38,8 +38,8 @@ export interface RunningServer {
 export function routes(engine: Engine): Route[] {
   return [
     { method: 'GET', path: '/v1/models', handler: () => listModels(engine) },
-    { method: 'POST', path: '/v1/completions', handler: (body) => completions(engine, body) },
-    { method: 'POST', path: '/v1/chat/completions', handler: (body) => chatCompletions(engine, body) },
+    { method: 'POST', path: '/v1/completions', handler: (body, _req, res) => completions(engine, body, res) },
+    { method: 'POST', path: '/v1/chat/completions', handler: (body, _req, res) => chatCompletions(engine, body, res) },
     { method: 'POST', path: '/tokenize', handler: (body) => tokenize(engine, body) },
     { method: 'POST', path: '/detokenize', handler: (body) => detokenize(engine, body) },
     { method: 'GET', path: '/v1/tokenizer', handler: () => tokenizerInfo(engine) },

@@ -56,7 +56,11 @@ test('wrong types and out-of-range values are 400 naming the field', async () =>
     [{ prompt: 'ab', logprobs: true }, 'logprobs'],
     [{ prompt: 'ab', echo: 'yes' }, 'echo'],
     [{ prompt: 'ab', seed: 'x' }, 'seed'],
-    [{ prompt: 'ab', stream: true }, 'stream'],
+    [{ prompt: 'ab', stream: 'yes' }, 'stream'],
+    [{ prompt: 'ab', stream_options: { include_usage: true } }, 'stream_options'],
+    [{ prompt: 'ab', stream: true, stream_options: { include_usage: 1 } }, 'stream_options.include_usage'],
+    [{ prompt: 'ab', stream: true, stream_options: { other: true } }, 'stream_options.other'],
+    [{ prompt: 'ab', stream: true, logprobs: 2 }, 'logprobs'],
     [{ prompt: 'ab', presence_penalty: 0.5 }, 'presence_penalty'],
     [{ prompt: 'ab', best_of: 3 }, 'best_of'],
     [{ prompt: 'ab', max_tokens: 1000 }, 'max_tokens'],
@@ -64,6 +68,10 @@ test('wrong types and out-of-range values are 400 naming the field', async () =>
   for (const [body, param] of cases) assertError(await post(`${s.url}/v1/completions`, body), 400, param);
   assertError(await post(`${s.url}/v1/chat/completions`, { messages: 'hi' }), 400, 'messages');
   assertError(await post(`${s.url}/v1/chat/completions`, { messages: [{ content: 'hi' }] }), 400, 'messages[0].role');
+  // An unknown role is a 400, as in OpenAI's API (it used to be rendered by the template).
+  const role = await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'a' }, { role: 'wizard', content: 'b' }] });
+  assertError(role, 400, 'messages[1].role');
+  assert.match(role.json.error.message, /"wizard" is not a known role \(one of system, developer, user, assistant, tool, function\)/);
   assertError(await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'a' }], top_logprobs: 2 }), 400, 'top_logprobs');
 });
 

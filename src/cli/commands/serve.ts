@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
 import { servedModelFromFolder } from '../../server/engine.ts';
 import { serve } from '../../server/server.ts';
+import { resolveStop } from '../stop-flag.ts';
 
-const HELP = `Usage: distil serve --model DIR [--port N] [--host ADDR] [--name NAME] [--seed N] [--quiet]
+const HELP = `Usage: distil serve --model DIR [--port N] [--host ADDR] [--name NAME] [--seed N] [--stop S] [--quiet]
 
 Serves the model folder DIR (config.json, safetensors, tokenizer) through the OpenAI API
 subset that RL tooling uses (see docs/serve.md):
@@ -24,6 +25,9 @@ Options:
   --host ADDR    address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)
   --name NAME    model name clients pass as "model" (default: the folder's name)
   --seed N       seeds the draws of requests that carry no seed (default 0)
+  --stop S       stop strings for requests without "stop": a JSON list ('["\\nQ: "]'), one
+                 string (\\n read as a newline), or none (default: the model's,
+                 generation_config.json stop_strings)
   --quiet        no line per request
   --lora-alpha N LoRA scale numerator of Tinker-trained adapters (default 16, as distil train)
   --no-tinker    serve the OpenAI routes only
@@ -42,7 +46,7 @@ const serveCmd: Command = {
         args: argv,
         options: {
           model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-          name: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
+          name: { type: 'string' }, seed: { type: 'string' }, stop: { type: 'string' }, quiet: { type: 'boolean' },
           'lora-alpha': { type: 'string' }, 'no-tinker': { type: 'boolean' },
         },
         strict: true,
@@ -62,6 +66,8 @@ const serveCmd: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const { stop, source } = resolveStop(values.stop, model.stopStrings, values.model);
+    model.stopStrings = stop;
     const log = values.quiet ? undefined : (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
     const loraAlpha = values['lora-alpha'] === undefined ? 16 : Number(values['lora-alpha']);
     if (!(loraAlpha > 0)) throw new UsageError(`--lora-alpha must be a positive number, got '${values['lora-alpha']}'`);
@@ -69,6 +75,7 @@ const serveCmd: Command = {
     const tinker = values['no-tinker'] ? false : { loraAlpha, apiKey };
     const running = await serve(model, { port, host: values.host ?? '127.0.0.1', seed, log, tinker });
     console.log(`distil serve: ${model.name} (${model.config.architecture}, vocabulary ${model.config.vocabSize}, context ${model.config.maxPositions}) at ${running.url}/v1${tinker ? `; Tinker protocol at ${running.url} (base model '${model.name}')` : ''}`);
+    console.log(`  ${model.tokenizerNote}\n  stop strings for requests without "stop": ${JSON.stringify(stop)} (${source})`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

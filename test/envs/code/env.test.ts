@@ -5,7 +5,7 @@ import { allProblems } from '../../../src/envs/code/families.ts';
 import { extractCode } from '../../../src/envs/code/extract.ts';
 import type { Task } from '../../../src/envs/types.ts';
 
-const env = createCodeEnv({ timeoutMs: 200 });
+const env = createCodeEnv({ timeoutMs: 500 });
 after(async () => {
   await env.close?.();
 });
