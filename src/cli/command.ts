@@ -10,5 +10,7 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+import { InputError } from '../util/errors.ts';
+
 /** Thrown for bad command-line input: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends InputError {}

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError, type Command } from './command.ts';
+import { InputError } from '../util/errors.ts';
 
 async function loadCommands(): Promise<Command[]> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
@@ -31,6 +32,21 @@ function usage(cmds: Command[]): string {
   ].join('\n');
 }
 
+/**
+ * One line on stderr for an error that ends a command: its message (what is wrong, which file,
+ * what to do). Bad input exits 2, a failure during the work 1. The stack trace only with
+ * DISTIL_DEBUG=1: it is for distil's developers, not for fixing an input.
+ */
+export function reportError(command: string, err: unknown): number {
+  const input = err instanceof InputError;
+  const message = err instanceof Error ? err.message : String(err);
+  const debug = !!process.env.DISTIL_DEBUG && process.env.DISTIL_DEBUG !== '0';
+  const hint = err instanceof UsageError ? ` (see: distil ${command} --help)` : !input && !debug ? ' (DISTIL_DEBUG=1 shows where it happened)' : '';
+  console.error(`distil ${command}: ${message}${hint}`);
+  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  return input ? 2 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cmds = await loadCommands();
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -50,11 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         return await cmd.run(rest);
       } catch (err) {
-        if (err instanceof UsageError) {
-          console.error(`distil ${cmd.name}: ${err.message}\n(see: distil ${cmd.name} --help)`);
-          return 2;
-        }
-        throw err;
+        return reportError(cmd.name, err);
       }
     }
   }

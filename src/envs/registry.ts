@@ -2,6 +2,7 @@
  * Env name -> factory. Factories may be async so that heavy envs (the code sandbox) are
  * only imported when asked for; `getEnv` is therefore async too.
  */
+import { InputError, asInputError } from '../util/errors.ts';
 import type { Env } from './types.ts';
 
 export type EnvOptions = Record<string, unknown>;
@@ -21,8 +22,13 @@ export function envNames(): string[] {
 
 export async function getEnv(name: string, options: EnvOptions = {}): Promise<Env> {
   const f = factories.get(name);
-  if (!f) throw new Error(`unknown env '${name}'; known envs: ${envNames().join(', ')}`);
-  return await f(options);
+  if (!f) throw new InputError(`unknown env '${name}'; known envs: ${envNames().join(', ')}`);
+  try {
+    return await f(options);
+  } catch (e) {
+    // An env that cannot be made from these options (a missing file, an unknown level) is bad input.
+    throw asInputError(e);
+  }
 }
 
 registerEnv('math', async (o) => (await import('./math/index.ts')).createMathEnv(o));

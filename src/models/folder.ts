@@ -13,6 +13,7 @@ import { CHAR_TOKENIZER_FILE, CharTokenizer } from './char-tokenizer.ts';
 import { compareTokenizers } from './compare-tokenizers.ts';
 import { INDEX_FILE, SINGLE_FILE, loadWeights, saveWeights } from './checkpoint.ts';
 import type { TensorDestination } from './safetensors.ts';
+import { asInputError } from '../util/errors.ts';
 import { checkWeights, expectedTensors } from './expected-weights.ts';
 import { generationConfigToHf, parseGenerationConfig, type GenerationDefaults } from './generation-config.ts';
 import { configFromHf, configToHf, type TorchDtype } from './hf-config.ts';
@@ -69,7 +70,19 @@ function readJsonIfExists(path: string, what: string): Json | undefined {
   return existsSync(path) ? readJson(path, what) : undefined;
 }
 
+/**
+ * Load a model folder. Whatever is wrong with it (missing, malformed, inconsistent) is bad
+ * input: an InputError naming the file and what to do.
+ */
 export function loadModelFolder(path: string, opts: LoadOptions = {}): ModelFolder {
+  try {
+    return loadFolder(path, opts);
+  } catch (e) {
+    throw asInputError(e);
+  }
+}
+
+function loadFolder(path: string, opts: LoadOptions): ModelFolder {
   if (typeof path !== 'string' || path.length === 0) {
     throw new Error('loadModelFolder needs the path of a local model folder (distil never downloads; fetch it with `huggingface-cli download` first)');
   }

@@ -7,6 +7,7 @@ import { loadModelFolder, type LoadOptions, type ModelFolder } from './folder.ts
 import type { ModelConfig } from '../nn/config.ts';
 import { checkWeights } from './expected-weights.ts';
 import type { WeightMap } from './types.ts';
+import { InputError, asInputError } from '../util/errors.ts';
 
 /**
  * A Transformer holding `weights` (copied in; the map is checked against the config first, so
@@ -45,8 +46,12 @@ export function loadTransformer(path: string, opts: Omit<LoadOptions, 'into' | '
     },
   });
   const m = model as Transformer | null;
-  if (!m) throw new Error(`${path}: no weights were read`);
-  checkWeights(folder.config, new Map(folder.weights), { configFile: 'config.json', weightsFile: path });
+  if (!m) throw new InputError(`${path}: no weights were read`);
+  try {
+    checkWeights(folder.config, new Map(folder.weights), { configFile: 'config.json', weightsFile: path });
+  } catch (e) {
+    throw asInputError(e);
+  }
   // Tensors that could not go straight into the model (e.g. a tied lm_head stored anyway) are copied.
   for (const [name, t] of folder.weights) {
     const p = m.params.get(name);

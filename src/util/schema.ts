@@ -5,6 +5,8 @@
  * error that says what is known (and the nearest match: "did you mean"), never silently ignored.
  * Enum options resolve to the union of their literal values, so call sites need no casts.
  */
+import { InputError } from './errors.ts';
+
 export type OptionSpec =
   | { type: 'number'; default: number; min?: number; max?: number; integer?: boolean; help: string }
   | { type: 'boolean'; default: boolean; help: string }
@@ -38,7 +40,8 @@ export type Resolved<S extends Schema> = {
                 : string;
 };
 
-export class ConfigError extends Error {}
+/** A bad setting (bad input: the command line exits 2). */
+export class ConfigError extends InputError {}
 
 /** Fill defaults and check every given key against the schema. `where` names the config in errors. */
 export function resolveOptions<S extends Schema>(schema: S, given: Record<string, unknown> | undefined, where: string): Resolved<S> {

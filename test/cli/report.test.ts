@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import report, { parseReportArgs } from '../../src/cli/commands/report.ts';
 import { UsageError } from '../../src/cli/command.ts';
+import { main } from '../../src/cli/main.ts';
 import { makeRuns } from '../report/synthetic.ts';
 
 test('argument parsing: dirs, --out in both forms, default out under reports/<timestamp>', () => {
@@ -40,7 +41,7 @@ test('distil report writes the report and prints the HTML path; a bad line exits
     assert.ok(existsSync(join(out, 'curve-math-steps.png')));
 
     writeFileSync(join(few[0], 'eval.jsonl'), '{"step":0,"accuracy":0.5}\nnot json\n');
-    assert.equal(await report.run([few[0], '--out', join(root, 'out2')]), 1);
+    assert.equal(await main(['report', few[0], '--out', join(root, 'out2')]), 2);
     assert.match(errs.join('\n'), /eval\.jsonl:2: not valid JSON/);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
 import { progress, type Progress } from '../../util/progress.ts';
-import { RunFormatError, writeReport } from '../../report/index.ts';
+import { writeReport } from '../../report/index.ts';
 
 const HELP = `Usage: distil report RUN_DIR... [--out DIR] [--title TEXT] [--markdown FILE] [--summary FILE] [--reference LABEL]
 
@@ -78,30 +78,23 @@ const report: Command = {
   async run(argv) {
     const args = parseReportArgs(argv);
     let bar: Progress | undefined;
-    try {
-      const res = writeReport(args.dirs, args.out, {
-        title: args.title,
-        markdown: args.markdown,
-        summary: args.summary,
-        reference: args.reference,
-        onChart: (done, total, file) => {
-          bar ??= progress({ total, label: 'charts' });
-          bar.update(done, file);
-          if (done === total) bar.done();
-        },
-      });
-      for (const w of res.warnings) console.error(`warning: ${w}`);
-      console.log(res.htmlPath);
-      if (res.markdownPath) console.log(res.markdownPath);
-      if (res.summaryPath) console.log(res.summaryPath);
-      return 0;
-    } catch (err) {
-      if (err instanceof RunFormatError) {
-        console.error(`distil report: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    // A malformed run folder (RunFormatError) is bad input: main prints it, exit code 2.
+    const res = writeReport(args.dirs, args.out, {
+      title: args.title,
+      markdown: args.markdown,
+      summary: args.summary,
+      reference: args.reference,
+      onChart: (done, total, file) => {
+        bar ??= progress({ total, label: 'charts' });
+        bar.update(done, file);
+        if (done === total) bar.done();
+      },
+    });
+    for (const w of res.warnings) console.error(`warning: ${w}`);
+    console.log(res.htmlPath);
+    if (res.markdownPath) console.log(res.markdownPath);
+    if (res.summaryPath) console.log(res.summaryPath);
+    return 0;
   },
 };
 export default report;

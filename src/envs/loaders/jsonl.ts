@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 
-export class DataError extends Error {}
+import { InputError } from '../../util/errors.ts';
+
+/** A data file that cannot be used as it is (bad input: the command line exits 2). */
+export class DataError extends InputError {}
 
 export interface JsonlRow {
   /** 1-based line number in the file. */
