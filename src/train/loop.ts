@@ -14,12 +14,12 @@ import { getEnv } from '../envs/registry.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { makeSchedule } from '../nn/schedule.ts';
 import { Rng } from '../util/rng.ts';
-import { writeJsonAtomic } from '../util/atomic.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluatePolicy } from './evaluate.ts';
 import type { EvalSummary } from '../eval/metrics.ts';
 import { collectRollouts, feedbackStart, referenceRollouts, teacherScores } from './rollouts.ts';
-import { appendJsonl, EVAL, listCheckpoints, METRICS, openRun, readJsonl, SAMPLES, saveCheckpoint, SUMMARY, type CheckpointParts } from './run-folder.ts';
+import { appendJsonl, checkpointDir, EVAL, listCheckpoints, METRICS, openRun, readJsonl, refuseExistingRun, SAMPLES, saveCheckpoint, SUMMARY, writeRunJson, type CheckpointParts } from './run-folder.ts';
+import { loadModelFolder } from '../models/folder.ts';
 import { makeTeacher } from './teachers.ts';
 import { makeStudent } from './student.ts';
 import { runUpdates } from './updates.ts';
@@ -132,7 +132,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   if (!stopped && (!lastEval || lastEval.step !== s.state.step)) lastEval = await evaluate(s.state.step);
   if (!listCheckpoints(runDir).includes(s.state.step) && s.state.step > 0) await save();
   s.student.close?.();
-  if (!stopped) writeJsonAtomic(join(runDir, SUMMARY), { steps: s.state.step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds, final_eval: lastEval });
+  if (!stopped) writeRunJson(runDir, SUMMARY, { steps: s.state.step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds, final_eval: lastEval });
   return { runDir, steps: s.state.step, stopped, finalEval: lastEval };
 }
 
@@ -140,13 +140,25 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
 async function openSession(env: Env, config: TrainConfig, runDir: string, log: (m: string) => void, resume: boolean): Promise<Session> {
   const algo = createAlgorithm(config.algorithm, config.algorithmOptions);
   if (algo.needs.answers) await checkEnvAnswers(env, config.algorithm);
-  const { checkpoint: resumeFrom } = openRun<TrainerState>(runDir, config, {
-    resume,
-    onConfigChange: () => log(`note: the config differs from the run's saved config.json; continuing with the new one`),
-  });
-
+  // Every input is checked before the run folder is touched, so that a bad one leaves no
+  // folder (or half-opened run) behind: the folder's state, the models, the teacher's model.
+  if (!resume) refuseExistingRun(runDir);
+  const resumeStep = resume ? listCheckpoints(runDir).at(-1) : undefined;
+  const resumeModelDir = resumeStep !== undefined ? join(checkpointDir(runDir, resumeStep), 'model') : null;
+  if (config.teacherModel) loadModelFolder(config.teacherModel, { weights: false });
   const needRef = config.klInit || !!algo.needs.refLogprobs;
-  const { student, tokenizer, initial, generation } = await makeStudent(config, resumeFrom, needRef, log);
+  const { student, tokenizer, initial, generation } = await makeStudent(config, resumeModelDir, needRef, log);
+  let resumeFrom;
+  try {
+    ({ checkpoint: resumeFrom } = openRun<TrainerState>(runDir, config, {
+      resume,
+      onConfigChange: () => log(`note: the config differs from the run's saved config.json; continuing with the new one`),
+    }));
+    if ((resumeFrom?.step ?? undefined) !== resumeStep) throw new Error(`${runDir}: its newest checkpoint changed while the run was being opened`);
+  } catch (e) {
+    student.close?.();
+    throw e;
+  }
   // Stop strings: the config's, else the ones the starting model ships with (generation_config.json).
   const stop = config.stop ?? generation.stopStrings ?? [];
   if (config.stop === null && stop.length) log(`stop strings ${JSON.stringify(stop)} (from ${config.model}/generation_config.json; set stop=[] for none)`);

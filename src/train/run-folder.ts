@@ -19,6 +19,7 @@ import { loadWeights, saveWeights } from '../models/checkpoint.ts';
 import { loadModelFolder } from '../models/folder.ts';
 import type { AdamWState } from '../nn/optim.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { InputError } from '../util/errors.ts';
 
 export const CONFIG = 'config.json';
 export const METRICS = 'metrics.jsonl';
@@ -28,8 +29,32 @@ export const SUMMARY = 'summary.json';
 /** The append-only logs a resume cuts back to its checkpoint. */
 export const LOGS = [METRICS, EVAL, SAMPLES] as const;
 
-/** A run-folder file that cannot be read as its format says (names the file and line). */
-export class RunFormatError extends Error {}
+/** A run-folder file that cannot be read as its format says (names the file and line): bad input. */
+export class RunFormatError extends InputError {}
+
+/**
+ * A write into the run folder failed (no space, no permission, a read-only file system): the
+ * run stops there. The message names the file, the cause, and the checkpoint to resume from,
+ * which the failed write did not touch.
+ */
+export class RunWriteError extends Error {}
+
+function writeFailed(run: string, what: string, err: unknown): RunWriteError {
+  const steps = listCheckpoints(run);
+  const resume = steps.length
+    ? `the last complete checkpoint (step ${steps[steps.length - 1]}) is intact: free space or fix the folder's permissions, then resume with --resume`
+    : 'no checkpoint was complete yet: fix the folder, then run again (a resume starts over)';
+  return new RunWriteError(`could not write ${what} in ${run} (${(err as Error)?.message ?? String(err)}); the run stopped here. ${resume}`, { cause: err });
+}
+
+/** Writes a JSON file of the run (summary.json, gate.json) atomically; a failure is a RunWriteError. */
+export function writeRunJson(run: string, file: string, value: unknown): void {
+  try {
+    writeJsonAtomic(join(run, file), value);
+  } catch (err) {
+    throw writeFailed(run, file, err);
+  }
+}
 
 // ---------------------------------------------------------------- JSONL logs
 
@@ -44,7 +69,11 @@ export function cleanJson(obj: Record<string, unknown>): Record<string, unknown>
 }
 
 export function appendJsonl(dir: string, file: string, row: Record<string, unknown>): void {
-  appendFileSync(join(dir, file), JSON.stringify(cleanJson(row)) + '\n');
+  try {
+    appendFileSync(join(dir, file), JSON.stringify(cleanJson(row)) + '\n');
+  } catch (err) {
+    throw writeFailed(dir, file, err);
+  }
 }
 
 interface JsonlLine {
@@ -143,19 +172,36 @@ export function listCheckpoints(run: string): number[] {
 export async function saveCheckpoint<S extends CheckpointState>(run: string, parts: CheckpointParts<S>, keep = 0): Promise<string> {
   const final = checkpointDir(run, parts.state.step);
   const tmp = `${final}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  await parts.model(join(tmp, 'model'));
-  if (parts.optimizer) {
-    const opt = parts.optimizer;
-    saveWeights(join(tmp, 'optimizer'), new Map(Object.entries(opt.tensors).map(([k, v]) => [k, { shape: [v.length], data: v }])));
-    writeJsonAtomic(join(tmp, 'optimizer', 'state.json'), { step: opt.step, paramSteps: opt.paramSteps });
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    await parts.model(join(tmp, 'model'));
+    if (parts.optimizer) {
+      const opt = parts.optimizer;
+      saveWeights(join(tmp, 'optimizer'), new Map(Object.entries(opt.tensors).map(([k, v]) => [k, { shape: [v.length], data: v }])));
+      writeJsonAtomic(join(tmp, 'optimizer', 'state.json'), { step: opt.step, paramSteps: opt.paramSteps });
+    }
+    for (const [name, write] of Object.entries(parts.extras ?? {})) await write(join(tmp, name));
+    writeJsonAtomic(join(tmp, DONE), parts.state); // written last: its presence marks a complete folder
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+  } catch (err) {
+    // The half-written folder has a temporary name, so no reader takes it for a checkpoint;
+    // remove it if the folder still lets us (the next save sweeps it up otherwise).
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // the same fault that stopped the write
+    }
+    throw writeFailed(run, `checkpoint step ${parts.state.step}`, err);
   }
-  for (const [name, write] of Object.entries(parts.extras ?? {})) await write(join(tmp, name));
-  writeJsonAtomic(join(tmp, DONE), parts.state); // written last: its presence marks a complete folder
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  if (keep > 0) pruneCheckpoints(run, keep);
+  if (keep > 0) {
+    try {
+      pruneCheckpoints(run, keep);
+    } catch (err) {
+      throw writeFailed(run, `(deleting) old checkpoints`, err);
+    }
+  }
   return final;
 }
 
@@ -208,6 +254,13 @@ export interface OpenedRun<S extends CheckpointState> {
  * is written on a fresh start; on a resume it is kept, and `onConfigChange` is told when the
  * given config differs from it.
  */
+/** A fresh start into a folder that already holds a run is bad input. Touches nothing. */
+export function refuseExistingRun(run: string): void {
+  if (existsSync(join(run, METRICS))) {
+    throw new InputError(`${run} already holds a run (metrics.jsonl exists); resume it with --resume or choose another folder`);
+  }
+}
+
 export function openRun<S extends CheckpointState>(
   run: string,
   config: unknown,
@@ -215,9 +268,7 @@ export function openRun<S extends CheckpointState>(
 ): OpenedRun<S> {
   mkdirSync(run, { recursive: true });
   if (!opts.resume) {
-    if (existsSync(join(run, METRICS))) {
-      throw new Error(`${run} already holds a run (metrics.jsonl exists); resume it with --resume or choose another folder`);
-    }
+    refuseExistingRun(run);
     writeJsonAtomic(join(run, CONFIG), config);
     return { checkpoint: null };
   }

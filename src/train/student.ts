@@ -18,8 +18,7 @@ import type { Tokenizer } from '../models/tokenizer.ts';
 import { loadTransformer } from '../models/transformer-io.ts';
 import { attachLora } from '../nn/lora.ts';
 import { Rng } from '../util/rng.ts';
-import type { LoadedCheckpoint } from './run-folder.ts';
-import type { TrainerState } from './loop.ts';
+import { InputError } from '../util/errors.ts';
 import { loraTargets, type TrainConfig } from './config.ts';
 
 export interface Student {
@@ -31,30 +30,33 @@ export interface Student {
   generation: GenerationDefaults;
 }
 
-type Checkpoint = LoadedCheckpoint<TrainerState>;
-
 /** The tinker:// state a remote run's checkpoint recorded, or null for local weights. */
-function remoteState(c: Checkpoint): { state_path: string } | null {
-  const f = join(c.modelDir, REMOTE_STATE_FILE);
+function remoteState(checkpointModelDir: string): { state_path: string } | null {
+  const f = join(checkpointModelDir, REMOTE_STATE_FILE);
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
 }
 
-export async function makeStudent(config: TrainConfig, resumeFrom: Checkpoint | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
+/**
+ * `resumeFrom`: the model folder of the checkpoint a resumed run continues from (null for a
+ * fresh run). Called before the run folder is opened, so that a model that fails to load
+ * leaves no folder behind.
+ */
+export async function makeStudent(config: TrainConfig, resumeFrom: string | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
   return config.backend === 'tinker' ? tinkerStudent(config, resumeFrom, needInitial, log) : localStudent(config, resumeFrom, needInitial, log);
 }
 
-async function localStudent(config: TrainConfig, resumeFrom: Checkpoint | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
-  if (resumeFrom && remoteState(resumeFrom)) throw new Error(`the checkpoint at ${resumeFrom.modelDir} holds a remote (tinker) state; resume it with backend tinker`);
+async function localStudent(config: TrainConfig, resumeFrom: string | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
+  if (resumeFrom && remoteState(resumeFrom)) throw new InputError(`the checkpoint at ${resumeFrom} holds a remote (tinker) state; resume it with backend tinker`);
   // Under LoRA the checkpoint's adapter goes on top of the starting model's weights.
   refuseDiffusionLm(config.model, 'distil train');
-  const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom.modelDir : config.model);
-  if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer`);
+  const { model, folder } = loadTransformer(resumeFrom && !config.loraRank ? resumeFrom : config.model);
+  if (!folder.tokenizer) throw new InputError(`model folder ${config.model} has no tokenizer (tokenizer.json or char_tokenizer.json)`);
   const tokenizer = folder.tokenizer;
   // Read from the starting model on resume too, so the stop strings never change mid-run.
   const generation = resumeFrom ? loadModelFolder(config.model, { weights: false, requireTokenizer: false }).generation : folder.generation;
   const lora = config.loraRank > 0
     ? resumeFrom
-      ? loadPeftAdapter(model, join(resumeFrom.modelDir, 'adapter')).lora
+      ? loadPeftAdapter(model, join(resumeFrom, 'adapter')).lora
       : attachLora(model, { r: config.loraRank, alpha: config.loraAlpha, targetModules: loraTargets(config.loraTargets) }, new Rng(config.seed))
     : undefined;
   const student = new LocalBackend(model, { tokenizer, rng: new Rng(config.seed), maxTokensPerPass: config.maxTokensPerPass, warn: log, lora, generation });
@@ -63,17 +65,17 @@ async function localStudent(config: TrainConfig, resumeFrom: Checkpoint | null, 
   return { student, tokenizer, initial, generation };
 }
 
-async function tinkerStudent(config: TrainConfig, resumeFrom: Checkpoint | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
+async function tinkerStudent(config: TrainConfig, resumeFrom: string | null, needInitial: boolean, log: (m: string) => void): Promise<Student> {
   const remote = resumeFrom ? remoteState(resumeFrom) : null;
-  if (resumeFrom && !remote) throw new Error(`the checkpoint at ${resumeFrom.modelDir} holds local weights, not a remote state; resume it with backend local`);
+  if (resumeFrom && !remote) throw new InputError(`the checkpoint at ${resumeFrom} holds local weights, not a remote state; resume it with backend local`);
   const folder = loadModelFolder(config.model, { weights: false });
-  if (!folder.tokenizer) throw new Error(`model folder ${config.model} has no tokenizer (a remote run needs the served model's tokenizer locally)`);
+  if (!folder.tokenizer) throw new InputError(`model folder ${config.model} has no tokenizer (a remote run needs the served model's tokenizer locally)`);
   const targets = loraTargets(config.loraTargets);
   const attn = ['q_proj', 'k_proj', 'v_proj', 'o_proj'], mlp = ['gate_proj', 'up_proj', 'down_proj'];
   const has = (xs: string[]) => xs.every((x) => targets.includes(x as never));
   const none = (xs: string[]) => xs.every((x) => !targets.includes(x as never));
   if (!((has(attn) || none(attn)) && (has(mlp) || none(mlp)))) {
-    throw new Error(`loraTargets ${config.loraTargets}: a Tinker service adapts all attention projections (${attn.join(',')}) and/or all MLP projections (${mlp.join(',')}), not a subset of either`);
+    throw new InputError(`loraTargets ${config.loraTargets}: a Tinker service adapts all attention projections (${attn.join(',')}) and/or all MLP projections (${mlp.join(',')}), not a subset of either`);
   }
   if (config.loraAlpha !== 16) log(`tinker: loraAlpha ${config.loraAlpha} is not sent (the protocol carries only the rank); the service's own LoRA scale applies (distil serve: --lora-alpha)`);
   const baseModel = config.tinkerBaseModel || basename(resolve(config.model));

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, reportError } from '../../src/cli/main.ts';
@@ -88,4 +88,27 @@ test('a model that fails to load leaves no --out folder behind', async (t) => {
   const { code } = await run(t, ['train', `model=${join(root, 'no-such-model')}`, '--out', out]);
   assert.equal(code, 2);
   assert.equal(existsSync(out), false);
+});
+
+test('a folder that already holds a run is bad input, and is left as it was', async (t) => {
+  const out = join(root, 'taken');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'metrics.jsonl'), '{"step":1}\n');
+  const { code, err } = await run(t, ['train', `model=${model}`, '--out', out]);
+  assert.equal(code, 2);
+  assert.match(err[0], /already holds a run \(metrics\.jsonl exists\); resume it with --resume or choose another folder$/);
+  assert.deepEqual(readdirSync(out), ['metrics.jsonl']);
+});
+
+test('--resume key=value: an error blames the command line or the run\'s config.json, whichever gave the value', async (t) => {
+  const out = join(root, 'resumable');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'config.json'), JSON.stringify({ model, env: 'math', steps: 3 }));
+  const typed = await run(t, ['train', '--resume', '--out', out, 'lr=0.001', 'steps=-1']);
+  assert.equal(typed.code, 2);
+  assert.match(typed.err[0], /^distil train: steps=-1 on the command line: option 'steps' must be >= 0, got -1/);
+  writeFileSync(join(out, 'config.json'), JSON.stringify({ model, env: 'math', steps: -3 }));
+  const saved = await run(t, ['train', '--resume', '--out', out, 'lr=0.001']);
+  assert.equal(saved.code, 2);
+  assert.match(saved.err[0], /^distil train: .*resumable\/config\.json: option 'steps' must be >= 0, got -3/);
 });

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, describeSchema } from '../../util/schema.ts';
-import { applyOverrides, resolveTrainConfig, TRAIN_SCHEMA } from '../../train/config.ts';
+import { resolveTrainConfig, TRAIN_SCHEMA } from '../../train/config.ts';
 import { train } from '../../train/loop.ts';
 import { parseArgs, readConfigFile, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
+import { resolveWithSources } from '../config-source.ts';
 import { progress } from '../../util/progress.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { uiHint } from '../ui-hint.ts';
@@ -38,7 +39,7 @@ const command: Command = {
     const file = str(a.flags, 'config') ?? (a.flags.resume && outFlag && existsSync(join(outFlag, 'config.json')) ? join(outFlag, 'config.json') : undefined);
     let cfg;
     try {
-      cfg = resolveTrainConfig(applyOverrides(file ? readConfigFile(file) : {}, a.overrides), file ?? 'train config');
+      cfg = resolveWithSources(file ? readConfigFile(file) : {}, a.overrides, file, resolveTrainConfig);
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;
