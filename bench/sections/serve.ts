@@ -71,7 +71,10 @@ async function load(ctx: BenchContext, n: number, concurrency: number) {
           healthMs = h.status === 200 ? performance.now() - h0 : -1;
         }
         try {
-          tokens += await one(running.url, i, prompts[i % prompts.length]);
+          // (Not `tokens += await ...`: that reads `tokens` before awaiting and loses the
+          // other workers' additions.)
+          const got = await one(running.url, i, prompts[i % prompts.length]);
+          tokens += got;
         } catch (e) {
           failures++;
           if (errors.length < 3) errors.push((e as Error).message);
