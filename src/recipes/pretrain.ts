@@ -26,7 +26,7 @@ import { pickCheckpoint, runGate, type EnvSource, type GateReport, type GateFile
 import { getEnv } from '../envs/registry.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { tinyModelConfig, tinyTokenizer } from './tiny.ts';
-import { appendJsonl, checkpointDir, listCheckpoints, METRICS, modelDirOf, openRun, saveCheckpoint } from '../train/run-folder.ts';
+import { appendJsonl, checkpointDir, listCheckpoints, METRICS, modelDirOf, openRun, refuseExistingRun, saveCheckpoint } from '../train/run-folder.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 
@@ -103,6 +103,9 @@ export async function pretrain(config: PretrainConfig, run: string, opts: Pretra
   const modelConfig = tinyModelConfig(config.model, tokenizer.vocabSize);
   let model: Transformer;
   const rng = new Rng(config.seed);
+  // Inputs first, so that a bad one leaves no run folder behind.
+  if (!opts.resume) refuseExistingRun(run);
+  if (config.init && !(opts.resume && listCheckpoints(run).length)) loadModelFolder(modelDirOf(config.init), { weights: false });
   const { checkpoint: resumeFrom } = openRun<PretrainState>(run, config, {
     resume: opts.resume,
     onConfigChange: () => log(`pretrain: note, the config differs from the run's saved config.json; continuing with the new one`),

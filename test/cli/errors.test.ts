@@ -83,10 +83,15 @@ test('the distil command itself: exit code 2, no stack trace; DISTIL_DEBUG=1 add
   assert.match(debug.stderr, /\n\s+at /);
 });
 
-test('a model that fails to load leaves no --out folder behind', async (t) => {
+test('a model that fails to load leaves no --out folder behind (train and pretrain)', async (t) => {
   const out = join(root, 'never-made');
   const { code } = await run(t, ['train', `model=${join(root, 'no-such-model')}`, '--out', out]);
   assert.equal(code, 2);
+  assert.equal(existsSync(out), false);
+  const config = join(import.meta.dirname, '..', '..', 'src', 'recipes', 'configs', 'math.json');
+  const pre = await run(t, ['pretrain', '--config', config, '--out', out, `init=${join(root, 'no-such-model')}`]);
+  assert.equal(pre.code, 2);
+  assert.match(pre.err[0], /^distil pretrain: model folder .*no-such-model does not exist/);
   assert.equal(existsSync(out), false);
 });
 
