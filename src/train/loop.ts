@@ -37,6 +37,8 @@ export interface TrainHooks {
   /** Test hook: called in the middle of a step (after sampling), e.g. to simulate a crash. */
   midStep?(step: number): void;
   log?(msg: string): void;
+  /** Called once the run folder is open (every input checked), before the step-0 evaluation. */
+  onOpen?(runDir: string): void;
 }
 
 /** What an RL checkpoint records besides the weights (trainer-state.json). */
@@ -94,6 +96,7 @@ interface Session {
 async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: TrainHooks, opts: { resume?: boolean }): Promise<TrainResult> {
   const log = hooks.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const s = await openSession(env, config, runDir, log, opts.resume ?? false);
+  hooks.onOpen?.(runDir);
   const save = () => saveCheckpoint(runDir, checkpointParts(s), config.keepCheckpoints);
 
   const evaluate = async (step: number) => {

@@ -46,11 +46,12 @@ const command: Command = {
     }
     const out = resolve(outFlag ?? join('runs', `${cfg.name}-${cfg.env}-seed${cfg.seed}`));
     const interrupt = onInterrupt('stopping after this step (Ctrl-C again to abort now)...');
-    process.stderr.write(uiHint(out));
     const bar = progress({ total: cfg.steps, label: `${cfg.name} on ${cfg.env}` });
     try {
       const res = await train(cfg, out, {
         shouldStop: () => interrupt.requested,
+        // Only once the run exists: a bad input must not be preceded by a hint to watch it.
+        onOpen: () => process.stderr.write(uiHint(out)),
         onStep: (row) => bar.update(row.step, { reward: row.reward?.toFixed(2), loss: row.loss?.toFixed(3) }),
         onEval: (row) => process.stderr.write(`\n[eval] step ${row.step}: accuracy ${((row.accuracy as number) * 100).toFixed(1)}%\n`),
       }, { resume: !!a.flags.resume });

@@ -365,6 +365,22 @@ test('script jobs: assertions record pass and fail with lines; exceptions stop t
   assert.equal(flood.tests[200].actual, undefined);
 });
 
+test('a job starved of CPU by other processes is no time-out: it runs again with more wall-clock time', async () => {
+  // testStallMs: each job's first run loses 1.5 s of wall-clock time without using CPU (what a
+  // busy machine does to a worker, in the extreme), more than its 300 ms limit.
+  const starved = new Sandbox({ workers: 1, timeoutMs: 300, testStallMs: 1500 });
+  try {
+    const job = (code: string) => starved.run({ mode: 'calls', entry: 'f', code, tests: [{ args: [1], expected: 1 }] });
+    const r = await job('function f(x){ return x }');
+    assert.equal(r.status, 'ok', JSON.stringify(r));
+    assert.equal(r.passed, 1);
+    // A loop that really uses its time is still stopped.
+    assert.equal((await job('function f(x){ for(;;){} }')).status, 'timeout');
+  } finally {
+    await starved.close();
+  }
+});
+
 test('the parent kills a worker past the wall-clock limit and replaces it', async () => {
   const strict = new Sandbox({ workers: 1, timeoutMs: 10_000, wallMs: 300 });
   try {

@@ -25,7 +25,10 @@ export interface SandboxOptions {
   memoryMb?: number;
   /** Resident-memory ceiling of a worker, MB, checked every 100 ms (default 2 * memoryMb + 256). */
   rssLimitMb?: number;
-  /** Default CPU time per evaluation, ms (default 1000). */
+  /**
+   * Default time per evaluation, ms (default 1000): CPU time as far as it can be told. A job
+   * starved of CPU by other processes is given more wall-clock time (worker.cjs, STARVED).
+   */
   timeoutMs?: number;
   /** Default characters kept of console output and of each rendered value (default 4096). */
   outputLimit?: number;
@@ -36,6 +39,8 @@ export interface SandboxOptions {
    * the kill-and-replace path (set it below timeoutMs), or for very slow machines.
    */
   wallMs?: number;
+  /** Tests only: the first run of every job loses this much wall-clock time without using CPU (a starved worker). */
+  testStallMs?: number;
   /** Jobs a worker runs before it is replaced (default 5000): bounds slow leaks. */
   maxJobsPerWorker?: number;
 }
@@ -50,6 +55,10 @@ interface Pending {
   reject: (e: Error) => void;
   started: number;
   timer?: NodeJS.Timeout;
+  /** The worker's CPU time (ms, from /proc) when the job was sent; undefined without /proc. */
+  cpuAtStart?: number;
+  /** Times the kill deadline was moved out because the worker was starved of CPU. */
+  stretched: number;
   killedFor?: 'timeout' | 'memory_limit';
 }
 
@@ -94,6 +103,7 @@ export class Sandbox {
   readonly graceMs: number;
   readonly wallMs: number | undefined;
   readonly maxJobsPerWorker: number;
+  private readonly testStallMs: number;
   private slots: Slot[] = [];
   private queue: Pending[] = [];
   private nextId = 1;
@@ -109,6 +119,7 @@ export class Sandbox {
     this.graceMs = options.graceMs ?? 1000;
     this.wallMs = options.wallMs;
     this.maxJobsPerWorker = Math.max(1, options.maxJobsPerWorker ?? 5000);
+    this.testStallMs = Math.max(0, options.testStallMs ?? 0);
   }
 
   /** Process ids of the live workers (for tests and diagnostics). */
@@ -130,6 +141,7 @@ export class Sandbox {
         resolve,
         reject,
         started: 0,
+        stretched: 0,
       });
       this.pump();
     });
@@ -170,7 +182,7 @@ export class Sandbox {
   }
 
   private spawn(): void {
-    const child = fork(WORKER, [String(this.memoryMb)], {
+    const child = fork(WORKER, [String(this.memoryMb), String(this.testStallMs)], {
       execArgv: workerFlags(this.memoryMb),
       env: {},
       cwd: tmpdir(),
@@ -197,6 +209,11 @@ export class Sandbox {
       }
       const p = slot.job;
       if (!p || msg.id !== p.id) return;
+      if (typeof (msg as { extend?: unknown }).extend === 'number') {
+        // The worker reruns a starved job with more wall-clock time: move the kill out with it.
+        if (this.wallMs === undefined) this.armKill(slot, p, (msg as { extend: number }).extend + this.graceMs);
+        return;
+      }
       this.finish(slot);
       if (msg.retire || ++slot.jobs >= this.maxJobsPerWorker) {
         slot.retiring = true;
@@ -240,16 +257,35 @@ export class Sandbox {
   private dispatch(slot: Slot, p: Pending): void {
     slot.job = p;
     p.started = Date.now();
-    p.timer = setTimeout(() => {
-      p.killedFor = 'timeout';
-      slot.child.kill('SIGKILL');
-    }, this.wallMs ?? p.timeoutMs + this.graceMs);
+    p.cpuAtStart = slot.child.pid === undefined ? undefined : processCpuMs(slot.child.pid);
+    this.armKill(slot, p, this.wallMs ?? p.timeoutMs + this.graceMs);
     const { job } = p;
     const msgJob =
       job.mode === 'calls'
         ? { mode: 'calls', code: job.code, entry: job.entry, args: job.tests.map((t) => JSON.stringify(t.args)) }
         : { mode: 'script', code: job.code, testCode: job.testCode };
     slot.child.send({ id: p.id, job: { ...msgJob, timeoutMs: p.timeoutMs, outputLimit: p.outputLimit } });
+  }
+
+  /**
+   * Kills the worker after `ms` of wall-clock time, unless /proc shows it used less than half
+   * its allowance (wallMs, else the job's time limit) in CPU time since the job was sent: a
+   * worker starved by other processes gets 4 times more, up to 3 times, as worker.cjs does with
+   * its own deadline.
+   */
+  private armKill(slot: Slot, p: Pending, ms: number): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      const now = slot.child.pid === undefined ? undefined : processCpuMs(slot.child.pid);
+      const used = now !== undefined && p.cpuAtStart !== undefined ? now - p.cpuAtStart : undefined;
+      if (used !== undefined && used < 0.5 * (this.wallMs ?? p.timeoutMs) && p.stretched < 3) {
+        p.stretched++;
+        this.armKill(slot, p, ms * 4);
+        return;
+      }
+      p.killedFor = 'timeout';
+      slot.child.kill('SIGKILL');
+    }, ms);
   }
 
   private finish(slot: Slot): void {
@@ -285,6 +321,19 @@ export class Sandbox {
         slot.child.kill('SIGKILL');
       }
     }
+  }
+}
+
+/** CPU time (user + system) of a process in ms, from /proc; undefined where there is none. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the
+    // 12th, stime the 13th, in clock ticks (100 per second on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
   }
 }
 
