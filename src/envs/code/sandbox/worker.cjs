@@ -91,7 +91,9 @@ function evaluateFairly(job, extend) {
   for (let attempt = 0; ; attempt++) {
     const cpu0 = process.cpuUsage();
     const result = evaluate(job, wallMs, attempt === 0 ? TEST_STALL_MS : 0);
-    if (result.status !== 'timeout' || attempt === RETRIES || cpuMsSince(cpu0) >= STARVED * job.timeoutMs) {
+    const ranOut = result.status === 'timeout' || result.describeTimedOut;
+    delete result.describeTimedOut;
+    if (!ranOut || attempt === RETRIES || cpuMsSince(cpu0) >= STARVED * job.timeoutMs) {
       if (attempt > 0) result.starvedRuns = attempt;
       return result;
     }
@@ -134,6 +136,7 @@ function evaluate(job, wallMs, stallMs) {
           result.error = JSON.parse(text(DESCRIBE.runInContext(realm.context, { timeout: remaining(), displayErrors: false })));
         } catch (e2) {
           result.error = { name: 'Error', message: isTimeout(e2) ? '(describing the error timed out)' : '', line: 0, testLine: 0 };
+          if (isTimeout(e2)) result.describeTimedOut = true;
         }
       }
       return { ok: false };
