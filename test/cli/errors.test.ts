@@ -37,7 +37,7 @@ test('bad input: exit 2 and one line naming the file or value', async (t) => {
   const cases: [string[], RegExp][] = [
     [['train', `model=${join(root, 'no-such-model')}`, '--out', join(root, 'o1')], /^distil train: model folder .*no-such-model does not exist or is not a folder$/],
     [['train', `model=${broken}`, '--out', join(root, 'o2')], /^distil train: .*broken-model\/config\.json is not valid JSON/],
-    [['train', `model=${model}`, 'env=nope', '--out', join(root, 'o3')], /^distil train: env=nope on the command line: option 'env' must be one of code, .*math.*; got "nope"/],
+    [['train', `model=${model}`, 'env=nope', '--out', join(root, 'o3')], /^distil train: env=nope on the command line: option 'env' must be one of .*code.*math.*; got "nope"/],
     [['train', `model=${model}`, 'stepz=3'], /^distil train: .*stepz/],
     [['eval', '--model', broken], /^distil eval: .*broken-model\/config\.json is not valid JSON/],
     [['eval', '--model', model, '--env', 'nope'], /^distil eval: unknown env 'nope'/],
