@@ -120,6 +120,8 @@ test('pretrain config: overrides, unknown keys and RL levels outside the trained
   assert.throws(() => tinyConfig(['corpus.envs=[{"name":"maths","levels":[2]}]']), /envs\[0\].name must be one of .*; got "maths" \(did you mean 'math'\?\)/);
   assert.throws(() => tinyConfig(['corpus.loss=solutions']), /corpus config: loss must be one of all, solution; got "solutions" \(did you mean 'solution'\?\)/);
   assert.throws(() => tinyConfig(['gate.rlLevels=[9]']), /outside the trained/);
+  assert.throws(() => tinyConfig(['gate.envOptions=["mul_const"]']), /gate.envOptions must be an object of env options/);
+  assert.deepEqual(tinyConfig(['gate.envOptions={"hiddenOffsets":[7]}']).gate.envOptions, { hiddenOffsets: [7] });
 });
 
 test('built-in configs resolve', () => {

@@ -1,0 +1,118 @@
+/**
+ * Code level 7, the learning regime's hidden fact (docs/learning-regime.md): the prompt shows
+ * ONE example, `f(1)=37`, which three one-line families fit equally well:
+ *   add_const  37+x-1   (x+36)
+ *   mul_const  37*x     (x*37)
+ *   const_sub  37-x+1   (38-x)
+ * Which family the env's world uses is a fact of the world, not of the prompt. The three lines
+ * meet only at the example's input, so every hidden test (the other inputs 0-9) tells them
+ * apart, and the first failing test's feedback (`f(4) returned 40, expected 148`) reveals the
+ * family. The RL world has one family (default mul_const); a pretraining corpus draws the family
+ * per example from all three, so the model learns the families, and to read the right one from
+ * feedback, but cannot know which one holds.
+ *
+ * The programs are written so that the family is ONE token with a uniform prior, as the math
+ * env's hidden offset is one digit: each starts with a copy of b, then the operator (+, *, -)
+ * decides the family, and the rest follows from it (`x-1`, `x`, `x+1`). Two earlier spellings
+ * did not work for the 1.2M character model (docs/learning-regime.md): `x+36`, `x*37`, `38-x`
+ * share the token `x` for two families (greedy decoding then never picks the third), and
+ * `36+x`, `37*x`, `38-x` make the model couple the constant's last digit to the operator, which
+ * it had not learned after 120 steps. The example's input is 1 so that b itself is every
+ * family's constant (no arithmetic to learn from one example); b >= 2 keeps b*x from being x.
+ */
+import type { Rng } from '../../util/rng.ts';
+import type { Generated } from '../loaders/split.ts';
+import type { Problem } from './families.ts';
+import type { CallTest } from './sandbox/types.ts';
+
+export const HIDDEN_LEVEL = 7;
+export const HIDDEN_FAMILIES = ['add_const', 'mul_const', 'const_sub'] as const;
+export type HiddenFamily = (typeof HIDDEN_FAMILIES)[number];
+
+/** The world when the env is not told otherwise: f(x) = x*m. */
+export const DEFAULT_HIDDEN_FAMILIES: readonly HiddenFamily[] = ['mul_const'];
+
+/** The level's share of prompts kept for test: 98 prompts in all, so a wide slice (about 30). */
+export const HIDDEN_TEST_FRACTION = 0.3;
+
+/** What a level-7 task's meta says about its hidden fact. */
+export interface HiddenCodeMeta {
+  /** The world's family for this task. */
+  family: HiddenFamily;
+  /** Every family the world draws from. */
+  world: HiddenFamily[];
+  /** The program of each of the three families that fits the example. */
+  candidates: Record<HiddenFamily, string>;
+}
+
+/** Checks an env option naming the world's families; one clear error otherwise. */
+export function hiddenFamiliesOf(v: unknown): readonly HiddenFamily[] {
+  if (v === undefined) return DEFAULT_HIDDEN_FAMILIES;
+  const ok = Array.isArray(v) && v.length > 0 && new Set(v).size === v.length && v.every((f) => (HIDDEN_FAMILIES as readonly unknown[]).includes(f));
+  if (!ok)
+    throw new Error(`code env: hiddenFamilies must be a non-empty list of distinct names from ${HIDDEN_FAMILIES.join(', ')} (the families level 7's world draws from), got ${JSON.stringify(v)}`);
+  return v as HiddenFamily[];
+}
+
+const problem = (key: string, fn: (x: number) => number): Problem => ({ key, code: `function f(x){return ${key}}`, fn, input: (rng) => [rng.range(0, 9)] });
+
+/** The three problems that fit f(1)=b, by family: b, then the family's operator. */
+export function fittingProblems(b: number): Record<HiddenFamily, Problem> {
+  return {
+    add_const: problem(`${b}+x-1`, (x) => b + x - 1),
+    mul_const: problem(`${b}*x`, (x) => b * x),
+    const_sub: problem(`${b}-x+1`, (x) => b - x + 1),
+  };
+}
+
+/** The example's outputs b: 2-99 (98 prompts). */
+export const HIDDEN_OUTPUTS: readonly number[] = Array.from({ length: 98 }, (_, i) => i + 2);
+
+/** The family b's last digit favours (weight 2 in a world of several families). */
+export function favouredFamily(b: number): HiddenFamily {
+  return HIDDEN_FAMILIES[(b % 10) % 3];
+}
+
+function drawFamily(b: number, world: readonly HiddenFamily[], rng: Rng): HiddenFamily {
+  // One draw whatever the world, so every world shows the same prompts for a seed.
+  const u = rng.next();
+  if (world.length === 1) return world[0];
+  const weights = world.map((f) => (f === favouredFamily(b) ? 2 : 1));
+  let r = u * weights.reduce((a, w) => a + w, 0);
+  for (let i = 0; i < world.length; i++) if ((r -= weights[i]) < 0) return world[i];
+  return world[world.length - 1];
+}
+
+export function generateHiddenCode(rng: Rng, world: readonly HiddenFamily[], nTests = 10): Generated {
+  const a = 1;
+  const b = rng.pick(HIDDEN_OUTPUTS);
+  const family = drawFamily(b, world, rng);
+  const fits = fittingProblems(b);
+  const problem = fits[family];
+  // The example first, then other inputs: each tells the three families apart.
+  const others = rng.shuffle(Array.from({ length: 10 }, (_, x) => x).filter((x) => x !== a)).slice(0, Math.max(0, nTests - 1));
+  const tests: CallTest[] = [a, ...others].map((x) => ({ args: [x], expected: problem.fn(x) }));
+  const hidden: HiddenCodeMeta = {
+    family,
+    world: [...world],
+    candidates: { add_const: fits.add_const.code, mul_const: fits.mul_const.code, const_sub: fits.const_sub.code },
+  };
+  return {
+    prompt: `f(${a})=${b}\n`,
+    reference: problem.code,
+    meta: { mode: 'calls', entry: 'f', tests, problem: problem.key, examples: 1, hidden },
+  };
+}
+
+/**
+ * A plausible wrong attempt at a level-7 task: mostly another family's fitting program (what a
+ * student that knows the families but not the world writes), else a one-character slip of a
+ * believed family's program. Undefined for tasks without a hidden family.
+ */
+export function hiddenCodeAttempt(meta: Record<string, unknown>, rng: Rng, slip: (code: string, rng: Rng) => string): string | undefined {
+  const h = meta.hidden as HiddenCodeMeta | undefined;
+  if (meta.mode !== 'calls' || !h?.candidates) return undefined;
+  const others = HIDDEN_FAMILIES.filter((f) => f !== h.family);
+  if (rng.next() < 0.8) return h.candidates[rng.pick(others)];
+  return slip(h.candidates[rng.pick([...HIDDEN_FAMILIES])], rng);
+}
