@@ -35,8 +35,8 @@ export function callText(args: readonly unknown[], entry = 'f'): string {
   return `${entry}(${args.map((a) => showValue(a)).join(',')})`;
 }
 
-export function generateCode(level: number, rng: Rng, nTests = 10, hiddenFamilies: readonly HiddenFamily[] = DEFAULT_HIDDEN_FAMILIES): Generated {
-  if (level === HIDDEN_LEVEL) return generateHiddenCode(rng, hiddenFamilies, nTests);
+export function generateCode(level: number, rng: Rng, nTests = 10, hiddenFamilies: readonly HiddenFamily[] = DEFAULT_HIDDEN_FAMILIES, hiddenFavour?: number): Generated {
+  if (level === HIDDEN_LEVEL) return generateHiddenCode(rng, hiddenFamilies, nTests, hiddenFavour);
   const problem = drawProblem(level, rng);
   const inputs = distinctInputs(problem, rng, nTests);
   const tests: CallTest[] = inputs.map((args) => ({ args, expected: problem.fn(...args) }));

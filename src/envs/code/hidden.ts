@@ -73,20 +73,31 @@ export function favouredFamily(b: number): HiddenFamily {
   return HIDDEN_FAMILIES[(b % 10) % 3];
 }
 
-function drawFamily(b: number, world: readonly HiddenFamily[], rng: Rng): HiddenFamily {
+/** Default weight of the favoured family against 1 for each other one. */
+export const DEFAULT_HIDDEN_FAVOUR = 2;
+
+/** Checks the env option giving the favoured family's weight (>= 1; 1 = a uniform draw). */
+export function hiddenFavourOf(v: unknown): number {
+  if (v === undefined) return DEFAULT_HIDDEN_FAVOUR;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1)
+    throw new Error(`code env: hiddenFavour must be a number >= 1 (the weight of the family b's last digit favours, against 1 for each other family; 1 draws uniformly), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function drawFamily(b: number, world: readonly HiddenFamily[], rng: Rng, favour: number): HiddenFamily {
   // One draw whatever the world, so every world shows the same prompts for a seed.
   const u = rng.next();
   if (world.length === 1) return world[0];
-  const weights = world.map((f) => (f === favouredFamily(b) ? 2 : 1));
+  const weights = world.map((f) => (f === favouredFamily(b) ? favour : 1));
   let r = u * weights.reduce((a, w) => a + w, 0);
   for (let i = 0; i < world.length; i++) if ((r -= weights[i]) < 0) return world[i];
   return world[world.length - 1];
 }
 
-export function generateHiddenCode(rng: Rng, world: readonly HiddenFamily[], nTests = 10): Generated {
+export function generateHiddenCode(rng: Rng, world: readonly HiddenFamily[], nTests = 10, favour = DEFAULT_HIDDEN_FAVOUR): Generated {
   const a = 1;
   const b = rng.pick(HIDDEN_OUTPUTS);
-  const family = drawFamily(b, world, rng);
+  const family = drawFamily(b, world, rng, favour);
   const fits = fittingProblems(b);
   const problem = fits[family];
   // The example first, then other inputs: each tells the three families apart.

@@ -9,7 +9,7 @@ import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
 import { drawTasks, resolveLevels } from '../loaders/split.ts';
 import { CODE_LEVELS } from './families.ts';
 import { generateCode } from './generate.ts';
-import { HIDDEN_LEVEL, HIDDEN_TEST_FRACTION, hiddenFamiliesOf } from './hidden.ts';
+import { HIDDEN_LEVEL, HIDDEN_TEST_FRACTION, hiddenFamiliesOf, hiddenFavourOf } from './hidden.ts';
 import { buildProgram, countChecks, extractCode } from './extract.ts';
 import { callsOutcome, scriptOutcome, type OutcomeContext } from './outcome.ts';
 import { Sandbox, type SandboxOptions } from './sandbox/index.ts';
@@ -37,6 +37,8 @@ export interface CodeEnvOptions {
    * read the right one from a failing test, but not which one the world uses (hidden.ts).
    */
   hiddenFamilies?: string[];
+  /** Level 7, a world of several families: the weight of the one b's last digit favours (default 2, others 1). */
+  hiddenFavour?: number;
 }
 
 export const CODE_DEFAULT_LEVELS = [1, 2];
@@ -51,6 +53,7 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
   const defaults = resolveLevels(name, CODE_LEVELS, CODE_DEFAULT_LEVELS, options.defaultLevels);
   const nTests = options.tests ?? 10;
   const hiddenFamilies = hiddenFamiliesOf(options.hiddenFamilies);
+  const hiddenFavour = hiddenFavourOf(options.hiddenFavour);
   let sandbox = options.sandbox;
   const owned = !sandbox;
   const sandboxOptions: SandboxOptions = {
@@ -71,7 +74,7 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
     levels: CODE_LEVELS,
     tasks(split: Split, n: number, seed: number, opts?: TaskOptions): Task[] {
       const levels = resolveLevels(name, CODE_LEVELS, defaults, opts?.levels);
-      return drawTasks({ env: name, split, n, seed, levels, generate: (level, rng) => generateCode(level, rng, nTests, hiddenFamilies),
+      return drawTasks({ env: name, split, n, seed, levels, generate: (level, rng) => generateCode(level, rng, nTests, hiddenFamilies, hiddenFavour),
         testFraction: (level) => (level === HIDDEN_LEVEL ? HIDDEN_TEST_FRACTION : 0.125) });
     },
     evaluate(task: Task, completion: string): Promise<Outcome> {

@@ -118,6 +118,7 @@ test('bad hiddenFamilies values are refused with one clear error', async () => {
     assert.throws(() => createCodeEnv({ hiddenFamilies: bad as string[] }), /hiddenFamilies must be a non-empty list of distinct names from add_const, mul_const, const_sub/);
   }
   await assert.rejects(getEnv('code', { hiddenFamilies: ['x'] }), /hiddenFamilies/);
+  for (const bad of [0.5, '2', Number.NaN]) assert.throws(() => createCodeEnv({ hiddenFavour: bad as number }), /hiddenFavour must be a number >= 1/);
 });
 
 test("a world of several families favours the one b's last digit picks, twice as often as each other", () => {
@@ -130,4 +131,8 @@ test("a world of several families favours the one b's last digit picks, twice as
   for (const t of tasks) if (hiddenOf(t).family === favouredFamily(Number(/=(\d+)/.exec(t.prompt)![1]))) fav++;
   const share = fav / tasks.length;
   assert.ok(share > 0.42 && share < 0.58, `favoured share ${share} (expected 0.5)`);
+  const strong = createCodeEnv({ hiddenFamilies: [...HIDDEN_FAMILIES], hiddenFavour: 4 });
+  const st = strong.tasks('train', 600, 12, { levels: [7] });
+  const strongShare = st.filter((t) => hiddenOf(t).family === favouredFamily(Number(/=(\d+)/.exec(t.prompt)![1]))).length / st.length;
+  assert.ok(strongShare > 0.58 && strongShare < 0.75, `favour 4: share ${strongShare} (expected 2/3)`);
 });
