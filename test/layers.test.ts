@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['inference'],
   ['losses'],
   ['backends', 'envs', 'eval'],
-  ['feedback', 'teachers'], // feedback renders an env's Outcome; teachers score with a backend
+  ['feedback', 'teachers', 'judges'], // feedback renders an env's Outcome; teachers score with a backend; judges score work against a hidden reference
   ['algorithms'],
   ['train'],
   ['recipes', 'report', 'server', 'diffusion'], // diffusion: DDPM + DDPO on images, uses train's run files

@@ -1,6 +1,7 @@
 /** Algorithms by name. Each factory validates its options (unknown keys are errors). */
 import { delta, DELTA_OPTIONS } from './delta.ts';
 import { distil, DISTIL_OPTIONS } from './distil.ts';
+import { exprl, EXPRL_OPTIONS } from './exprl.ts';
 import { grpo, GRPO_ALGORITHM_OPTIONS } from './grpo.ts';
 import { opd, OPD_OPTIONS } from './opd.ts';
 import { opsd, OPSD_OPTIONS } from './opsd.ts';
@@ -23,6 +24,7 @@ const registry = new Map<string, AlgorithmEntry>([
   ['delta', { summary: 'DelTA: GRPO with per-token coefficients from hidden-state centroids of rewarded vs punished tokens', options: DELTA_OPTIONS, create: delta }],
   ['rlif', { summary: 'RLIF: label-free GRPO on answer voting + self-certainty (GDPO), optional KL-Cov / Clip-Cov', options: RLIF_OPTIONS, create: rlif }],
   ['setpg', { summary: 'Set PG: expected best of k samples over a distribution of reward functions (PKPO with one)', options: SETPG_OPTIONS, create: setpg }],
+  ['exprl', { summary: 'ExpRL: rewards from a judge comparing the work with the hidden reference (outcome: GRPO on its score; process: per-segment score differences)', options: EXPRL_OPTIONS, create: exprl }],
   ['opsd', { summary: 'OPSD: JSD(beta) toward a frozen self shown the reference', options: OPSD_OPTIONS, create: opsd }],
   ['sdpo', { summary: 'SDPO: divergence toward an EMA self shown a successful peer', options: SDPO_OPTIONS, create: sdpo }],
   ['opd', { summary: 'OPD: sampled-token reverse KL as a per-token advantage', options: OPD_OPTIONS, create: opd }],

@@ -5,6 +5,8 @@
  */
 import type { LossSpec, ScoredTokens, TrainBatch } from '../backends/types.ts';
 import type { Outcome, Task } from '../envs/types.ts';
+import type { JudgeSpec } from '../judges/make.ts';
+import type { StepJudgements } from '../judges/types.ts';
 
 export interface Rollout {
   task: Task;
@@ -22,6 +24,8 @@ export interface Rollout {
   /** Sampler's self-certainty at each position, KL(uniform || p), when known. */
   selfCertainty?: Float32Array;
   outcome: Outcome;
+  /** The sampler stopped at the length limit (no end of sequence or stop string). */
+  truncated?: boolean;
 }
 
 export interface TeacherScores {
@@ -42,6 +46,8 @@ export interface StepData {
   feedbackStarts?: number[];
   /** When the algorithm asked for `hidden`: per rollout, the student's hidden states [T * dim] and log-probs [T] of its tokens. */
   hidden?: { dim: number; states: Float32Array[]; logprobs: Float32Array[] };
+  /** When the algorithm asked for a judge: its scores of each rollout (or of each segment). */
+  judged?: StepJudgements;
 }
 
 export type TeacherKind = 'live' | 'frozen' | 'ema' | 'external' | 'expert';
@@ -63,6 +69,8 @@ export interface AlgorithmNeeds {
   answers?: boolean;
   /** Why the algorithm has no effect with one update per sampled batch (e.g. KL-Cov): the config must ask for more. */
   severalUpdates?: string;
+  /** A judge that scores each rollout (or each of its segments) against the task's hidden reference (ExpRL). */
+  judge?: JudgeSpec;
 }
 
 export interface BuiltLoss {

@@ -14,6 +14,7 @@ export {
   type FutureCreditResult,
   type SurrogateOptions,
 } from './future-credit.ts';
+export { likertReward, processAdvantages, segmentAdvantagesToTokens } from './exprl.ts';
 export { termLoss, termRowWeights, lossSpecLoss } from './terms.ts';
 export type { LossSpec, LossTerm, FutureCreditSpec, PerToken } from './spec.ts';
 export { checkTargets } from './support.ts';

@@ -21,7 +21,7 @@ export interface MethodSpec {
   algorithmOptions?: Record<string, unknown>;
   /** This method's learning rate, fixed (it is then not searched). */
   lr?: number;
-  /** Train settings of this method only, over base and perEnv (e.g. updateEpochs for KL-Cov). */
+  /** Train settings of this method only, over base and perEnv (e.g. updateEpochs for KL-Cov; model: its own start). */
   train?: Record<string, unknown>;
 }
 
@@ -37,6 +37,8 @@ export interface CompareConfig {
   perEnv?: Record<string, Record<string, unknown>>;
   /** Choose each method's learning rate from a grid on the val split before the main runs (src/train/lr-search.ts). */
   lrSearch?: LrSearch;
+  /** Allow levels the checkpoint was not trained on (a hard regime on purpose); each is reported as a warning. */
+  untrainedLevels?: boolean;
 }
 
 export interface PlannedRun {
@@ -46,7 +48,7 @@ export interface PlannedRun {
   search?: { method: string; env: string; lr: number };
 }
 
-const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv', 'lrSearch'];
+const COMPARE_KEYS = ['model', 'envs', 'methods', 'seeds', 'base', 'perEnv', 'lrSearch', 'untrainedLevels'];
 /** Every key of MethodSpec (a new field of MethodSpec must be added here, or configs using it are refused). */
 const METHOD_KEYS = ['label', 'algorithm', 'algorithmOptions', 'lr', 'train'] as const satisfies readonly (keyof MethodSpec)[];
 
@@ -90,14 +92,16 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
       const named = shared[key];
       if (!Array.isArray(named)) continue;
       const check = checkTrainedLevels(model, env, named as number[], `compare config (${key} of ${env})`);
-      if (check.error) throw new ConfigError(check.error);
+      // The hard regime asks for levels beyond the checkpoint's training on purpose (said in the config).
+      if (check.error && !c.untrainedLevels) throw new ConfigError(`${check.error} (or set untrainedLevels: true in the compare config when that is the point)`);
+      if (check.error) opts.warnings?.push(`${check.error.replace(/; use trained levels.*$/, '')}: allowed by untrainedLevels`);
       if (check.warning) opts.warnings?.push(check.warning);
     }
     for (const m of c.methods) {
       const lr = m.lr ?? opts.lrs?.get(lrKey(m.label, env));
       for (const seed of c.seeds) {
         const config = resolveTrainConfig(
-          { ...shared, ...m.train, model, env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
+          { ...shared, ...m.train, model: methodModel(m, model), env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
           `compare run ${m.label}/${env}/seed ${seed}`,
         );
         runs.push({ dir: join(outDir, 'runs', safe(m.label), env, `seed-${seed}`), config });
@@ -105,6 +109,14 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
     }
   }
   return runs;
+}
+
+/** A method may start from its own model (train.model), e.g. a second stage from each first-stage checkpoint. */
+function methodModel(m: MethodSpec, model: string): string {
+  const own = m.train?.model;
+  if (own === undefined) return model;
+  if (typeof own !== 'string' || !own) throw new ConfigError(`compare config: method '${m.label}': train.model must be a model folder`);
+  return own;
 }
 
 function modelFor(c: CompareConfig, env: string): string {

@@ -27,6 +27,9 @@ import { checkEnvAnswers, hiddenStates } from './needs.ts';
 import type { Teacher } from '../teachers/types.ts';
 import type { Env, Task } from '../envs/types.ts';
 import { buildTeacherContext } from '../feedback/contexts.ts';
+import { makeJudge } from '../judges/make.ts';
+import { judgeRollouts } from '../judges/rollouts.ts';
+import type { Judge } from '../judges/types.ts';
 
 export interface TrainHooks {
   /** Called after every step with its metrics row. */
@@ -82,6 +85,9 @@ interface Session {
   /** The initial policy, when the KL to it is measured or anchored. */
   initial: PolicyBackend | null;
   teacher: Teacher | null;
+  /** The judge of ExpRL-style algorithms (needs.judge). */
+  judge: Judge | null;
+  log: (m: string) => void;
   schedule: (step: number) => number;
   rollIn: ReturnType<typeof rollInSettings> | null;
   state: TrainerState;
@@ -135,6 +141,7 @@ async function trainOn(env: Env, config: TrainConfig, runDir: string, hooks: Tra
   if (!stopped && (!lastEval || lastEval.step !== s.state.step)) lastEval = await evaluate(s.state.step);
   if (!listCheckpoints(runDir).includes(s.state.step) && s.state.step > 0) await save();
   s.student.close?.();
+  s.judge?.close?.();
   if (!stopped) writeRunJson(runDir, SUMMARY, { steps: s.state.step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds, final_eval: lastEval });
   return { runDir, steps: s.state.step, stopped, finalEval: lastEval };
 }
@@ -166,6 +173,7 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
   const stop = config.stop ?? generation.stopStrings ?? [];
   if (config.stop === null && stop.length) log(`stop strings ${JSON.stringify(stop)} (from ${config.model}/generation_config.json; set stop=[] for none)`);
   const teacher = await makeTeacher(algo.needs, student, tokenizer, config.teacherModel);
+  const judge = algo.needs.judge ? await makeJudge(algo.needs.judge, env, tokenizer, student) : null;
   const schedule = scheduleOf(config);
   let state: TrainerState = { step: 0, sampledTokens: 0, wallSeconds: 0, extra: {} };
   if (resumeFrom) {
@@ -185,7 +193,7 @@ async function openSession(env: Env, config: TrainConfig, runDir: string, log: (
   const dagger: Rollout[] = (state.extra.dagger as Rollout[] | undefined)?.map(reviveRollout) ?? [];
   const wallStart = performance.now() / 1000 - state.wallSeconds;
   const wall = () => performance.now() / 1000 - wallStart;
-  return { env, config, runDir, algo, tokenizer, student, initial, teacher, schedule, rollIn, state, dagger, wall, stop };
+  return { env, config, runDir, algo, tokenizer, student, initial, teacher, judge, log, schedule, rollIn, state, dagger, wall, stop };
 }
 
 function checkpointParts(s: Session): CheckpointParts<TrainerState> {
@@ -234,6 +242,11 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
     data.teacher = await teacherScores(teacher, tokenizer, rollouts, algo.needs.teacher.context, algo.needs.teacher.topK);
     data.feedbackStarts = rollouts.map((r) => feedbackStart(r, tokenizer));
   }
+  if (algo.needs.judge && s.judge) {
+    data.judged = await judgeRollouts(s.judge, rollouts, algo.needs.judge.view, tokenizer);
+    // An unreadable verdict is scored lowest, counted in the metrics (exprl/unreadable) and shown here.
+    if (data.judged.unreadable) s.log(`step ${step}: judge ${s.judge.name}: ${data.judged.unreadable} of ${data.judged.requests} answers had no readable 1-5 score (scored 1), e.g. ${JSON.stringify(data.judged.example?.slice(0, 200))}`);
+  }
   if (algo.needs.hidden) {
     data.hidden = await hiddenStates(student, rollouts);
     data.feedbackStarts ??= rollouts.map((r) => feedbackStart(r, tokenizer));
@@ -278,6 +291,8 @@ async function trainStep(s: Session, hooks: TrainHooks): Promise<Record<string, 
     step, sampled_tokens: s.state.sampledTokens, wall_s: s.state.wallSeconds,
     reward: mean(fresh.map((r) => r.outcome.reward)),
     accuracy: mean(fresh.map((r) => (r.outcome.correct ? 1 : 0))),
+    // Share of the step's prompts none of whose samples is correct (sparse RL learns nothing from them).
+    unsolved_prompts: unsolvedShare(fresh),
     completion_len: nTok / Math.max(fresh.length, 1),
     entropy: algo.needs.sampling ? -fresh.reduce((a, r) => a + r.logprobs.reduce((x, y) => x + y, 0), 0) / Math.max(nTok, 1) : NaN,
     'time/sample_s': (t1 - t0) / 1000, 'time/score_s': (t2 - t1) / 1000, 'time/train_s': (t3 - t2) / 1000,
@@ -330,6 +345,12 @@ function optimOptions(c: TrainConfig, schedule: (step: number) => number, stepIn
   return { lr: schedule(stepIndex), beta1: c.beta1, beta2: c.beta2, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
 }
 
+function unsolvedShare(rs: Rollout[]): number {
+  const solved = new Map<number, boolean>();
+  for (const r of rs) solved.set(r.group, (solved.get(r.group) ?? false) || r.outcome.correct);
+  return solved.size ? [...solved.values()].filter((x) => !x).length / solved.size : NaN;
+}
+
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
@@ -357,6 +378,7 @@ function writeSamples(runDir: string, step: number, rs: Rollout[], data: StepDat
       teacher_minus_student: t ? Array.from(r.logprobs, (lp, j) => t.scored.logprobs[j] - lp) : undefined,
       // The first flagged token (absent when nothing is flagged): where a critique points.
       feedback_start: Number.isFinite(data.feedbackStarts?.[i]) ? data.feedbackStarts![i] : undefined,
+      judge_scores: data.judged?.rollouts[i].scores,
     });
   });
 }

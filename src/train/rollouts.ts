@@ -49,6 +49,7 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
     return {
       task: tasks[g], group: g, prompt: prompts[g], tokens: c.tokens, text: c.text,
       logprobs: c.logprobs, maxLogprobs: c.maxLogprobs, selfCertainty: c.selfCertainty, outcome: outcomes[i],
+      ...(c.stopReason === 'length' ? { truncated: true } : {}),
     };
   });
 }

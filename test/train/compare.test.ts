@@ -22,3 +22,18 @@ test('a comparison plan is validated whole before any run: keys, methods, per-en
   );
   assert.throws(() => plan({ base: { stpes: 10 } }), /unknown option 'stpes' \(did you mean 'steps'\?\)/);
 });
+
+test('a method may start from its own model (train.model): a second stage from each first-stage checkpoint', () => {
+  const runs = plan({ methods: [{ label: 'a', algorithm: 'grpo', train: { model: 'stage1/a/model' } }, { label: 'b', algorithm: 'grpo' }] });
+  assert.deepEqual(runs.map((r) => r.config.model), ['stage1/a/model', 'some-model-folder']);
+  assert.throws(() => plan({ methods: [{ label: 'a', algorithm: 'grpo', train: { model: '' } }] }), /method 'a': train.model must be a model folder/);
+});
+
+test('levels outside the checkpoint\'s training are refused unless the config says untrainedLevels (then a warning)', () => {
+  const math = 'src/recipes/checkpoints/tiny-math-2to6';
+  const c = { ...base, model: math, perEnv: { math: { levels: [8] } } } as CompareConfig;
+  assert.throws(() => planComparison(c, join(tmpdir(), 'distil-compare-plan')), /level\(s\) 8 of math are outside .* \(or set untrainedLevels: true/);
+  const warnings: string[] = [];
+  assert.equal(planComparison({ ...c, untrainedLevels: true }, join(tmpdir(), 'distil-compare-plan'), { warnings }).length, 2);
+  assert.match(warnings.join('\n'), /level\(s\) 8 of math are outside .*allowed by untrainedLevels/);
+});
