@@ -11,7 +11,7 @@ import { JUDGE_KINDS } from '../judges/make.ts';
 import { likertReward, processAdvantages, segmentAdvantagesToTokens } from '../losses/exprl.ts';
 import { batchOf, clippedPolicyGradient, groupsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
-import { resolveOptions, type Schema } from '../util/schema.ts';
+import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
 
 export const EXPRL_OPTIONS = {
@@ -28,6 +28,7 @@ export const EXPRL_OPTIONS = {
 
 export function exprl(options?: Record<string, unknown>): Algorithm {
   const o = resolveOptions(EXPRL_OPTIONS, options, 'exprl');
+  if (o.judge !== 'model' && (o.judgeModel || o.judgeTemplate)) throw new ConfigError(`exprl: judgeModel and judgeTemplate are for judge 'model' (judge is '${o.judge}'); set judge=model or drop them`);
   const process = o.mode === 'process';
   return {
     name: 'exprl',

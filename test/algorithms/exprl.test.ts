@@ -57,6 +57,7 @@ test('exprl needs: the judge spec follows mode and options', () => {
   assert.deepEqual(createAlgorithm('exprl').needs.judge, { kind: 'steps', view: 'completion', model: '', maxTokens: 256, template: '' });
   assert.equal(createAlgorithm('exprl', { mode: 'process', judgeSees: 'segment' }).needs.judge!.view, 'segment');
   assert.equal(createAlgorithm('exprl', { klBeta: 0 }).needs.refLogprobs, false);
+  assert.throws(() => createAlgorithm('exprl', { judgeModel: 'some/folder' }), /judgeModel and judgeTemplate are for judge 'model' \(judge is 'steps'\)/);
 });
 
 test('exprl outcome with a final-answer-only judge is GRPO exactly (same terms, bit for bit)', async () => {

@@ -4,7 +4,7 @@ import { algorithmNames, createAlgorithm, getAlgorithm } from '../../src/algorit
 import { ConfigError, describeSchema, resolveOptions, type Schema } from '../../src/util/schema.ts';
 
 test('the registry holds the ten algorithms, each validating its options', () => {
-  const names = ['delta', 'distil', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'setpg', 'sft'];
+  const names = ['delta', 'distil', 'exprl', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'setpg', 'sft'];
   assert.deepEqual(algorithmNames().filter((n) => !n.startsWith('test-')).sort(), names);
   for (const name of names) {
     const a = createAlgorithm(name);
