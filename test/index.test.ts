@@ -9,5 +9,5 @@ test('the package entry exposes each layer of the API', () => {
     assert.equal(typeof (distil as Record<string, unknown>)[name], 'function', name);
   }
   assert.equal(typeof distil.losses.softCrossEntropy, 'function');
-  assert.deepEqual(distil.algorithmNames().sort(), ['delta', 'distil', 'exprl', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'sft']);
+  assert.deepEqual(distil.algorithmNames().sort(), ['delta', 'distil', 'exprl', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'setpg', 'sft']);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { algorithmNames, createAlgorithm, getAlgorithm } from '../../src/algorithms/registry.ts';
 import { ConfigError, describeSchema, resolveOptions, type Schema } from '../../src/util/schema.ts';
 
-test('the registry holds the ten algorithms, each validating its options', () => {
+test('the registry holds the eleven algorithms, each validating its options', () => {
   const names = ['delta', 'distil', 'exprl', 'grpo', 'opd', 'opsd', 'rft', 'rlif', 'sdpo', 'setpg', 'sft'];
   assert.deepEqual(algorithmNames().filter((n) => !n.startsWith('test-')).sort(), names);
   for (const name of names) {

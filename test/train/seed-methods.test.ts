@@ -73,7 +73,7 @@ test('rlif: flipping every label leaves the training trajectory identical (only 
   const o = { algorithm: 'rlif', algorithmOptions: { klCov: 0.2 }, updateEpochs: 2 };
   const a = await run(o);
   const b = await run({ ...o, env: 'first-char-flipped' });
-  const labels = (k: string) => k === 'reward' || k === 'accuracy';
+  const labels = (k: string) => k === 'reward' || k === 'accuracy' || k === 'unsolved_prompts';
   assert.deepEqual(rows(b, labels), rows(a, labels));
   assert.deepEqual(weights(b), weights(a));
   const acc = (d: string) => rows(d, () => false).map((r) => r.accuracy);
