@@ -17,6 +17,7 @@ const srcDir = join(here, 'src');
 const outDir = join(here, 'build');
 const outFile = join(outDir, 'distil.node');
 const stampFile = join(outDir, 'stamp.txt');
+const sourcesFile = join(outDir, 'sources.sha256');
 const failFile = join(outDir, 'BUILD_FAILED.txt');
 const force = process.argv.includes('--force');
 const debug = process.argv.includes('--debug');
@@ -53,7 +54,13 @@ function main() {
   hash.update(JSON.stringify({ cxx, flags, node: process.version }));
   for (const f of [...sources, ...headers]) hash.update(readFileSync(f));
   const stamp = hash.digest('hex');
+  // The sources alone, for the loader's staleness check (src/engine/kernels/native.ts): an addon
+  // built from older sources may lack a changed kernel's new contract and must not be used.
+  const sourcesHash = createHash('sha256');
+  for (const f of [...sources, ...headers]) sourcesHash.update(readFileSync(f));
+  const sourcesStamp = sourcesHash.digest('hex');
   if (!force && existsSync(outFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    if (!existsSync(sourcesFile)) writeFileSync(sourcesFile, sourcesStamp);
     return;
   }
   const tmp = `${outFile}.tmp-${process.pid}`;
@@ -61,6 +68,7 @@ function main() {
   execFileSync(cxx, [...flags, ...sources, '-o', tmp, '-lgomp', '-lpthread'], { stdio: ['ignore', 'inherit', 'pipe'] });
   renameSync(tmp, outFile); // atomic: a half-written addon is never loaded
   writeFileSync(stampFile, stamp);
+  writeFileSync(sourcesFile, sourcesStamp);
   rmSync(failFile, { force: true });
   console.log(`[distil] native kernels built in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${outFile}`);
 }

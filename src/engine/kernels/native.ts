@@ -6,8 +6,10 @@
  * A kernel the addon does not export (an older build, a kernel not yet ported) falls back
  * to the TypeScript reference, so a partial addon is still usable; `nativeMissing` lists them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsKernels, packedWeightsSize } from './js.ts';
 import type { Kernels, Support } from './types.ts';
@@ -19,6 +21,30 @@ export type Addon = Record<string, ((...args: unknown[]) => unknown) | undefined
 
 const addonPath = fileURLToPath(new URL('../../../native/build/distil.node', import.meta.url));
 const failPath = fileURLToPath(new URL('../../../native/build/BUILD_FAILED.txt', import.meta.url));
+const sourcesPath = fileURLToPath(new URL('../../../native/build/sources.sha256', import.meta.url));
+const srcDir = fileURLToPath(new URL('../../../native/src/', import.meta.url));
+
+/** sha256 of the addon's sources (.cc then .h, each sorted by name), as native/build.mjs records it. */
+export function nativeSourcesHash(dir: string): string {
+  const names = readdirSync(dir);
+  const files = [...names.filter((f) => f.endsWith('.cc')).sort(), ...names.filter((f) => f.endsWith('.h')).sort()];
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(join(dir, f)));
+  return h.digest('hex');
+}
+
+/**
+ * Why an addon must not be used although it loads: built from other sources than the ones
+ * beside it (a pull without a rebuild). Such an addon can lack a kernel's new contract, e.g. a
+ * return value the TypeScript side now reads, and then training silently skips every step.
+ * Null when it matches, or when there are no sources to compare with (an installed package).
+ */
+export function staleAddon(dir: string, recorded: string): string | null {
+  if (!existsSync(dir)) return null;
+  const want = nativeSourcesHash(dir);
+  const have = existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : '(no record)';
+  return have === want ? null : `the native addon was built from other sources than ${dir} (run \`npm run build:native\` to rebuild it)`;
+}
 
 /** The addon's code of a support-closing mode (ops_loss.cc), -1 for an unknown one. */
 const supportCode = (s: Support): number => (s === 'renorm' ? 0 : s === 'tail' ? 1 : s === 'full' ? 2 : -1);
@@ -32,6 +58,8 @@ function loadAddon(): Addon | string {
     if (existsSync(failPath)) why += `; the last build failed:\n${readFileSync(failPath, 'utf8').slice(0, 4000)}`;
     return why;
   }
+  const stale = staleAddon(srcDir, sourcesPath);
+  if (stale) return stale;
   try {
     return createRequire(import.meta.url)(addonPath) as Addon;
   } catch (e) {

@@ -535,3 +535,26 @@ test('bad arguments throw TypeErrors that name the kernel and the argument', () 
   assert.throws(() => nk.softCrossEntropy({ ...sce, support: 'toString' as Support }), /unknown support 'toString'/);
   assert.throws(() => nk.adamw({ param: f(2), grad: f(2), m: f(2), v: f(2), lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, step: 0 }), /adamw: 'step' is 1-based/);
 });
+
+test('native: an addon built from other sources than native/src is refused (the TypeScript kernels run, with the reason)', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { nativeSourcesHash, staleAddon } = await import('../../../src/engine/kernels/native.ts');
+  const src = fileURLToPath(new URL('../../../native/src/', import.meta.url));
+  const recorded = fileURLToPath(new URL('../../../native/build/sources.sha256', import.meta.url));
+  // The build records the same hash the loader computes.
+  assert.equal(staleAddon(src, recorded), null);
+  const dir = mkdtempSync(join(tmpdir(), 'distil-native-'));
+  try {
+    writeFileSync(join(dir, 'a.cc'), 'int a;');
+    writeFileSync(join(dir, 'sources.sha256'), nativeSourcesHash(dir));
+    assert.equal(staleAddon(dir, join(dir, 'sources.sha256')), null);
+    writeFileSync(join(dir, 'a.cc'), 'int a = 1;');
+    assert.match(staleAddon(dir, join(dir, 'sources.sha256')) ?? '', /built from other sources .*npm run build:native/);
+    assert.match(staleAddon(dir, join(dir, 'missing')) ?? '', /built from other sources/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
