@@ -20,7 +20,7 @@ test('built-in envs are registered and constructed by name with options', async 
 });
 
 test('unknown names list the known ones; duplicate or bad names are refused', async () => {
-  await assert.rejects(getEnv('nope'), /unknown env 'nope'; known envs: code, humaneval-js, math, math-jsonl, mcq-jsonl, science/);
+  await assert.rejects(getEnv('nope'), /unknown env 'nope'; known envs: ambiguous, code, humaneval-js, lock, math, math-jsonl, mcq-jsonl, science/);
   assert.throws(() => registerEnv('math', () => { throw new Error('unused'); }), /already registered/);
   assert.throws(() => registerEnv('Bad Name', () => { throw new Error('unused'); }), /lowercase/);
 });
