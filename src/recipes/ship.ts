@@ -19,6 +19,12 @@ export interface ShipInput {
   /** Shell commands that reproduce the run, in order. */
   commands: string[];
   note?: string;
+  /**
+   * Gate file of the run whose numbers the recipe records (default gate.json). With another
+   * file (e.g. a 200-prompt gate-200.json), gate.json's numbers of the step are kept as
+   * `trainingGate` and every step of the chosen file is listed in `gates`.
+   */
+  gateFile?: string;
 }
 
 export function shipCheckpoint(s: ShipInput): string {
@@ -29,16 +35,21 @@ export function shipCheckpoint(s: ShipInput): string {
   mkdirSync(tmp, { recursive: true });
   for (const f of MODEL_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(tmp, f));
   const config = JSON.parse(readFileSync(join(s.run, 'config.json'), 'utf8'));
-  const gatePath = join(s.run, 'gate.json');
-  const gate = existsSync(gatePath) ? (JSON.parse(readFileSync(gatePath, 'utf8')) as GateFile) : undefined;
-  const report = gate?.checkpoints.find((c) => c.step === s.step);
+  const readGate = (file: string) => (existsSync(join(s.run, file)) ? (JSON.parse(readFileSync(join(s.run, file), 'utf8')) as GateFile) : undefined);
+  const entry = (r: GateFile['checkpoints'][number] | undefined) => (r ? { rl: r.rl, levels: r.levels, table: r.table.split('\n') } : undefined);
+  const file = s.gateFile ?? 'gate.json';
+  const gate = readGate(file);
+  if (s.gateFile && !gate) throw new Error(`ship: ${join(s.run, s.gateFile)} does not exist`);
+  const training = file === 'gate.json' ? undefined : readGate('gate.json');
   writeJsonAtomic(join(tmp, 'recipe.json'), {
     step: s.step,
     commands: s.commands,
     note: s.note,
     config,
-    gate: report ? { rl: report.rl, levels: report.levels, table: report.table.split('\n') } : undefined,
+    gate: entry(gate?.checkpoints.find((c) => c.step === s.step)),
     choice: gate?.choice,
+    ...(training && { trainingGate: entry(training.checkpoints.find((c) => c.step === s.step)) }),
+    ...(file !== 'gate.json' && gate && { gates: gate.checkpoints.map((c) => ({ step: c.step, rl: c.rl, table: c.table.split('\n') })) }),
   });
   rmSync(s.dest, { recursive: true, force: true });
   renameSync(tmp, s.dest);

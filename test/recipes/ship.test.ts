@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -26,6 +26,17 @@ test('ship: a checkpoint becomes a loadable model folder with its recipe, withou
     assert.equal(recipe.config.model, 'micro');
     assert.equal(recipe.gate.levels[0].n, 1);
     assert.throws(() => shipCheckpoint({ run, step: 3, dest: join(root, 'c2'), commands: [] }), /not a complete checkpoint/);
+    assert.equal(recipe.trainingGate, undefined);
+    // Another gate file: its numbers are the recipe's, gate.json's stay as trainingGate.
+    const other = JSON.parse(readFileSync(join(run, 'gate.json'), 'utf8'));
+    other.checkpoints[0].rl.student = 0.5;
+    writeFileSync(join(run, 'gate-200.json'), JSON.stringify(other));
+    const d2 = shipCheckpoint({ run, step: 2, dest: join(root, 'c3'), commands: [], gateFile: 'gate-200.json' });
+    const r2 = JSON.parse(readFileSync(join(d2, 'recipe.json'), 'utf8'));
+    assert.equal(r2.gate.rl.student, 0.5);
+    assert.deepEqual(r2.trainingGate, recipe.gate);
+    assert.deepEqual(r2.gates.map((g: { step: number }) => g.step), [2]);
+    assert.throws(() => shipCheckpoint({ run, step: 2, dest: join(root, 'c4'), commands: [], gateFile: 'nope.json' }), /nope\.json does not exist/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
