@@ -13,7 +13,7 @@ import type { Generated } from '../loaders/split.ts';
 import { showValue } from './sandbox/show.ts';
 import { allProblems, drawProblem, type Problem, type Value } from './families.ts';
 import type { CallTest } from './sandbox/types.ts';
-import { DEFAULT_HIDDEN_FAMILIES, HIDDEN_LEVEL, generateHiddenCode, type HiddenFamily } from './hidden.ts';
+import { DEFAULT_HIDDEN_WORLD, HIDDEN_LEVEL, generateHiddenCode, type HiddenWorld } from './hidden.ts';
 
 /** How many examples a level shows before ambiguity forces more. */
 const EXAMPLES: Record<number, number> = { 1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 6: 4 };
@@ -35,8 +35,8 @@ export function callText(args: readonly unknown[], entry = 'f'): string {
   return `${entry}(${args.map((a) => showValue(a)).join(',')})`;
 }
 
-export function generateCode(level: number, rng: Rng, nTests = 10, hiddenFamilies: readonly HiddenFamily[] = DEFAULT_HIDDEN_FAMILIES, hiddenFavour?: number): Generated {
-  if (level === HIDDEN_LEVEL) return generateHiddenCode(rng, hiddenFamilies, nTests, hiddenFavour);
+export function generateCode(level: number, rng: Rng, nTests = 10, hiddenWorld: HiddenWorld = DEFAULT_HIDDEN_WORLD, hiddenFavour?: number): Generated {
+  if (level === HIDDEN_LEVEL) return generateHiddenCode(rng, hiddenWorld, nTests, hiddenFavour);
   const problem = drawProblem(level, rng);
   const inputs = distinctInputs(problem, rng, nTests);
   const tests: CallTest[] = inputs.map((args) => ({ args, expected: problem.fn(...args) }));

@@ -7,9 +7,13 @@
  * Which family the env's world uses is a fact of the world, not of the prompt. The three lines
  * meet only at the example's input, so every hidden test (the other inputs 0-9) tells them
  * apart, and the first failing test's feedback (`f(4) returned 40, expected 148`) reveals the
- * family. The RL world has one family (default mul_const); a pretraining corpus draws the family
- * per example from all three, so the model learns the families, and to read the right one from
- * feedback, but cannot know which one holds.
+ * family. A pretraining corpus draws the family per example from all three (option
+ * hiddenFamilies), so the model learns the families, and to read the right one from feedback,
+ * but cannot know which one holds. The RL world (option hiddenByDigit, the default) fixes the
+ * family by b's last digit: ten independent facts, each learnt only from prompts with that digit,
+ * as the science env's four house units are. A world of one family for every prompt (the first
+ * version) is one fact that a reward finds in a few steps: every method reached 100% in 48k
+ * sampled tokens (docs/learning-regime.md).
  *
  * The programs are written so that the family is ONE token with a uniform prior, as the math
  * env's hidden offset is one digit: each starts with a copy of b, then the operator (+, *, -)
@@ -29,17 +33,29 @@ export const HIDDEN_LEVEL = 7;
 export const HIDDEN_FAMILIES = ['add_const', 'mul_const', 'const_sub'] as const;
 export type HiddenFamily = (typeof HIDDEN_FAMILIES)[number];
 
-/** The world when the env is not told otherwise: f(x) = x*m. */
-export const DEFAULT_HIDDEN_FAMILIES: readonly HiddenFamily[] = ['mul_const'];
+/**
+ * The RL world when the env is not told otherwise: the family of each last digit of b (index
+ * 0-9). It agrees with the digit's favoured family (favouredFamily, the pretraining prior) on
+ * digits 0, 4 and 8 only, so a student that decodes the prior is right on about 30% of prompts;
+ * each family holds on three or four digits.
+ */
+export const DEFAULT_HIDDEN_BY_DIGIT: readonly HiddenFamily[] = [
+  'add_const', 'const_sub', 'mul_const', 'mul_const', 'mul_const', 'add_const', 'const_sub', 'add_const', 'const_sub', 'mul_const',
+];
 
-/** The level's share of prompts kept for test: 98 prompts in all, so a wide slice (about 30). */
-export const HIDDEN_TEST_FRACTION = 0.3;
+/** Which family holds for a task: drawn per task among several (a corpus), or fixed per last digit of b (an RL world). */
+export type HiddenWorld = { kind: 'draw'; families: readonly HiddenFamily[] } | { kind: 'byDigit'; table: readonly HiddenFamily[] };
+
+export const DEFAULT_HIDDEN_WORLD: HiddenWorld = { kind: 'byDigit', table: DEFAULT_HIDDEN_BY_DIGIT };
+
+/** The level's share of prompts kept for test: 998 prompts, so about 250 test and 250 validation prompts. */
+export const HIDDEN_TEST_FRACTION = 0.25;
 
 /** What a level-7 task's meta says about its hidden fact. */
 export interface HiddenCodeMeta {
   /** The world's family for this task. */
   family: HiddenFamily;
-  /** Every family the world draws from. */
+  /** Every family the world can give this task (one, in a by-digit world). */
   world: HiddenFamily[];
   /** The program of each of the three families that fits the example. */
   candidates: Record<HiddenFamily, string>;
@@ -47,11 +63,22 @@ export interface HiddenCodeMeta {
 
 /** Checks an env option naming the world's families; one clear error otherwise. */
 export function hiddenFamiliesOf(v: unknown): readonly HiddenFamily[] {
-  if (v === undefined) return DEFAULT_HIDDEN_FAMILIES;
   const ok = Array.isArray(v) && v.length > 0 && new Set(v).size === v.length && v.every((f) => (HIDDEN_FAMILIES as readonly unknown[]).includes(f));
   if (!ok)
     throw new Error(`code env: hiddenFamilies must be a non-empty list of distinct names from ${HIDDEN_FAMILIES.join(', ')} (the families level 7's world draws from), got ${JSON.stringify(v)}`);
   return v as HiddenFamily[];
+}
+
+/** The world the env options name: hiddenFamilies (a draw per task) or hiddenByDigit (a table), not both; default DEFAULT_HIDDEN_WORLD. */
+export function hiddenWorldOf(families: unknown, byDigit: unknown): HiddenWorld {
+  if (families !== undefined && byDigit !== undefined)
+    throw new Error('code env: give hiddenFamilies (a family drawn per task, for a corpus) or hiddenByDigit (the family of each last digit of b, for an RL world), not both');
+  if (families !== undefined) return { kind: 'draw', families: hiddenFamiliesOf(families) };
+  if (byDigit === undefined) return DEFAULT_HIDDEN_WORLD;
+  const ok = Array.isArray(byDigit) && byDigit.length === 10 && byDigit.every((f) => (HIDDEN_FAMILIES as readonly unknown[]).includes(f));
+  if (!ok)
+    throw new Error(`code env: hiddenByDigit must list 10 family names (the family for b ending in 0, 1, ..., 9), each one of ${HIDDEN_FAMILIES.join(', ')}, got ${JSON.stringify(byDigit)}`);
+  return { kind: 'byDigit', table: byDigit as HiddenFamily[] };
 }
 
 const problem = (key: string, fn: (x: number) => number): Problem => ({ key, code: `function f(x){return ${key}}`, fn, input: (rng) => [rng.range(0, 9)] });
@@ -65,8 +92,8 @@ export function fittingProblems(b: number): Record<HiddenFamily, Problem> {
   };
 }
 
-/** The example's outputs b: 2-99 (98 prompts). */
-export const HIDDEN_OUTPUTS: readonly number[] = Array.from({ length: 98 }, (_, i) => i + 2);
+/** The example's outputs b: 2-999 (998 prompts; 2-99 left only 28 distinct test prompts). */
+export const HIDDEN_OUTPUTS: readonly number[] = Array.from({ length: 998 }, (_, i) => i + 2);
 
 /** The family b's last digit favours (weight 2 in a world of several families). */
 export function favouredFamily(b: number): HiddenFamily {
@@ -84,9 +111,11 @@ export function hiddenFavourOf(v: unknown): number {
   return v;
 }
 
-function drawFamily(b: number, world: readonly HiddenFamily[], rng: Rng, favour: number): HiddenFamily {
+function drawFamily(b: number, w: HiddenWorld, rng: Rng, favour: number): HiddenFamily {
   // One draw whatever the world, so every world shows the same prompts for a seed.
   const u = rng.next();
+  if (w.kind === 'byDigit') return w.table[b % 10];
+  const world = w.families;
   if (world.length === 1) return world[0];
   const weights = world.map((f) => (f === favouredFamily(b) ? favour : 1));
   let r = u * weights.reduce((a, w) => a + w, 0);
@@ -94,7 +123,7 @@ function drawFamily(b: number, world: readonly HiddenFamily[], rng: Rng, favour:
   return world[world.length - 1];
 }
 
-export function generateHiddenCode(rng: Rng, world: readonly HiddenFamily[], nTests = 10, favour = DEFAULT_HIDDEN_FAVOUR): Generated {
+export function generateHiddenCode(rng: Rng, world: HiddenWorld, nTests = 10, favour = DEFAULT_HIDDEN_FAVOUR): Generated {
   const a = 1;
   const b = rng.pick(HIDDEN_OUTPUTS);
   const family = drawFamily(b, world, rng, favour);
@@ -105,7 +134,7 @@ export function generateHiddenCode(rng: Rng, world: readonly HiddenFamily[], nTe
   const tests: CallTest[] = [a, ...others].map((x) => ({ args: [x], expected: problem.fn(x) }));
   const hidden: HiddenCodeMeta = {
     family,
-    world: [...world],
+    world: world.kind === 'draw' ? [...world.families] : [family],
     candidates: { add_const: fits.add_const.code, mul_const: fits.mul_const.code, const_sub: fits.const_sub.code },
   };
   return {

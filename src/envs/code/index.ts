@@ -9,7 +9,7 @@ import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
 import { drawTasks, resolveLevels } from '../loaders/split.ts';
 import { CODE_LEVELS } from './families.ts';
 import { generateCode } from './generate.ts';
-import { HIDDEN_LEVEL, HIDDEN_TEST_FRACTION, hiddenFamiliesOf, hiddenFavourOf } from './hidden.ts';
+import { HIDDEN_LEVEL, HIDDEN_TEST_FRACTION, hiddenFavourOf, hiddenWorldOf } from './hidden.ts';
 import { buildProgram, countChecks, extractCode } from './extract.ts';
 import { callsOutcome, scriptOutcome, type OutcomeContext } from './outcome.ts';
 import { Sandbox, type SandboxOptions } from './sandbox/index.ts';
@@ -32,11 +32,16 @@ export interface CodeEnvOptions {
   sandbox?: Sandbox;
   /**
    * Level 7: the families (add_const, mul_const, const_sub) whose member fitting the one shown
-   * example is the task's function, drawn per task. Default ['mul_const']: one world, as at RL
-   * time. A pretraining corpus passes all three, so that the model learns the families and to
-   * read the right one from a failing test, but not which one the world uses (hidden.ts).
+   * example is the task's function, drawn per task. A pretraining corpus passes all three, so
+   * that the model learns the families and to read the right one from a failing test, but not
+   * which one the world uses (hidden.ts).
    */
   hiddenFamilies?: string[];
+  /**
+   * Level 7's RL world: the family for b ending in 0, 1, ..., 9 (ten names). Default
+   * DEFAULT_HIDDEN_BY_DIGIT (hidden.ts). Not together with hiddenFamilies.
+   */
+  hiddenByDigit?: string[];
   /** Level 7, a world of several families: the weight of the one b's last digit favours (default 2, others 1). */
   hiddenFavour?: number;
 }
@@ -52,7 +57,7 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
   const name = 'code';
   const defaults = resolveLevels(name, CODE_LEVELS, CODE_DEFAULT_LEVELS, options.defaultLevels);
   const nTests = options.tests ?? 10;
-  const hiddenFamilies = hiddenFamiliesOf(options.hiddenFamilies);
+  const hiddenWorld = hiddenWorldOf(options.hiddenFamilies, options.hiddenByDigit);
   const hiddenFavour = hiddenFavourOf(options.hiddenFavour);
   let sandbox = options.sandbox;
   const owned = !sandbox;
@@ -69,12 +74,12 @@ export function createCodeEnv(options: CodeEnvOptions = {}): Env {
       'Write a JavaScript function f from examples (`f(1)=4 f(5)=8 f(2)=5` -> `function f(x){return x+3}`). ' +
       'Levels 1-2: one or two operations on digits; 3: a loop over an array; 4: arrays to arrays; 5: strings; ' +
       '6: two ideas at once, with a one-line description. Levels 3+ start with a `// description` line. ' +
-      'Level 7: one example (`f(1)=37`) that 37+x-1, 37*x and 37-x+1 all fit; which family holds is a fact of the world (option hiddenFamilies) that failing tests reveal. ' +
+      'Level 7: one example (`f(1)=37`) that 37+x-1, 37*x and 37-x+1 all fit; which family holds is a fact of the world, one per last digit of b (option hiddenByDigit; hiddenFamilies draws it per task, for a corpus), that failing tests reveal. ' +
       'HumanEval-style JavaScript tasks load through the humaneval loader.',
     levels: CODE_LEVELS,
     tasks(split: Split, n: number, seed: number, opts?: TaskOptions): Task[] {
       const levels = resolveLevels(name, CODE_LEVELS, defaults, opts?.levels);
-      return drawTasks({ env: name, split, n, seed, levels, generate: (level, rng) => generateCode(level, rng, nTests, hiddenFamilies, hiddenFavour),
+      return drawTasks({ env: name, split, n, seed, levels, generate: (level, rng) => generateCode(level, rng, nTests, hiddenWorld, hiddenFavour),
         testFraction: (level) => (level === HIDDEN_LEVEL ? HIDDEN_TEST_FRACTION : 0.125) });
     },
     evaluate(task: Task, completion: string): Promise<Outcome> {

@@ -1,8 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodeEnv } from '../../../src/envs/code/index.ts';
-import * as hidden from '../../../src/envs/code/hidden.ts';
-import { HIDDEN_FAMILIES, fittingProblems, hiddenCodeAttempt, type HiddenCodeMeta } from '../../../src/envs/code/hidden.ts';
+import { DEFAULT_HIDDEN_BY_DIGIT, HIDDEN_FAMILIES, HIDDEN_OUTPUTS, favouredFamily, fittingProblems, hiddenCodeAttempt, type HiddenCodeMeta } from '../../../src/envs/code/hidden.ts';
 import { getEnv } from '../../../src/envs/registry.ts';
 import { Corpus, DEFAULT_CORPUS } from '../../../src/recipes/corpus.ts';
 import { slippedAttempt } from '../../../src/recipes/slips.ts';
@@ -22,7 +21,7 @@ const hiddenOf = (t: Task) => t.meta.hidden as HiddenCodeMeta;
 test('level 7 shows one example that all three families fit, and they differ on every hidden test', () => {
   const tasks = all.tasks('train', 80, 1, { levels: [7] });
   for (const t of tasks) {
-    const m = /^f\((1)\)=(\d\d?)\n$/.exec(t.prompt);
+    const m = /^f\((1)\)=(\d{1,3})\n$/.exec(t.prompt);
     assert.ok(Number(m?.[2]) >= 2, t.prompt);
     assert.ok(m, t.prompt);
     const [a, b] = [Number(m[1]), Number(m[2])];
@@ -47,21 +46,37 @@ test('level 7 shows one example that all three families fit, and they differ on 
   }
 });
 
-test('the world option fixes the family; by default it is mul_const', async () => {
-  for (const t of world.tasks('test', 40, 2, { levels: [7] })) {
-    assert.equal(hiddenOf(t).family, 'mul_const');
-    assert.match(t.reference!, /^function f\(x\)\{return \d+\*x\}$/);
+test('by default the world fixes the family by the last digit of b, and agrees with the pretraining prior on 3 digits of 10', async () => {
+  const bOf = (t: Task) => Number(/=(\d+)/.exec(t.prompt)![1]);
+  for (const t of world.tasks('test', 60, 2, { levels: [7] })) {
+    assert.equal(hiddenOf(t).family, DEFAULT_HIDDEN_BY_DIGIT[bOf(t) % 10]);
+    assert.equal(t.reference, hiddenOf(t).candidates[hiddenOf(t).family]);
   }
+  const agree = [...Array(10).keys()].filter((d) => DEFAULT_HIDDEN_BY_DIGIT[d] === favouredFamily(d));
+  assert.deepEqual(agree, [0, 4, 8]);
+  for (const f of HIDDEN_FAMILIES) assert.ok(DEFAULT_HIDDEN_BY_DIGIT.filter((g) => g === f).length >= 3, f);
   const sub = await getEnv('code', { hiddenFamilies: ['const_sub'] });
+  const table = await getEnv('code', { hiddenByDigit: Array(10).fill('add_const') });
   try {
     for (const t of sub.tasks('train', 20, 3, { levels: [7] })) assert.match(t.reference!, /^function f\(x\)\{return \d+-x\+1\}$/);
+    for (const t of table.tasks('train', 20, 3, { levels: [7] })) assert.match(t.reference!, /^function f\(x\)\{return \d+\+x-1\}$/);
   } finally {
     await sub.close?.();
+    await table.close?.();
   }
-  // The same prompts in both worlds (the family is not in the prompt).
+  // The same prompts in every world (the family is not in the prompt).
   const a = world.tasks('test', 10, 5, { levels: [7] }).map((t) => t.prompt);
   const b = all.tasks('test', 10, 5, { levels: [7] }).map((t) => t.prompt);
   assert.deepEqual(a, b);
+});
+
+test('the level holds 200+ distinct test prompts and as many validation prompts, disjoint', () => {
+  assert.equal(HIDDEN_OUTPUTS.length, 998);
+  const testSet = new Set(world.tasks('test', 400, 1, { levels: [7] }).map((t) => t.prompt));
+  const valSet = new Set(world.tasks('val', 400, 1, { levels: [7] }).map((t) => t.prompt));
+  assert.ok(testSet.size >= 200, `distinct test prompts ${testSet.size}`);
+  assert.ok(valSet.size >= 200, `distinct val prompts ${valSet.size}`);
+  for (const p of valSet) assert.ok(!testSet.has(p), p);
 });
 
 test('with all three families the draw covers each about a third of the time', () => {
@@ -73,7 +88,8 @@ test('with all three families the draw covers each about a third of the time', (
 test("feedback on another family's program names a test that reveals the world's family", async () => {
   const t = world.tasks('test', 1, 6, { levels: [7] })[0];
   const h = hiddenOf(t);
-  const out = await world.evaluate(t, h.candidates.add_const);
+  const wrong = HIDDEN_FAMILIES.find((f) => f !== h.family)!;
+  const out = await world.evaluate(t, h.candidates[wrong]);
   assert.equal(out.correct, false);
   const item = out.feedback.items[0];
   assert.equal(item.kind, 'test_failed');
@@ -81,8 +97,8 @@ test("feedback on another family's program names a test that reveals the world's
   const [a, b] = /^f\((\d)\)=(\d+)/.exec(t.prompt)!.slice(1).map(Number);
   assert.equal(a, 1);
   const fits = fittingProblems(b);
-  assert.equal(got, fits.add_const.fn(x));
-  assert.equal(want, fits.mul_const.fn(x));
+  assert.equal(got, fits[wrong].fn(x));
+  assert.equal(want, fits[h.family].fn(x));
   assert.equal((await world.evaluate(t, t.reference!)).correct, true);
 });
 
@@ -118,11 +134,13 @@ test('bad hiddenFamilies values are refused with one clear error', async () => {
     assert.throws(() => createCodeEnv({ hiddenFamilies: bad as string[] }), /hiddenFamilies must be a non-empty list of distinct names from add_const, mul_const, const_sub/);
   }
   await assert.rejects(getEnv('code', { hiddenFamilies: ['x'] }), /hiddenFamilies/);
+  for (const bad of [['add_const'], Array(10).fill('square'), 'mul_const'])
+    assert.throws(() => createCodeEnv({ hiddenByDigit: bad as string[] }), /hiddenByDigit must list 10 family names/);
+  assert.throws(() => createCodeEnv({ hiddenFamilies: ['add_const'], hiddenByDigit: Array(10).fill('add_const') }), /not both/);
   for (const bad of [0.5, '2', Number.NaN]) assert.throws(() => createCodeEnv({ hiddenFavour: bad as number }), /hiddenFavour must be a number >= 1/);
 });
 
 test("a world of several families favours the one b's last digit picks, twice as often as each other", () => {
-  const { favouredFamily } = hidden;
   assert.equal(favouredFamily(37), 'mul_const');
   assert.equal(favouredFamily(30), 'add_const');
   assert.equal(favouredFamily(95), 'const_sub');
