@@ -19,8 +19,11 @@ export interface MethodSpec {
   label: string;
   algorithm: string;
   algorithmOptions?: Record<string, unknown>;
-  /** This method's learning rate, fixed (it is then not searched). */
-  lr?: number;
+  /**
+   * This method's learning rate, fixed (it is then not searched): one for every env, or one per
+   * env (`{"math": 3e-4, "science": 1e-4}`; an env not named is searched, else takes base's lr).
+   */
+  lr?: number | Record<string, number>;
   /** Train settings of this method only, over base and perEnv (e.g. updateEpochs for KL-Cov; model: its own start). */
   train?: Record<string, unknown>;
 }
@@ -80,9 +83,7 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
     if (labels.has(m.label)) throw new ConfigError(`compare config: two methods are labelled '${m.label}'`);
     labels.add(m.label);
   }
-  for (const m of c.methods) {
-    if (m.lr !== undefined && !(typeof m.lr === 'number' && m.lr > 0)) throw new ConfigError(`compare config: method '${m.label}': lr must be a positive number`);
-  }
+  for (const m of c.methods) checkMethodLr(m, c.envs);
   if (c.lrSearch !== undefined) validateLrSearch(c.lrSearch);
   const runs: PlannedRun[] = [];
   for (const env of c.envs) {
@@ -98,7 +99,7 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
       if (check.warning) opts.warnings?.push(check.warning);
     }
     for (const m of c.methods) {
-      const lr = m.lr ?? opts.lrs?.get(lrKey(m.label, env));
+      const lr = fixedLr(m, env) ?? opts.lrs?.get(lrKey(m.label, env));
       for (const seed of c.seeds) {
         const config = resolveTrainConfig(
           { ...shared, ...m.train, model: methodModel(m, model), env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
@@ -109,6 +110,22 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
     }
   }
   return runs;
+}
+
+/** The method's fixed learning rate on an env, if it has one. */
+export function fixedLr(m: MethodSpec, env: string): number | undefined {
+  return typeof m.lr === 'number' ? m.lr : m.lr?.[env];
+}
+
+function checkMethodLr(m: MethodSpec, envs: readonly string[]): void {
+  const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (m.lr === undefined || positive(m.lr)) return;
+  const how = `compare config: method '${m.label}': lr must be a positive number, or an object of one positive number per env (e.g. {"math": 0.0003})`;
+  if (typeof m.lr !== 'object' || m.lr === null || Array.isArray(m.lr)) throw new ConfigError(`${how}, got ${JSON.stringify(m.lr)}`);
+  for (const [env, v] of Object.entries(m.lr)) {
+    if (!envs.includes(env)) throw new ConfigError(`compare config: method '${m.label}': lr names env '${env}', which is not in envs${didYouMean(env, [...envs])}`);
+    if (!positive(v)) throw new ConfigError(`${how}; ${env}: ${JSON.stringify(v)}`);
+  }
 }
 
 /** A method may start from its own model (train.model), e.g. a second stage from each first-stage checkpoint. */
@@ -135,7 +152,7 @@ export function planLrSearch(c: CompareConfig, outDir: string): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (const env of c.envs) {
     for (const m of c.methods) {
-      if (m.lr !== undefined) continue;
+      if (fixedLr(m, env) !== undefined) continue;
       for (const lr of s.grid) {
         const config = resolveTrainConfig(
           {

@@ -65,6 +65,28 @@ test('lrSearch: bad grids are refused; the search plans one val-split run per me
   assert.throws(() => chooseLr('m', 'e', 'greedy', [{ lr: 1e-4, dir: 'a', sampled: 0.5 }]), /no run recorded a final val greedy accuracy/);
 });
 
+test('a method may fix its lr per env: named envs are not searched, the others are; bad per-env lrs are refused', () => {
+  const scienceCkpt = join(root, 'src', 'recipes', 'checkpoints', 'tiny-science-house');
+  const cfg: CompareConfig = {
+    model: { math: mathCkpt, science: scienceCkpt }, envs: ['math', 'science'], seeds: [0], base: { steps: 2, lr: 5e-5 },
+    perEnv: { math: { levels: [5, 6] }, science: { levels: [8, 9] } },
+    methods: [{ label: 'distil', algorithm: 'distil', lr: { math: 3e-4 } }],
+    lrSearch: { grid: [1e-5, 1e-4] },
+  };
+  const search = planLrSearch(cfg, '/o');
+  assert.deepEqual(search.map((r) => [r.config.env, r.config.lr]), [['science', 1e-5], ['science', 1e-4]]);
+  const main = planComparison(cfg, '/o', { lrs: new Map([['distil\u0000science', 1e-4]]) });
+  assert.deepEqual(main.map((r) => [r.config.env, r.config.lr]), [['math', 3e-4], ['science', 1e-4]]);
+  // Without a search, an env the map does not name takes base's lr.
+  const noSearch = planComparison({ ...cfg, lrSearch: undefined }, '/o');
+  assert.deepEqual(noSearch.map((r) => [r.config.env, r.config.lr]), [['math', 3e-4], ['science', 5e-5]]);
+  const withLr = (lr: unknown) => ({ ...cfg, methods: [{ label: 'distil', algorithm: 'distil', lr }] }) as CompareConfig;
+  assert.throws(() => planComparison(withLr({ maths: 3e-4 }), '/o'), /method 'distil': lr names env 'maths', which is not in envs.*math/);
+  assert.throws(() => planComparison(withLr({ math: -1 }), '/o'), /lr must be a positive number, or an object of one positive number per env.*math: -1/);
+  assert.throws(() => planComparison(withLr('3e-4'), '/o'), /lr must be a positive number, or an object/);
+  assert.throws(() => planComparison(withLr([3e-4]), '/o'), /lr must be a positive number, or an object/);
+});
+
 test('a val split that shares prompts with the test split is refused', async () => {
   const LEAKY = 'leaky-val-test';
   if (!envNames().includes(LEAKY)) {
