@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import evalCmd from '../../src/cli/commands/eval.ts';
 import { loadModelFolder } from '../../src/models/folder.ts';
-import { builtinCheckpoint, builtinCheckpoints } from '../../src/recipes/checkpoints.ts';
+import { builtinCheckpoint, builtinCheckpoints, gatedSetting } from '../../src/recipes/checkpoints.ts';
 import { resolvePretrainConfig } from '../../src/recipes/pretrain-config.ts';
 import { tinyModelConfig, tinyTokenizer } from '../../src/recipes/tiny.ts';
 
@@ -46,4 +47,29 @@ test('shipped checkpoints carry the stop strings their training used, and eval u
   };
   assert.ok((await run([])) > 0.15);
   assert.equal(await run(['--stop', 'none']), 0);
+});
+
+test('eval measures a shipped checkpoint at the env and RL levels of its gate unless told otherwise', async () => {
+  assert.deepEqual(gatedSetting(builtinCheckpoint('tiny-math-hidden')), { env: 'math', levels: [22, 23] });
+  assert.deepEqual(gatedSetting(builtinCheckpoint('tiny-code-digits')), { env: 'code', levels: [7] });
+  const dir = mkdtempSync(join(tmpdir(), 'distil-gated-'));
+  assert.equal(gatedSetting(dir), undefined, 'no recipe.json');
+  writeFileSync(join(dir, 'recipe.json'), '{not json');
+  assert.equal(gatedSetting(dir), undefined, 'a broken recipe is ignored');
+  const levelsOf = async (args: string[]) => {
+    const lines: string[] = [];
+    const log = console.log;
+    const err = process.stderr.write;
+    console.log = (x: string) => lines.push(x);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await evalCmd.run(['--model', builtinCheckpoint('tiny-math-hidden'), '--prompts', '2', '--samples', '1', '--max-tokens', '4', '--json', ...args]);
+    } finally {
+      console.log = log;
+      process.stderr.write = err;
+    }
+    return Object.keys(JSON.parse(lines[0]).byLevel).map(Number);
+  };
+  assert.ok((await levelsOf([])).every((l) => l === 22 || l === 23));
+  assert.deepEqual(await levelsOf(['--levels', '5']), [5]);
 });

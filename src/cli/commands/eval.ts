@@ -8,8 +8,9 @@ import { describeTokenizer } from '../../models/folder.ts';
 import { parseArgs, list, num, str } from '../args.ts';
 import { resolveStop } from '../stop-flag.ts';
 import { UsageError, type Command } from '../command.ts';
+import { gatedSetting } from '../../recipes/checkpoints.ts';
 
-const HELP = `Usage: distil eval --model DIR --env NAME [options]
+const HELP = `Usage: distil eval --model DIR [--env NAME] [options]
 
 Decodes each of N prompts of the env's fixed test split once greedily (temperature 0) and
 samples K completions at temperature T, and reports greedy accuracy, avg@K (mean accuracy of
@@ -17,8 +18,9 @@ the samples), unbiased pass@k for k = 1, 2, 4 ... K, and the same per difficulty
 
 Options:
   --model DIR          model folder (required)
-  --env NAME           environment (default math; distil env list)
-  --levels 10,11,12    difficulty levels (default: the env's default)
+  --env NAME           env (default: the one the model's recipe.json gated it on, else math)
+  --levels 10,11,12    difficulty levels (default: the RL levels of the model's recipe.json
+                       gate when --env is its env, else the env's default)
   --split test|val     which fixed split (default test; val is for choosing settings such as
                        a learning rate: disjoint from test)
   --prompts N          test prompts (default 200)
@@ -45,9 +47,14 @@ const command: Command = {
     if (!f.tokenizer) throw new UsageError(`${modelDir} has no tokenizer`);
     const { stop, source } = resolveStop(str(a.flags, 'stop'), f.generation.stopStrings, modelDir);
     process.stderr.write(`${describeTokenizer(f)}\nstop strings: ${JSON.stringify(stop)} (${source})\n`);
-    const env = await getEnv(str(a.flags, 'env') ?? 'math');
-    const levels = list(a.flags, 'levels')?.map(Number);
+    // A shipped checkpoint is measured where its gate measured it unless told otherwise.
+    const gated = gatedSetting(modelDir);
+    const envName = str(a.flags, 'env') ?? gated?.env ?? 'math';
+    const useGated = gated !== undefined && gated.env === envName && !list(a.flags, 'levels');
+    const env = await getEnv(envName, useGated ? gated.envOptions : undefined);
+    const levels = useGated ? gated.levels : list(a.flags, 'levels')?.map(Number);
     if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError('--levels must be whole numbers, e.g. 10,11,12');
+    if (useGated) process.stderr.write(`env ${envName}, levels ${levels!.join(',')} (the RL levels of ${modelDir}/recipe.json's gate; --env/--levels to change)\n`);
     const backend = new LocalBackend(model, { tokenizer: f.tokenizer });
     const s = await evaluatePolicy(backend, env, f.tokenizer, {
       prompts: num(a.flags, 'prompts') ?? 200, samples: num(a.flags, 'samples') ?? 4,
