@@ -23,6 +23,13 @@ export function clippedPolicyGradient(
   return { kind: 'policyGradient', weight: 1, advantages, logpOld: rollouts.map((r) => r.logprobs), clipLow: o.clipLow, clipHigh: o.clipHigh, aggregation: o.aggregation };
 }
 
+/** 1 on the tokens a loss toward a teacher's distribution trains, 0 on the rest of a stop string (Rollout.stopTail). */
+export function teacherTokenWeights(r: Rollout): Float32Array {
+  const w = new Float32Array(r.tokens.length).fill(1);
+  if (r.stopTail !== undefined) w.fill(0, r.stopTail);
+  return w;
+}
+
 export function groupsOf(rollouts: Rollout[]): number[] {
   return rollouts.map((r) => r.group);
 }
@@ -58,13 +65,14 @@ export const TOKEN_SELECTIONS: readonly TokenSelection[] = ['all', 'confident', 
  * by `margin` (with `against` 'token': beats the student's probability of the teacher's top
  * token, so a confidently wrong student does not hide a confident teacher); 'feedback':
  * positions from the feedback's first flagged location on (a correct completion, with nothing
- * flagged, is kept whole only under 'all' or 'confident').
+ * flagged, is kept whole only under 'all' or 'confident'). The rest of a stop string is never
+ * kept (teacherTokenWeights).
  */
 export function selectTokens(step: StepData, mode: TokenSelection, margin: number, k: number, against: 'top' | 'token' = 'top'): { weights: PerToken; kept: number; total: number } {
   let kept = 0, total = 0;
   const weights = step.rollouts.map((r, i) => {
     const T = r.tokens.length;
-    const w = new Float32Array(T).fill(1);
+    const w = teacherTokenWeights(r);
     if (mode === 'confident' || mode === 'confident_feedback') {
       const probs = step.teacher?.[i]?.scored.topProbs;
       if (!probs) throw new Error(`token selection '${mode}' needs teacher scores`);

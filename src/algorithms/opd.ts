@@ -32,7 +32,8 @@ export function opd(options?: Record<string, unknown>): Algorithm {
       return {
         batch: batchOf(rs),
         loss: {
-          terms: [clippedPolicyGradient(rs, rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs)), o)],
+          // No advantage inside the rest of a stop string: the teacher's log-probs there are not about the answer.
+          terms: [clippedPolicyGradient(rs, rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs).map((a, t) => (r.stopTail !== undefined && t >= r.stopTail ? 0 : a))), o)],
         },
         metrics: {},
       };

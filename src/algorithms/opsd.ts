@@ -4,7 +4,7 @@
  * forward KL(q||p), 1 reverse KL(p||q)). OPSD: a frozen teacher shown the reference solution.
  * SDPO (sdpo.ts) is built from the same pieces.
  */
-import { batchOf, teacherOptions, teacherTargets } from './common.ts';
+import { batchOf, teacherOptions, teacherTargets, teacherTokenWeights } from './common.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Support } from '../losses/types.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
@@ -36,7 +36,7 @@ export function selfDistillation(name: string, o: DivergenceSettings): Algorithm
         loss: {
           terms: [{
             kind: 'divergence', weight: 1, beta: o.beta, support: o.support, k: o.topK, targetIds, targetProbs,
-            tokenWeights: rs.map((r) => new Float32Array(r.tokens.length).fill(1)),
+            tokenWeights: rs.map(teacherTokenWeights),
             isClip: o.isClip, logpOld: o.isClip !== undefined ? rs.map((r) => r.logprobs) : undefined,
           }],
         },

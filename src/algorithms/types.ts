@@ -26,6 +26,16 @@ export interface Rollout {
   outcome: Outcome;
   /** The sampler stopped at the length limit (no end of sequence or stop string). */
   truncated?: boolean;
+  /**
+   * When the sampler stopped at a stop string: index of the first token after the one that began
+   * it. The tokens from here on spell the rest of the stop string, and losses toward a teacher's
+   * distribution skip them: a teacher shown feedback ends its answer its own way (end of
+   * sequence, in the pretraining corpus), so what it predicts inside the student's stop string is
+   * not about the answer, and training on it breaks the stop string (measured: DistIL turned
+   * `\nFeedback:` into `\nFeedbacted`, the sampler no longer stopped, and greedy accuracy fell
+   * from 28% to 0). The token that began the stop string stays: it is the decision to stop.
+   */
+  stopTail?: number;
 }
 
 export interface TeacherScores {

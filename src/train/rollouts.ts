@@ -50,8 +50,28 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
       task: tasks[g], group: g, prompt: prompts[g], tokens: c.tokens, text: c.text,
       logprobs: c.logprobs, maxLogprobs: c.maxLogprobs, selfCertainty: c.selfCertainty, outcome: outcomes[i],
       ...(c.stopReason === 'length' ? { truncated: true } : {}),
+      ...stopTailOf(c, tokenizer),
     };
   });
+}
+
+/**
+ * Where the rest of a stop string starts in a completion's tokens (Rollout.stopTail): after the
+ * first token whose decoding reaches past the text. None when the completion ended at an
+ * end-of-sequence token or at the length limit, or when the stop string is one token.
+ */
+export function stopTailOf(c: { tokens: number[]; text: string; stopReason: string }, tokenizer: Pick<Tokenizer, 'decode'>): { stopTail?: number } {
+  if (c.stopReason !== 'stop' || c.tokens.length === 0) return {};
+  const T = c.tokens.length;
+  if (tokenizer.decode(c.tokens).length <= c.text.length) return {}; // ended at an end-of-sequence token
+  // The first prefix that decodes past the text (decoded length grows with the prefix).
+  let lo = 1, hi = T;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokenizer.decode(c.tokens.slice(0, mid)).length > c.text.length) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < T ? { stopTail: lo } : {};
 }
 
 /** Rollouts made from the tasks' reference solutions (offline algorithms such as SFT). */

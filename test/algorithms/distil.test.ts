@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { distil } from '../../src/algorithms/distil.ts';
+import { opsd } from '../../src/algorithms/opsd.ts';
+import { sdpo } from '../../src/algorithms/sdpo.ts';
+import { opd } from '../../src/algorithms/opd.ts';
+import { grpo } from '../../src/algorithms/grpo.ts';
 import { assertBatchOf, assertComputable, f32, K, LENGTHS, makeStep, plain, SPECS, termOf, TOTAL } from './fixtures.ts';
 
 const ones = () => LENGTHS.map((n) => new Array(n).fill(1));
@@ -118,4 +122,25 @@ test('distil: teacher scores that are missing or of another k are refused with a
   assert.throws(() => distil({ topK: 4, select: 'all' }).build(step), /distil: teacher scores of rollout 0 have k=2 .* expected k=4/);
   assert.throws(() => distil({ topK: K, select: 'all' }).build({ ...step, teacher: undefined }), /distil: the trainer gave no teacher scores/);
   assert.throws(() => distil({ topK: K, select: 'all' }).build({ ...step, teacher: step.teacher!.slice(1) }), /no teacher scores/);
+});
+
+test('the rest of a stop string is skipped by every loss toward a teacher (distil, opsd, sdpo, opd), kept by GRPO', () => {
+  const step = makeStep();
+  // Rollouts 0 and 3 (3 tokens) stopped at a stop string begun by their 2nd token: the 3rd is its rest.
+  step.rollouts[0].stopTail = 2;
+  step.rollouts[3].stopTail = 2;
+  const all = plain(termOf(distil({ topK: K, select: 'all' }).build(step)!.loss, 0, 'softCrossEntropy').tokenWeights);
+  assert.deepEqual(all, [[1, 1, 0], [1, 1], [1, 1], [1, 1, 0]]);
+  const confident = plain(termOf(distil({ topK: K }).build(step)!.loss, 0, 'softCrossEntropy').tokenWeights);
+  assert.deepEqual(confident, [[1, 0, 0], [1, 1], [0, 1], [1, 0, 0]], "the default 'confident' mask of the test above, minus the tails");
+  for (const algo of [opsd({ topK: K }), sdpo({ topK: K })]) {
+    assert.deepEqual(plain(termOf(algo.build(step)!.loss, 0, 'divergence').tokenWeights), all, algo.name);
+  }
+  const adv = plain(termOf(opd().build(step)!.loss, 0, 'policyGradient').advantages)!;
+  assert.equal(adv[0][2], 0);
+  assert.equal(adv[3][2], 0);
+  assert.notEqual(adv[0][1], 0);
+  assert.notEqual(adv[1][1], 0, 'rollouts without a tail keep every advantage');
+  const g = plain(termOf(grpo().build(step)!.loss, 0, 'policyGradient').advantages)!;
+  assert.notEqual(g[3][2], 0, 'GRPO: the whole sampled sequence shares its advantage, stop string included');
 });

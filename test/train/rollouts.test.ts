@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Rollout } from '../../src/algorithms/types.ts';
 import { CharTokenizer } from '../../src/models/char-tokenizer.ts';
-import { feedbackStart } from '../../src/train/rollouts.ts';
+import { feedbackStart, stopTailOf } from '../../src/train/rollouts.ts';
 
 test('feedbackStart: the first token whose text reaches the feedback span; ids past the tokenizer have no text', () => {
   const tok = new CharTokenizer('abcdef');
@@ -15,4 +15,18 @@ test('feedbackStart: the first token whose text reaches the feedback span; ids p
   // A model whose vocabulary is padded past the tokenizer's can sample such ids: they add no text.
   const padded = tok.vocabSize + 5;
   assert.equal(feedbackStart(rollout([ids[0], padded, ids[1], ids[2], ids[3]]), tok), 3);
+});
+
+test('stopTailOf: after the token that began a stop string; nothing for an end-of-sequence stop, the length limit, or a one-token stop string', () => {
+  const tok = new CharTokenizer('abcdef\n:XY');
+  const ids = (s: string) => tok.encode(s);
+  // Text 'ab', stop string '\nX:' sampled as three tokens: the decision is '\n' (index 2), the rest starts at 3.
+  assert.deepEqual(stopTailOf({ tokens: ids('ab\nX:'), text: 'ab', stopReason: 'stop' }, tok), { stopTail: 3 });
+  // One-token stop string: nothing after the decision.
+  assert.deepEqual(stopTailOf({ tokens: ids('ab\n'), text: 'ab', stopReason: 'stop' }, tok), {});
+  // An end-of-sequence stop: the decoded tokens (the eos id adds no text) are the text.
+  assert.deepEqual(stopTailOf({ tokens: [...ids('ab'), tok.eosId], text: 'ab', stopReason: 'stop' }, tok), {});
+  assert.deepEqual(stopTailOf({ tokens: ids('abc'), text: 'abc', stopReason: 'length' }, tok), {});
+  // An empty text (the stop string came first).
+  assert.deepEqual(stopTailOf({ tokens: ids('\nX:'), text: '', stopReason: 'stop' }, tok), { stopTail: 1 });
 });
