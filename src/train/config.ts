@@ -15,7 +15,7 @@ export const TRAIN_SCHEMA = {
   env: { type: 'string', default: 'math', oneOf: envNames, help: 'environment name (distil env list)' },
   envOptions: { type: 'object', default: {}, help: "the env's own options" },
   levels: { type: 'numbers', default: null, integer: true, help: 'training levels (default: the env default)' },
-  algorithm: { type: 'string', default: 'distil', oneOf: algorithmNames, help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft, delta, rlif, exprl, ...; distil algorithms)' },
+  algorithm: { type: 'string', default: 'distil', oneOf: algorithmNames, help: 'algorithm name (distil, grpo, opsd, sdpo, opd, sft, rft, delta, rlif, setpg, exprl, ...; distil algorithms)' },
   algorithmOptions: { type: 'object', default: {}, help: "the algorithm's own options" },
   teacherModel: { type: 'string', default: '', help: "model folder of an 'external' teacher" },
   seed: { type: 'number', default: 0, integer: true, help: 'the one seed of the run' },
