@@ -5,6 +5,10 @@
  * no signal from a group-relative advantage. The codes are fixed by the lock number (option
  * `locks`: how many, default 16); train and test draw the same locks, and what is measured is
  * how soon, and how many, locks a method opens.
+ *
+ * Option `answerInPrompt`: the prompt ends with `A: ` and the completion is the code itself
+ * (its first line; stop the sampler at a newline). Without it, a model may write working lines
+ * before the answer, and a novelty bonus can pay for variety there instead of in the answer.
  */
 import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
 import { answerOf, completionLines } from '../math/lines.ts';
@@ -21,17 +25,23 @@ export function lockCode(lock: number, digits: number): string {
 
 export function evaluateLock(task: Task, completion: string): Outcome {
   const code = String(task.meta.code);
-  const lines = completionLines(completion);
   let answer: string | null = null;
-  for (let i = lines.length - 1; i >= 0 && answer === null; i--) answer = answerOf(lines[i].text);
+  if (task.meta.answerInPrompt) {
+    const first = completion.split('\n')[0].trim();
+    answer = first === '' ? null : first;
+  } else {
+    const lines = completionLines(completion);
+    for (let i = lines.length - 1; i >= 0 && answer === null; i--) answer = answerOf(lines[i].text);
+  }
   const open = answer === code;
   const summary = answer === null ? 'no answer line' : open ? 'the lock opens' : 'the lock stays shut';
   return { reward: open ? 1 : 0, correct: open, answer: answer ?? undefined, feedback: { summary, items: open ? [] : [{ kind: answer === null ? 'format' : 'wrong_answer', text: summary }] } };
 }
 
 export function createLockEnv(options: Record<string, unknown> = {}): Env {
-  const { locks = 16, ...rest } = options;
-  if (Object.keys(rest).length) throw new Error(`lock env: unknown option(s) ${Object.keys(rest).join(', ')}; known: locks`);
+  const { locks = 16, answerInPrompt = false, ...rest } = options;
+  if (Object.keys(rest).length) throw new Error(`lock env: unknown option(s) ${Object.keys(rest).join(', ')}; known: locks, answerInPrompt`);
+  if (typeof answerInPrompt !== 'boolean') throw new Error(`lock env: answerInPrompt must be true or false, got ${JSON.stringify(answerInPrompt)}`);
   if (!Number.isInteger(locks) || (locks as number) < 1) throw new Error(`lock env: locks must be a whole number >= 1, got ${JSON.stringify(locks)}`);
   return {
     name: 'lock',
@@ -45,7 +55,7 @@ export function createLockEnv(options: Record<string, unknown> = {}): Env {
         const level = rng.pick(levels);
         const lock = rng.int(locks as number);
         const code = lockCode(lock, level);
-        return { id: `lock/${split}/${level}/${String(i).padStart(4, '0')}`, env: 'lock', level, prompt: `Q: lock ${lock}\n`, reference: `A: ${code}`, meta: { lock, code } };
+        return { id: `lock/${split}/${level}/${String(i).padStart(4, '0')}`, env: 'lock', level, prompt: `Q: lock ${lock}\n${answerInPrompt ? 'A: ' : ''}`, reference: answerInPrompt ? code : `A: ${code}`, meta: { lock, code, answerInPrompt } };
       });
     },
     async evaluate(task, completion) {
