@@ -5,7 +5,8 @@
 //
 //   driver check    MODEL THREADS B T id...        -> logits after prefilling T-1 tokens and
 //                                                    decoding the last one (B rows, one line)
-//   driver sample   MODEL THREADS B PROMPT NEW REPS -> median seconds of one generation
+//   driver sample   MODEL THREADS B PROMPT NEW REPS -> median seconds of one generation, wall clock
+//                                                    then the process's CPU time (all threads)
 //   driver quantize IN OUT FTYPE                    -> writes OUT (7 = Q8_0, 32 = BF16)
 // Everything else llama.cpp prints goes to stderr; the result is the last stdout line.
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <ctime>
 #include <vector>
 
 #include "ggml-backend.h"
@@ -150,14 +152,22 @@ int sample(int argc, char** argv) {
     }
   };
   run(4);  // warm-up
-  std::vector<double> secs;
+  auto cpu = [] {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+  };
+  std::vector<double> secs, cpus;
   for (int r = 0; r < reps; r++) {
     auto t0 = std::chrono::steady_clock::now();
+    double c0 = cpu();
     run(N);
+    cpus.push_back(cpu() - c0);
     secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(secs.begin(), secs.end());
-  printf("%.6f\n", secs[secs.size() / 2]);
+  std::sort(cpus.begin(), cpus.end());
+  printf("%.6f %.6f\n", secs[secs.size() / 2], cpus[cpus.size() / 2]);
   llama_sampler_free(smpl);
   llama_batch_free(b);
   return 0;

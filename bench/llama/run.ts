@@ -67,7 +67,7 @@ export function runLlama(ctx: BenchContext, c: ModelConfig, w: Map<string, Float
     for (const m of measure) {
       for (const t of ['f32', 'bf16', 'q8_0'] as const) {
         for (const n of [1, 2]) {
-          const s = Number(drive(inst, ['sample', files[t], String(n), String(m.batch), String(m.prompt), String(m.new), String(m.reps)]));
+          const s = Number(drive(inst, ['sample', files[t], String(n), String(m.batch), String(m.prompt), String(m.new), String(m.reps)]).split(' ')[0]);
           ctx.note(`llama.cpp ${t} ${n}t ${m.key}: ${s.toFixed(3)} s`);
           if (times[t][m.key] === undefined || s < times[t][m.key]) {
             times[t][m.key] = s;

@@ -20,7 +20,7 @@ import { Rng } from '../../src/util/rng.ts';
 
 const PROMPT = 16, NEW = 64, SCORE_K = 64;
 
-function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
+export function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
   const rng = new Rng(seed);
   const m = new Map<string, Float32Array>();
   for (const [name, shape] of parameterShapes(c)) {

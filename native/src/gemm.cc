@@ -183,6 +183,50 @@ static inline void Kernel8x16(int64_t kc, const float* __restrict a, const float
                                     : _mm512_fmadd_ps(one, acc[r], _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(p))));
   }
 }
+
+// One row of C against P panels at once (decoding a single sequence): P accumulators, one
+// broadcast of A and P loads of B per k, each panel streamed once and in order. Kernel8x16
+// would spend seven of its eight rows on padding and read one panel at a time; this reads the
+// weights 1.3x faster (measured on 688 x 256, from L2 and streamed from L3). Each lane is the
+// same chain of fused multiply-adds as a row of Kernel8x16, stored with the same operations, so
+// a row's result does not depend on how many rows are multiplied with it.
+template <int P>
+static inline void KernelRow(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t panelStride,
+                             float* c, float beta) {
+  __m512 acc[P];
+  for (int p = 0; p < P; ++p) acc[p] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 av = _mm512_set1_ps(a[k]);
+#pragma GCC unroll 4
+    for (int p = 0; p < P; ++p) acc[p] = _mm512_fmadd_ps(av, _mm512_loadu_ps(b + p * panelStride + k * NR), acc[p]);
+  }
+  const __m512 one = _mm512_set1_ps(1.f);
+  for (int p = 0; p < P; ++p) {
+    float* q = c + p * NR;
+    _mm512_storeu_ps(q, beta == 0.f ? _mm512_mul_ps(one, acc[p])
+                                    : _mm512_fmadd_ps(one, acc[p], _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(q))));
+  }
+}
+
+// Columns [n0, n1) of one row c = a @ W^T from the packed weights (n0 a multiple of NR).
+static void PrepackedRow(const float* a, const float* packed, int64_t N, int64_t K, float* c, int64_t n0, int64_t n1) {
+  constexpr int kPanels = 4;
+  const int64_t Np = (N + NR - 1) / NR * NR, kcMax = EvenBlock(K, KC, 1), full = n0 + (n1 - n0) / NR * NR;
+  alignas(64) float tile[NR];
+  for (int64_t pc = 0; pc < K; pc += kcMax) {
+    const int64_t kc = std::min(kcMax, K - pc);
+    const float betaK = pc == 0 ? 0.f : 1.f;
+    const float* bp = packed + pc * Np;
+    int64_t j = n0;
+    for (; j + kPanels * NR <= full; j += kPanels * NR) KernelRow<kPanels>(kc, a + pc, bp + j * kc, NR * kc, c + j, betaK);
+    for (; j < full; j += NR) KernelRow<1>(kc, a + pc, bp + j * kc, NR * kc, c + j, betaK);
+    if (j < n1) {  // the last, partial panel: as Kernel8x16's edge tiles
+      KernelRow<1>(kc, a + pc, bp + j * kc, NR * kc, tile, 0.f);
+      for (int64_t t = 0; t < n1 - j; ++t) c[j + t] = betaK == 0.f ? 1.f * tile[t] : std::fma(1.f, tile[t], betaK * c[j + t]);
+    }
+  }
+}
 #endif
 
 // C[m0:m1, n0:n1] = A[m0:m1, :] @ W^T[:, n0:n1] (beta 0), n0 a multiple of NR.
@@ -196,6 +240,10 @@ static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int
   const int64_t Np = (N + NR - 1) / NR * NR, kcMax = EvenBlock(K, KC, 1), mcMax = EvenBlock(m1 - m0, MC, MR);
   alignas(64) float tile[8 * NR];
 #ifdef __AVX512F__
+  if (m1 - m0 == 1) {
+    PrepackedRow(a + m0 * lda, packed, N, K, C + m0 * ldc, n0, n1);
+    return;
+  }
   // MC rows of 8-row panels fit the A buffer (sized for MC + MR rows of KC).
   constexpr int64_t mc8 = MC / MR8 * MR8;
   for (int64_t pc = 0; pc < K; pc += kcMax) {

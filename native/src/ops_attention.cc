@@ -471,7 +471,12 @@ template <int DH>
 void ForwardAll(const Dims& P, float* out, float* lse) {
   const int64_t tasks = P.B * P.Hkv;
   const bool par = Mul(P.B * P.Hq, P.Tq, std::max<int64_t>(P.kvLen, 1), P.Dh) >= kParallelMin && tasks > 1;
-#pragma omp parallel if (par)
+  if (!par) {  // no parallel region at all: even one kept on one thread costs ~2 us (a decode step's attention)
+    FwdScratch w(P.Dh, PanelFloats(PanelKeys(P), P.Dh));
+    for (int64_t t = 0; t < tasks; t++) ForwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, out, lse, w);
+    return;
+  }
+#pragma omp parallel
   {
     FwdScratch w(P.Dh, PanelFloats(PanelKeys(P), P.Dh));
 #pragma omp for schedule(dynamic, 1)

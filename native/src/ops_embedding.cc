@@ -35,8 +35,9 @@ napi_value Embedding(napi_env env, napi_callback_info info) {
   const float* t = table.data;
   const int32_t* ip = ids.data;
   float* o = out.data;
-#pragma omp parallel for if (N * D >= kParallelMin) schedule(static)
-  for (int64_t n = 0; n < N; n++) std::memcpy(o + n * D, t + static_cast<int64_t>(ip[n]) * D, D * sizeof(float));
+  ParallelRange(N, Mul(N, D), [=](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) std::memcpy(o + n * D, t + static_cast<int64_t>(ip[n]) * D, D * sizeof(float));
+  });
   return nullptr;
 }
 

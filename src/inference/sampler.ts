@@ -6,7 +6,7 @@
  */
 import type { Completion, SampleRequest } from './types.ts';
 import { Rng } from '../util/rng.ts';
-import type { Decoder } from './decoder.ts';
+import { usesPackedWeights, type Decoder } from './decoder.ts';
 import { chooseToken, logSumExp, selfCertainty, validateTruncation, type Truncation } from './sampling.ts';
 
 export interface SamplerOptions {
@@ -51,8 +51,9 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
       if (r.done) return r.value;
     }
   };
-  // Decode steps of more than a few sequences reuse the weights every step: pack them once.
-  return reqs.length > 8 ? decoder.withPackedWeights(run) : run();
+  // Decode steps reuse the weights every step: pack them once (not for 2-8 sequences, whose
+  // steps run on the GEMM's few-row path from the plain weights).
+  return usesPackedWeights(reqs.length) ? decoder.withPackedWeights(run) : run();
 }
 
 /** What a caller of sampleSteps sees of one request between steps. */

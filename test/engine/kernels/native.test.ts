@@ -59,8 +59,8 @@ test('kernels an addon lacks fall back to the reference, the rest call the addon
   close(out, [0.25, 0.25, 0.5], 'fallback softmax');
 });
 
-test('packed weights: same layout as the reference, and linearPacked equals sgemm (bit for bit past 8 rows)', () => {
-  for (const [M, N, K] of [[1, 5, 3], [9, 16, 7], [32, 50, 256], [32, 688, 300], [33, 256, 688], [100, 513, 64]]) {
+test('packed weights: same layout as the reference, linearPacked equals sgemm (bit for bit past 8 rows), a row alone equals it in a batch', () => {
+  for (const [M, N, K] of [[1, 5, 3], [5, 40, 20], [9, 16, 7], [32, 50, 256], [32, 688, 300], [33, 256, 688], [100, 513, 64]]) {
     const w = randn(N * K), x = randn(M * K);
     const packed = nk.packWeights(w, N, K);
     assert.deepEqual(packed, js.packWeights(w, N, K), `${M}x${N}x${K}: layout`);
@@ -70,6 +70,13 @@ test('packed weights: same layout as the reference, and linearPacked equals sgem
     js.linearPacked(x, M, packed, N, K, ref);
     close(viaPacked, ref, `${M}x${N}x${K}: native vs reference`, 1e-4, 1e-3);
     if (M > 8 && N > 8) assert.deepEqual(viaPacked, viaGemm, `${M}x${N}x${K}: linearPacked differs from sgemm`);
+    // One row at a time (decoding a single sequence runs its own kernel): the same bits as that
+    // row in the many-row product, so a sequence's logits do not depend on the batch size.
+    for (const i of [0, M - 1]) {
+      const one = new Float32Array(N);
+      nk.linearPacked(x.subarray(i * K, (i + 1) * K), 1, packed, N, K, one);
+      assert.deepEqual(one, viaPacked.subarray(i * N, (i + 1) * N), `${M}x${N}x${K}: row ${i} alone differs`);
+    }
   }
   assert.throws(() => nk.linearPacked(new Float32Array(32), 2, new Float32Array(10), 16, 16, new Float32Array(32)), /linearPacked.*packed/);
 });
