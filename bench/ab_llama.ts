@@ -29,6 +29,12 @@ if (typeof inst === 'string') throw new Error(`llama.cpp not available: ${inst}`
 const dir = mkdtempSync(join(tmpdir(), 'distil-ab-llama-'));
 const gguf = join(dir, 'model-f32.gguf');
 writeLlamaGguf(gguf, c, w, c.maxPositions);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  });
+}
 
 const dec = new Decoder(c, w, kernels());
 const rng = new Rng(0);

@@ -42,9 +42,12 @@ function timed(base: Kernels): Kernels {
       if (typeof f !== 'function') return f;
       return (...args: unknown[]) => {
         let key = String(prop);
-        if (prop === 'sgemm' || prop === 'sgemmPacked') {
+        if (prop === 'sgemm') {
           const a = args[0] as { M: number; N: number; K: number };
-          key = `${String(prop)} ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
+          key = `sgemm ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
+        } else if (prop === 'linearPacked') {
+          const [, M, , N, K] = args as number[];
+          key = `linearPacked ${M >= 64 ? 'M>=64' : `M=${M}`} ${N}x${K}`;
         }
         const t0 = cpuMs();
         const r = f.apply(target, args);

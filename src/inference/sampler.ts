@@ -6,7 +6,7 @@
  */
 import type { Completion, SampleRequest } from './types.ts';
 import { Rng } from '../util/rng.ts';
-import { usesPackedWeights, type Decoder } from './decoder.ts';
+import type { Decoder } from './decoder.ts';
 import { chooseToken, logSumExp, selfCertainty, validateTruncation, type Truncation } from './sampling.ts';
 
 export interface SamplerOptions {
@@ -51,9 +51,8 @@ export function sample(decoder: Decoder, reqs: SampleRequest[], opts: SamplerOpt
       if (r.done) return r.value;
     }
   };
-  // Decode steps reuse the weights every step: pack them once (not for 2-8 sequences, whose
-  // steps run on the GEMM's few-row path from the plain weights).
-  return usesPackedWeights(reqs.length) ? decoder.withPackedWeights(run) : run();
+  // Decode steps reuse the weights every step: pack them once.
+  return decoder.withPackedWeights(run);
 }
 
 /** What a caller of sampleSteps sees of one request between steps. */

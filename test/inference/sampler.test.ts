@@ -161,7 +161,7 @@ test('roll-in: beta 0 samples only from the student, beta 1 only from the teache
   assert.throws(() => sample(student, reqs, { ...opts, rollIn: { decoder: teacher, prompts: tPrompts, beta: 2 } }), /beta must be in/);
 });
 
-test('packed weights (batches past 8 sequences) give exactly the logits of the plain path', () => {
+test('packed weights give exactly the logits of the plain path past 8 rows; a request gets its log-probs alone, among a few and in a batch', () => {
   const dec = new Decoder(TINY, randomWeights(TINY, 5), kernels());
   const B = 12, P = 5;
   const ids = Int32Array.from({ length: B * P }, (_, i) => (i * 7 + 3) % TINY.vocabSize);
@@ -175,4 +175,11 @@ test('packed weights (batches past 8 sequences) give exactly the logits of the p
   assert.deepEqual(packed, plain);
   const reqs = Array.from({ length: B }, (_, i) => ({ prompt: [3 + (i % 4), 2], maxTokens: 4, seed: i }));
   assert.deepEqual(sample(dec, reqs, opts).map((c) => c.tokens), reqs.map((r) => sample(dec, [r], opts)[0].tokens));
+  // Alone, among 3 (the GEMM's rows run on other kernels: one row, a few rows) and among 12,
+  // a request gets its log-probs (not bit for bit: vectorised elementwise kernels such as
+  // swiglu's exp treat an element by its position in the whole batch).
+  const together = sample(dec, reqs, opts);
+  const near = (a: Float32Array, b: Float32Array, what: string) => a.forEach((v, t) => assert.ok(Math.abs(v - b[t]) < 1e-5, `${what}: ${v} vs ${b[t]}`));
+  reqs.forEach((r, i) => near(sample(dec, [r], opts)[0].logprobs, together[i].logprobs, `request ${i} alone`));
+  sample(dec, reqs.slice(0, 3), opts).forEach((c, i) => near(c.logprobs, together[i].logprobs, `request ${i} of 3`));
 });
