@@ -265,12 +265,12 @@ export async function runDlmTraining(run: string, config: DlmTrainConfig, o: Dlm
   const env = createMathEnv();
   const ctx: Ctx = { cfg, live, frozen, opt, shape, env, log };
   const st: TrainerState = opened.checkpoint ? { ...opened.checkpoint.state } : { step: 0, round: 0, sampled_tokens: 0, wall_s: 0 };
-  const evalTasks = cfg.levels.flatMap((level) => env.tasks('test', cfg.evalPerLevel, 11, { levels: [level] }));
+  const evalTasks = cfg.levels.flatMap((level) => env.tasks(cfg.evalSplit, cfg.evalPerLevel, 11, { levels: [level] }));
   const evalSettings: DlmEvalSettings = { ...shape, samples: cfg.evalSamples, temperature: cfg.evalTemperature, batch: 64, seed: 20261205 };
   const evaluate = async () => {
     const ev = await evaluateDlm(transformerDenoiser(live.model), live.tokenizer, env, evalTasks, evalSettings);
-    appendJsonl(run, EVAL, { step: st.step, sampled_tokens: st.sampled_tokens, wall_s: st.wall_s, env: 'math', split: 'test', ...ev });
-    log(`${cfg.algorithm} step ${st.step}: test sampled ${(100 * ev.accuracy).toFixed(1)}% greedy ${(100 * ev.greedy).toFixed(1)}%`);
+    appendJsonl(run, EVAL, { step: st.step, sampled_tokens: st.sampled_tokens, wall_s: st.wall_s, env: 'math', split: cfg.evalSplit, ...ev });
+    log(`${cfg.algorithm} step ${st.step}: ${cfg.evalSplit} sampled ${(100 * ev.accuracy).toFixed(1)}% greedy ${(100 * ev.greedy).toFixed(1)}%`);
   };
   if (!opened.checkpoint) await evaluate();
   const t0 = Date.now(), wallBase = st.wall_s;
