@@ -1,7 +1,7 @@
 /** Small pieces every algorithm uses to turn rollouts into per-token arrays. */
 import type { PerToken, TrainBatch } from '../backends/types.ts';
 import type { Aggregation, LossTerm } from '../losses/spec.ts';
-import type { Rollout, StepData, TeacherKind } from './types.ts';
+import type { BuiltLoss, Rollout, StepData, TeacherKind } from './types.ts';
 import { teacherContextKinds } from '../feedback/contexts.ts';
 import type { OptionSpec } from '../util/schema.ts';
 
@@ -14,7 +14,7 @@ export function perToken(rollouts: Rollout[], value: number): PerToken {
 }
 
 /**
- * The clipped policy-gradient term of the GRPO family (grpo, delta, rlif, opd): the given per-token
+ * The clipped policy-gradient term of the GRPO family (grpo, delta, setpg, exprl, rlif, opd): the given per-token
  * advantages against the sampler's log-probs. Callers add what is theirs (a KL anchor, KL-Cov).
  */
 export function clippedPolicyGradient(
@@ -28,6 +28,29 @@ export function teacherTokenWeights(r: Rollout): Float32Array {
   const w = new Float32Array(r.tokens.length).fill(1);
   if (r.stopTail !== undefined) w.fill(0, r.stopTail);
   return w;
+}
+
+/**
+ * The whole update of the GRPO family (grpo, delta, setpg, exprl): the clipped policy gradient on
+ * the given per-token advantages plus, when klBeta > 0, the k3 KL anchor to the initial policy.
+ * Null when every advantage is 0 and there is no anchor: such a batch carries no signal.
+ */
+export function anchoredPolicyGradient(
+  step: StepData, advantages: PerToken, o: { clipLow: number; clipHigh: number; aggregation: Aggregation; klBeta: number }, metrics: Record<string, number>,
+): BuiltLoss | null {
+  if (o.klBeta === 0 && advantages.every((a) => a.every((x) => x === 0))) return null;
+  const rs = step.rollouts;
+  return {
+    batch: batchOf(rs),
+    loss: {
+      terms: [{
+        ...clippedPolicyGradient(rs, advantages, o),
+        klBeta: o.klBeta || undefined,
+        logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
+      }],
+    },
+    metrics,
+  };
 }
 
 export function groupsOf(rollouts: Rollout[]): number[] {

@@ -5,7 +5,7 @@
  */
 import { grpoAdvantages } from '../losses/advantages.ts';
 import { deltaCoefficients, deltaFeatures } from '../losses/delta.ts';
-import { batchOf, clippedPolicyGradient, groupsOf, rewardsOf } from './common.ts';
+import { anchoredPolicyGradient, groupsOf, rewardsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
@@ -32,17 +32,7 @@ export function delta(options?: Record<string, unknown>): Algorithm {
       const features = rs.map((_, i) => deltaFeatures(h.states[i], h.logprobs[i], h.dim));
       const lam = deltaCoefficients(features, h.dim, adv, { refinements: o.refinements, lamMin: o.lamMin, lamMax: o.lamMax });
       const advantages = lam.map((l, i) => l.map((x) => adv[i] * x));
-      return {
-        batch: batchOf(rs),
-        loss: {
-          terms: [{
-            ...clippedPolicyGradient(rs, advantages, o),
-            klBeta: o.klBeta || undefined,
-            logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
-          }],
-        },
-        metrics: { 'grpo/nonzero_adv_frac': adv.filter((a) => a !== 0).length / adv.length, ...lambdaMetrics(step, adv, lam) },
-      };
+      return anchoredPolicyGradient(step, advantages, o, { 'grpo/nonzero_adv_frac': adv.filter((a) => a !== 0).length / adv.length, ...lambdaMetrics(step, adv, lam) });
     },
   };
 }

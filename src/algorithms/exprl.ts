@@ -9,7 +9,7 @@
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
 import { JUDGE_KINDS } from '../judges/make.ts';
 import { likertReward, processAdvantages, segmentAdvantagesToTokens } from '../losses/exprl.ts';
-import { batchOf, clippedPolicyGradient, groupsOf } from './common.ts';
+import { anchoredPolicyGradient, groupsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
@@ -52,26 +52,15 @@ export function exprl(options?: Record<string, unknown>): Algorithm {
           return segmentAdvantagesToTokens(seg, processAdvantages(x.scores.map(likertReward)));
         });
       }
-      if (advantages.every((a) => a.every((x) => x === 0)) && o.klBeta === 0) return null;
       const all = j.rollouts.flatMap((x) => x.scores);
-      return {
-        batch: batchOf(rs),
-        loss: {
-          terms: [{
-            ...clippedPolicyGradient(rs, advantages, o),
-            klBeta: o.klBeta || undefined,
-            logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
-          }],
-        },
-        metrics: {
-          'exprl/judge_score': all.reduce((a, b) => a + b, 0) / all.length,
-          'exprl/reward': rewards.reduce((a, b) => a + b, 0) / rewards.length,
-          'exprl/unreadable': j.unreadable,
-          'exprl/segments': j.requests / rs.length,
-          'exprl/truncated': rs.filter((r) => r.truncated).length / rs.length,
-          'exprl/nonzero_adv_frac': advantages.filter((a) => a.some((x) => x !== 0)).length / rs.length,
-        },
-      };
+      return anchoredPolicyGradient(step, advantages, o, {
+        'exprl/judge_score': all.reduce((a, b) => a + b, 0) / all.length,
+        'exprl/reward': rewards.reduce((a, b) => a + b, 0) / rewards.length,
+        'exprl/unreadable': j.unreadable,
+        'exprl/segments': j.requests / rs.length,
+        'exprl/truncated': rs.filter((r) => r.truncated).length / rs.length,
+        'exprl/nonzero_adv_frac': advantages.filter((a) => a.some((x) => x !== 0)).length / rs.length,
+      });
     },
   };
 }

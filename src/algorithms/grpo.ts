@@ -3,7 +3,7 @@
  * clipped importance-sampled policy gradient with an optional k3 KL penalty.
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
-import { batchOf, clippedPolicyGradient, groupsOf, rewardsOf } from './common.ts';
+import { anchoredPolicyGradient, groupsOf, rewardsOf } from './common.ts';
 import { INTRINSIC_OPTIONS, makeIntrinsic } from './intrinsic.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData } from './types.ts';
@@ -30,19 +30,10 @@ export function grpo(options?: Record<string, unknown>): Algorithm {
       const ext = grpoAdvantages(rewardsOf(rs), groupsOf(rs), o.scaling);
       const bonus = intrinsic?.apply(rs, ext, groupsOf(rs));
       const adv = bonus?.adv ?? ext;
-      // Groups whose samples all got the same reward carry no signal (and no KL-only step either).
-      if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
-      return {
-        batch: batchOf(rs),
-        loss: {
-          terms: [{
-            ...clippedPolicyGradient(rs, expandToTokens(adv, rs.map((r) => r.tokens.length)), o),
-            klBeta: o.klBeta || undefined,
-            logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
-          }],
-        },
-        metrics: { 'grpo/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics },
-      };
+      // Groups whose samples all got the same reward carry no signal (null when none has one).
+      return anchoredPolicyGradient(step, expandToTokens(adv, rs.map((r) => r.tokens.length)), o, {
+        'grpo/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics,
+      });
     },
     ...(intrinsic && { state: () => intrinsic.state(), loadState: (s: unknown) => intrinsic.load(s) }),
   };

@@ -7,7 +7,7 @@
  */
 import { expandToTokens, grpoAdvantages } from '../losses/advantages.ts';
 import { leaveOneOutBaseline, setObjectiveEstimate, setObjectiveRewards } from '../losses/set-objective.ts';
-import { batchOf, clippedPolicyGradient, groupsOf } from './common.ts';
+import { anchoredPolicyGradient, groupsOf } from './common.ts';
 import { GRPO_OPTIONS } from './grpo.ts';
 import { INTRINSIC_OPTIONS, makeIntrinsic } from './intrinsic.ts';
 import { ConfigError, resolveOptions, type Schema } from '../util/schema.ts';
@@ -47,18 +47,9 @@ export function setpg(options?: Record<string, unknown>): Algorithm {
       const ext = o.baseline === 'mean' ? grpoAdvantages(effective, groups, o.scaling) : looAdvantages(effective, base, groups, o.scaling);
       const bonus = intrinsic?.apply(rs, ext, groups);
       const adv = bonus?.adv ?? ext;
-      if (adv.every((a) => a === 0) && o.klBeta === 0) return null;
-      return {
-        batch: batchOf(rs),
-        loss: {
-          terms: [{
-            ...clippedPolicyGradient(rs, expandToTokens(adv, rs.map((r) => r.tokens.length)), o),
-            klBeta: o.klBeta || undefined,
-            logpRef: o.klBeta > 0 ? step.refLogprobs : undefined,
-          }],
-        },
-        metrics: { 'setpg/estimate': estimate / nGroups, 'setpg/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics },
-      };
+      return anchoredPolicyGradient(step, expandToTokens(adv, rs.map((r) => r.tokens.length)), o, {
+        'setpg/estimate': estimate / nGroups, 'setpg/nonzero_adv_frac': ext.filter((a) => a !== 0).length / ext.length, ...bonus?.metrics,
+      });
     },
     ...(intrinsic && { state: () => intrinsic.state(), loadState: (s: unknown) => intrinsic.load(s) }),
   };
