@@ -74,3 +74,17 @@ export function list(flags: ParsedArgs['flags'], name: string): string[] | undef
   const v = str(flags, name);
   return v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter(Boolean);
 }
+
+/** `--split test|val` (default test): the fixed split a command evaluates on. */
+export function splitFlag(flags: ParsedArgs['flags']): 'test' | 'val' {
+  const split = str(flags, 'split') ?? 'test';
+  if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val, got '${split}'`);
+  return split;
+}
+
+/** `--levels 22,23` as whole numbers (undefined when not given); `example` goes into the error. */
+export function levelsFlag(flags: ParsedArgs['flags'], example: string): number[] | undefined {
+  const levels = list(flags, 'levels')?.map(Number);
+  if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError(`--levels must be whole numbers, e.g. ${example}`);
+  return levels;
+}

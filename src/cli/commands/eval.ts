@@ -5,7 +5,7 @@ import { loadTransformer } from '../../models/transformer-io.ts';
 import type { EvalSummary } from '../../eval/metrics.ts';
 import { evaluatePolicy } from '../../train/evaluate.ts';
 import { describeTokenizer } from '../../models/folder.ts';
-import { parseArgs, list, num, str } from '../args.ts';
+import { levelsFlag, parseArgs, num, splitFlag, str } from '../args.ts';
 import { resolveStop } from '../stop-flag.ts';
 import { UsageError, type Command } from '../command.ts';
 import { gatedSetting } from '../../recipes/checkpoints.ts';
@@ -39,8 +39,7 @@ const command: Command = {
   help: HELP,
   async run(argv) {
     const a = parseArgs(argv, ['model', 'env', 'levels', 'split', 'prompts', 'samples', 'temperature', 'max-tokens', 'stop'], ['json', 'no-greedy']);
-    const split = str(a.flags, 'split') ?? 'test';
-    if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val, got '${split}'`);
+    const split = splitFlag(a.flags);
     const modelDir = str(a.flags, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required');
     const { model, folder: f } = loadTransformer(modelDir);
@@ -50,10 +49,10 @@ const command: Command = {
     // A shipped checkpoint is measured where its gate measured it unless told otherwise.
     const gated = gatedSetting(modelDir);
     const envName = str(a.flags, 'env') ?? gated?.env ?? 'math';
-    const useGated = gated !== undefined && gated.env === envName && !list(a.flags, 'levels');
+    const asked = levelsFlag(a.flags, '10,11,12');
+    const useGated = gated !== undefined && gated.env === envName && !asked;
     const env = await getEnv(envName, useGated ? gated.envOptions : undefined);
-    const levels = useGated ? gated.levels : list(a.flags, 'levels')?.map(Number);
-    if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError('--levels must be whole numbers, e.g. 10,11,12');
+    const levels = useGated ? gated.levels : asked;
     if (useGated) process.stderr.write(`env ${envName}, levels ${levels!.join(',')} (the RL levels of ${modelDir}/recipe.json's gate; --env/--levels to change)\n`);
     const backend = new LocalBackend(model, { tokenizer: f.tokenizer });
     const s = await evaluatePolicy(backend, env, f.tokenizer, {

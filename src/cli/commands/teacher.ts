@@ -4,7 +4,7 @@ import { getEnv } from '../../envs/registry.ts';
 import { probeTeacher, type TeacherProbeResult } from '../../train/teacher-probe.ts';
 import { loadTransformer } from '../../models/transformer-io.ts';
 import { tinyStopStrings } from '../../recipes/tiny.ts';
-import { parseArgs, list, num, str } from '../args.ts';
+import { levelsFlag, parseArgs, list, num, splitFlag, str } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const HELP = `Usage: distil teacher --student DIR --teacher DIR --env NAME [options]
@@ -37,10 +37,8 @@ const command: Command = {
     const studentDir = str(a.flags, 'student');
     if (!studentDir) throw new UsageError('--student DIR is required (a model folder)');
     const teacherDir = str(a.flags, 'teacher') ?? studentDir;
-    const split = str(a.flags, 'split') ?? 'test';
-    if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val, got '${split}'`);
-    const levels = list(a.flags, 'levels')?.map(Number);
-    if (levels?.some((l) => !Number.isInteger(l))) throw new UsageError('--levels must be whole numbers, e.g. 22,23');
+    const split = splitFlag(a.flags);
+    const levels = levelsFlag(a.flags, '22,23');
     const student = loadTransformer(studentDir);
     const teacher = teacherDir === studentDir ? student : loadTransformer(teacherDir);
     const tok = student.folder.tokenizer;
