@@ -4,7 +4,7 @@
  * importance-sampled policy gradient. Needs only the teacher's log-prob of each sampled token.
  */
 import { opdAdvantages } from '../losses/advantages.ts';
-import { batchOf, clippedPolicyGradient, teacherOptions } from './common.ts';
+import { batchOf, clippedPolicyGradient, teacherOptions, teacherTokenWeights } from './common.ts';
 import { resolveOptions, type Schema } from '../util/schema.ts';
 import type { Algorithm, StepData, TeacherKind } from './types.ts';
 
@@ -33,7 +33,10 @@ export function opd(options?: Record<string, unknown>): Algorithm {
         batch: batchOf(rs),
         loss: {
           // No advantage inside the rest of a stop string: the teacher's log-probs there are not about the answer.
-          terms: [clippedPolicyGradient(rs, rs.map((r, i) => opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs).map((a, t) => (r.stopTail !== undefined && t >= r.stopTail ? 0 : a))), o)],
+          terms: [clippedPolicyGradient(rs, rs.map((r, i) => {
+            const w = teacherTokenWeights(r);
+            return opdAdvantages(r.logprobs, step.teacher![i].scored.logprobs).map((a, t) => (w[t] ? a : 0));
+          }), o)],
         },
         metrics: {},
       };
