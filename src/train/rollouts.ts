@@ -60,18 +60,23 @@ export async function collectRollouts(policy: PolicyBackend, env: Env, tokenizer
  * first token whose decoding reaches past the text. None when the completion ended at an
  * end-of-sequence token or at the length limit, or when the stop string is one token.
  */
-export function stopTailOf(c: { tokens: number[]; text: string; stopReason: string }, tokenizer: Pick<Tokenizer, 'decode'>): { stopTail?: number } {
+export function stopTailOf(c: { tokens: number[]; text: string; stopReason: string }, tokenizer: Pick<Tokenizer, 'decode' | 'vocabSize'>): { stopTail?: number } {
   if (c.stopReason !== 'stop' || c.tokens.length === 0) return {};
   const T = c.tokens.length;
-  if (tokenizer.decode(c.tokens).length <= c.text.length) return {}; // ended at an end-of-sequence token
+  if (decodeKnown(tokenizer, c.tokens).length <= c.text.length) return {}; // ended at an end-of-sequence token
   // The first prefix that decodes past the text (decoded length grows with the prefix).
   let lo = 1, hi = T;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (tokenizer.decode(c.tokens.slice(0, mid)).length > c.text.length) hi = mid;
+    if (decodeKnown(tokenizer, c.tokens.slice(0, mid)).length > c.text.length) hi = mid;
     else lo = mid + 1;
   }
   return lo < T ? { stopTail: lo } : {};
+}
+
+/** Ids past the tokenizer (a model's padded vocabulary) have no text, as in the sampled text. */
+function decodeKnown(tokenizer: Pick<Tokenizer, 'decode' | 'vocabSize'>, ids: number[]): string {
+  return tokenizer.decode(ids.filter((id) => id < tokenizer.vocabSize));
 }
 
 /** Rollouts made from the tasks' reference solutions (offline algorithms such as SFT). */
@@ -108,10 +113,8 @@ export function feedbackStart(r: Rollout, tokenizer: Tokenizer): number {
   const span = r.outcome.feedback.items.find((it) => it.where?.span)?.where?.span;
   if (!span) return r.outcome.correct ? Infinity : 0;
   const at = span[0];
-  // Ids past the tokenizer (a model's padded vocabulary) have no text, as in the sampled text.
-  const known = (ids: number[]) => ids.filter((id) => id < tokenizer.vocabSize);
   for (let t = 0; t < r.tokens.length; t++) {
-    if (tokenizer.decode(known(r.tokens.slice(0, t + 1))).length > at) return t;
+    if (decodeKnown(tokenizer, r.tokens.slice(0, t + 1)).length > at) return t;
   }
   return r.tokens.length;
 }

@@ -27,6 +27,8 @@ test('stopTailOf: after the token that began a stop string; nothing for an end-o
   // An end-of-sequence stop: the decoded tokens (the eos id adds no text) are the text.
   assert.deepEqual(stopTailOf({ tokens: [...ids('ab'), tok.eosId], text: 'ab', stopReason: 'stop' }, tok), {});
   assert.deepEqual(stopTailOf({ tokens: ids('abc'), text: 'abc', stopReason: 'length' }, tok), {});
+  // Ids past the tokenizer (a padded vocabulary) add no text, as in feedbackStart.
+  assert.deepEqual(stopTailOf({ tokens: [...ids('ab'), tok.vocabSize + 3, ...ids('\nX:')], text: 'ab', stopReason: 'stop' }, tok), { stopTail: 4 });
   // An empty text (the stop string came first).
   assert.deepEqual(stopTailOf({ tokens: ids('\nX:'), text: '', stopReason: 'stop' }, tok), { stopTail: 1 });
 });
