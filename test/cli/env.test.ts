@@ -1,22 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { captureLog as capture } from './helpers.ts';
 import commands, { corrupt, formatLevels } from '../../src/cli/commands/env.ts';
 import { UsageError } from '../../src/cli/command.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const [sample, list] = commands;
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
-  try {
-    const code = await run();
-    return { code, out: lines.join('\n') };
-  } finally {
-    console.log = orig;
-  }
-}
 
 test('env list shows every env with its levels, and what file envs need', async () => {
   assert.equal(list.name, 'env list');

@@ -2,18 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import evalCommand, { formatEval } from '../../src/cli/commands/eval.ts';
 import { tinyModelFolder } from '../train/helpers.ts';
+import { captureLog } from './helpers.ts';
 
-async function captured(fn: () => Promise<unknown>): Promise<string> {
-  const log = console.log;
-  const out: string[] = [];
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-  }
-  return out.join('\n');
-}
+const captured = async (fn: () => Promise<number>): Promise<string> => (await captureLog(fn)).out;
 
 test('distil eval reports greedy accuracy beside avg@k by default, and not with --no-greedy', async () => {
   const model = tinyModelFolder(5);

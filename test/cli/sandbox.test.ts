@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { captureLog as capture } from './helpers.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,18 +14,6 @@ function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
-}
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
-  try {
-    const code = await run();
-    return { code, out: lines.join('\n') };
-  } finally {
-    console.log = orig;
-  }
 }
 
 const tests = file('t.json', JSON.stringify({ entry: 'add', tests: [{ args: [1, 2], expected: 3 }, { args: [5, 5], expected: 10 }, { args: [0, 0], expected: 0 }] }));
