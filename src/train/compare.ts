@@ -102,7 +102,7 @@ export function planComparison(c: CompareConfig, outDir: string, opts: PlanOptio
       const lr = fixedLr(m, env) ?? opts.lrs?.get(lrKey(m.label, env));
       for (const seed of c.seeds) {
         const config = resolveTrainConfig(
-          { ...shared, ...m.train, model: methodModel(m, model), env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
+          { ...shared, ...m.train, model: methodModel(m, model, seed), env, seed, name: m.label, algorithm: m.algorithm, algorithmOptions: m.algorithmOptions ?? {}, ...(lr !== undefined ? { lr } : {}) },
           `compare run ${m.label}/${env}/seed ${seed}`,
         );
         runs.push({ dir: join(outDir, 'runs', safe(m.label), env, `seed-${seed}`), config });
@@ -128,12 +128,16 @@ function checkMethodLr(m: MethodSpec, envs: readonly string[]): void {
   }
 }
 
-/** A method may start from its own model (train.model), e.g. a second stage from each first-stage checkpoint. */
-function methodModel(m: MethodSpec, model: string): string {
+/**
+ * A method may start from its own model (train.model), e.g. a second stage from each first-stage
+ * checkpoint; `{seed}` in the path is the run's seed, so seed s of stage II starts from seed s of
+ * stage I and one config covers every seed.
+ */
+function methodModel(m: MethodSpec, model: string, seed: number): string {
   const own = m.train?.model;
   if (own === undefined) return model;
   if (typeof own !== 'string' || !own) throw new ConfigError(`compare config: method '${m.label}': train.model must be a model folder`);
-  return own;
+  return own.replaceAll('{seed}', String(seed));
 }
 
 function modelFor(c: CompareConfig, env: string): string {

@@ -27,6 +27,9 @@ test('a method may start from its own model (train.model): a second stage from e
   const runs = plan({ methods: [{ label: 'a', algorithm: 'grpo', train: { model: 'stage1/a/model' } }, { label: 'b', algorithm: 'grpo' }] });
   assert.deepEqual(runs.map((r) => r.config.model), ['stage1/a/model', 'some-model-folder']);
   assert.throws(() => plan({ methods: [{ label: 'a', algorithm: 'grpo', train: { model: '' } }] }), /method 'a': train.model must be a model folder/);
+  // {seed} names the first stage's run of the same seed.
+  const staged = plan({ seeds: [0, 2], methods: [{ label: 'a', algorithm: 'grpo', train: { model: 'stage1/a/seed-{seed}/model' } }] });
+  assert.deepEqual(staged.map((r) => [r.config.seed, r.config.model]), [[0, 'stage1/a/seed-0/model'], [2, 'stage1/a/seed-2/model']]);
 });
 
 test('levels outside the checkpoint\'s training are refused unless the config says untrainedLevels (then a warning)', () => {
