@@ -3,11 +3,13 @@
  * Gumbel temperature `temperature` (and once greedily), checked by the env. Rows match the
  * eval.jsonl rows of autoregressive runs (docs/run-folder.md), so `distil report` reads them.
  */
+import { createMathEnv } from '../envs/math/index.ts';
 import type { Env, Task } from '../envs/types.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
 import { Rng } from '../util/rng.ts';
 import { completionText, encodePrompt } from './encode.ts';
-import { sampleDlm, type Denoiser, type SampleShape } from './sampler.ts';
+import { loadDlm } from './model.ts';
+import { sampleDlm, transformerDenoiser, type Denoiser, type SampleShape } from './sampler.ts';
 
 export interface DlmEvalSettings extends SampleShape {
   promptLength: number;
@@ -24,6 +26,9 @@ export interface DlmEval {
   samples: number;
   accuracy: number;
   greedy: number;
+  /** Standard errors over prompts (a prompt's sampled score is its share of correct samples). */
+  accuracy_se: number;
+  greedy_se: number;
   by_level: Record<string, { n: number; accuracy: number; greedy: number }>;
 }
 
@@ -43,17 +48,48 @@ export async function evaluateDlm(denoise: Denoiser, tok: Tokenizer, env: Env, t
   const greedy = sampleTasks(denoise, tok, tasks, s, 0, rng);
   const lv: Record<string, { n: number; correct: number; samples: number; greedy: number }> = {};
   let correct = 0, greedyCorrect = 0;
+  const perPrompt = new Float64Array(tasks.length), greedyPerPrompt = new Float64Array(tasks.length);
   for (let i = 0; i < rep.length; i++) {
     const ok = (await env.evaluate(rep[i], completionText(tok, sampled[i].final.subarray(s.promptLength)))).correct;
     const l = (lv[rep[i].level] ??= { n: 0, correct: 0, samples: 0, greedy: 0 });
     l.samples++;
-    if (ok) (correct++, l.correct++);
+    if (ok) (correct++, l.correct++, (perPrompt[Math.floor(i / s.samples)] += 1 / s.samples));
   }
   for (let i = 0; i < tasks.length; i++) {
     const ok = (await env.evaluate(tasks[i], completionText(tok, greedy[i].final.subarray(s.promptLength)))).correct;
-    lv[tasks[i].level].n++;
-    if (ok) (greedyCorrect++, lv[tasks[i].level].greedy++);
+    (lv[tasks[i].level] ??= { n: 0, correct: 0, samples: 0, greedy: 0 }).n++;
+    if (ok) (greedyCorrect++, lv[tasks[i].level].greedy++, (greedyPerPrompt[i] = 1));
   }
-  const by_level = Object.fromEntries(Object.entries(lv).map(([k, l]) => [k, { n: l.n, accuracy: l.correct / l.samples, greedy: l.greedy / l.n }]));
-  return { n: tasks.length, samples: s.samples, accuracy: correct / Math.max(1, rep.length), greedy: greedyCorrect / Math.max(1, tasks.length), by_level };
+  const by_level = Object.fromEntries(Object.entries(lv).map(([k, l]) => [k, { n: l.n, accuracy: l.correct / Math.max(1, l.samples), greedy: l.greedy / l.n }]));
+  return {
+    n: tasks.length, samples: s.samples, accuracy: correct / Math.max(1, rep.length), greedy: greedyCorrect / Math.max(1, tasks.length),
+    accuracy_se: standardError(perPrompt), greedy_se: standardError(greedyPerPrompt), by_level,
+  };
+}
+
+/** Standard error of the mean of xs (sample standard deviation / sqrt(n)); 0 below two values. */
+export function standardError(xs: ArrayLike<number>): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += xs[i] / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (xs[i] - m) ** 2;
+  return Math.sqrt(v / (n - 1) / n);
+}
+
+/** The RL trainer's eval prompts: perLevel prompts of each level from split, drawn with one fixed seed. */
+export function dlmEvalTasks(env: Env, split: 'test' | 'val', levels: number[], perLevel: number): Task[] {
+  return levels.flatMap((level) => env.tasks(split, perLevel, 11, { levels: [level] }));
+}
+
+/** Seed of the sampled completions of the RL trainer's eval. */
+export const DLM_EVAL_SEED = 20261205;
+
+/** `distil dlm eval`: a model folder's accuracy on the trainer's eval prompts with the trainer's sampling seed. */
+export async function evaluateDlmCheckpoint(dir: string, o: { levels: number[]; perLevel: number; samples: number; temperature: number; split: 'test' | 'val' }) {
+  const l = loadDlm(dir), env = createMathEnv();
+  const settings: DlmEvalSettings = { ...l.dlm, maskId: l.maskId, samples: o.samples, temperature: o.temperature, batch: 64, seed: DLM_EVAL_SEED };
+  const ev = await evaluateDlm(transformerDenoiser(l.model), l.tokenizer, env, dlmEvalTasks(env, o.split, o.levels, o.perLevel), settings);
+  return { checkpoint: dir, split: o.split, levels: o.levels, temperature: o.temperature, ...ev };
 }

@@ -31,7 +31,7 @@ import type { Transformer } from '../nn/transformer.ts';
 import { appendJsonl, EVAL, METRICS, openRun, saveCheckpoint } from '../train/run-folder.ts';
 import { Rng } from '../util/rng.ts';
 import { completionText, encodePrompt } from './encode.ts';
-import { evaluateDlm, type DlmEvalSettings } from './evaluate.ts';
+import { DLM_EVAL_SEED, dlmEvalTasks, evaluateDlm, type DlmEvalSettings } from './evaluate.ts';
 import { groupMeanAdvantages, grpoTokenLoss } from './grpo-loss.ts';
 import { drawMaskRates, maskedDiffusionLoss } from './mdlm-loss.ts';
 import { loadDlm, saveDlm, type LoadedDlm } from './model.ts';
@@ -265,8 +265,8 @@ export async function runDlmTraining(run: string, config: DlmTrainConfig, o: Dlm
   const env = createMathEnv();
   const ctx: Ctx = { cfg, live, frozen, opt, shape, env, log };
   const st: TrainerState = opened.checkpoint ? { ...opened.checkpoint.state } : { step: 0, round: 0, sampled_tokens: 0, wall_s: 0 };
-  const evalTasks = cfg.levels.flatMap((level) => env.tasks(cfg.evalSplit, cfg.evalPerLevel, 11, { levels: [level] }));
-  const evalSettings: DlmEvalSettings = { ...shape, samples: cfg.evalSamples, temperature: cfg.evalTemperature, batch: 64, seed: 20261205 };
+  const evalTasks = dlmEvalTasks(env, cfg.evalSplit, cfg.levels, cfg.evalPerLevel);
+  const evalSettings: DlmEvalSettings = { ...shape, samples: cfg.evalSamples, temperature: cfg.evalTemperature, batch: 64, seed: DLM_EVAL_SEED };
   const evaluate = async () => {
     const ev = await evaluateDlm(transformerDenoiser(live.model), live.tokenizer, env, evalTasks, evalSettings);
     appendJsonl(run, EVAL, { step: st.step, sampled_tokens: st.sampled_tokens, wall_s: st.wall_s, env: 'math', split: cfg.evalSplit, ...ev });

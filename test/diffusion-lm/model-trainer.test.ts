@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDlm, maskIdOf, saveDlm, DLM_FAMILY } from '../../src/diffusion-lm/model.ts';
 import { dlmModelConfig, DLM_PRETRAIN_DEFAULTS } from '../../src/diffusion-lm/pretrain.ts';
+import { evaluateDlmCheckpoint, standardError } from '../../src/diffusion-lm/evaluate.ts';
 import { runDlmTraining } from '../../src/diffusion-lm/trainer.ts';
 import { DLM_TRAIN_DEFAULTS, type DlmAlgorithm } from '../../src/diffusion-lm/train-config.ts';
 import { refuseDiffusionLm } from '../../src/models/family.ts';
@@ -78,3 +79,22 @@ for (const algorithm of ['d-opsd', 'diffu-grpo', 'rft'] as DlmAlgorithm[]) {
     }
   });
 }
+
+test('dlm eval: a checkpoint scores what a run from it scores at step 0 (same prompts, same seed); standard errors over prompts', async () => {
+  assert.equal(standardError([5]), 0);
+  assert.ok(Math.abs(standardError([1, 0, 0, 1]) - Math.sqrt(1 / 3 / 4)) < 1e-12); // sample variance 1/3, n = 4
+  const root = mkdtempSync(join(tmpdir(), 'dlm-'));
+  try {
+    // The shipped checkpoint, so that the accuracies and their errors are not all zero.
+    const ck = 'src/diffusion-lm/checkpoints/dlm-math';
+    const cfg = { ...structuredClone(DLM_TRAIN_DEFAULTS), name: 'rft', algorithm: 'rft' as const, checkpoint: ck, levels: [2], rounds: 1, promptsPerRound: 1, evalPerLevel: 8, evalSamples: 2, rft: { groupSize: 1, updates: 1 } };
+    await runDlmTraining(join(root, 'r'), cfg);
+    const first = JSON.parse(readFileSync(join(root, 'r', 'eval.jsonl'), 'utf8').split('\n')[0]);
+    const ev = await evaluateDlmCheckpoint(ck, { levels: [2], perLevel: 8, samples: 2, temperature: 1, split: 'test' });
+    assert.equal(ev.n, 8);
+    assert.ok(ev.accuracy_se > 0 && ev.greedy_se > 0, JSON.stringify(ev));
+    for (const k of ['accuracy', 'greedy', 'accuracy_se', 'greedy_se', 'by_level'] as const) assert.deepEqual(ev[k], first[k], k);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,8 @@
  * pretraining on the math chains, RL with d-OPSD, diffu-GRPO or RFT, and sampling from it.
  */
 import { UsageError, type Command } from '../command.ts';
-import { num, parseArgs, readConfigFile, str } from '../args.ts';
+import { levelsFlag, num, parseArgs, readConfigFile, splitFlag, str } from '../args.ts';
+import { evaluateDlmCheckpoint } from '../../diffusion-lm/evaluate.ts';
 import { DLM_PRETRAIN_DEFAULTS, pretrainDlm, type DlmPretrainConfig } from '../../diffusion-lm/pretrain.ts';
 import { runDlmTraining } from '../../diffusion-lm/trainer.ts';
 import { DLM_TRAIN_DEFAULTS, type DlmTrainConfig } from '../../diffusion-lm/train-config.ts';
@@ -114,4 +115,24 @@ Prints N completions (Gumbel temperature T, default 1; 0 = greedy) and, with --s
     }),
 };
 
-export default [pretrain, train, sample];
+const evaluate: Command = {
+  name: 'dlm eval',
+  summary: 'accuracy of a masked-diffusion LM on the math chains (sampled and greedy, with standard errors)',
+  help: `Usage: distil dlm eval --checkpoint DIR --levels 2,3 [--n N] [--samples S] [--temperature T] [--split test|val]
+
+N prompts per level (default 100), S samples each at Gumbel temperature T (default 4, 1) and one greedy
+completion. The prompts and the sampling seed are those of \`distil dlm train\` with evalPerLevel=N, so the
+numbers equal a run's step-0 eval. Prints one JSON row (accuracy, greedy, their standard errors over prompts, by level).`,
+  run: (argv) =>
+    wrap(async () => {
+      const a = parseArgs(argv, ['checkpoint', 'levels', 'n', 'samples', 'temperature', 'split'], []);
+      const dir = str(a.flags, 'checkpoint');
+      const levels = levelsFlag(a.flags, '--levels 2,3');
+      if (!dir || !levels?.length) throw new UsageError('--checkpoint DIR and --levels (e.g. 2,3) are required');
+      const row = await evaluateDlmCheckpoint(dir, { levels, perLevel: num(a.flags, 'n') ?? 100, samples: num(a.flags, 'samples') ?? 4, temperature: num(a.flags, 'temperature') ?? 1, split: splitFlag(a.flags) });
+      console.log(JSON.stringify(row));
+      return 0;
+    }),
+};
+
+export default [pretrain, train, sample, evaluate];
