@@ -26,10 +26,12 @@ test('shipped dlm-math: loads as a masked-diffusion LM whose shape and recipe ma
   for (const k of ['hiddenSize', 'numLayers', 'numHeads', 'intermediateSize'] as const) assert.equal(l.model.config[k], m[k]);
 });
 
-test('comparison config: valid for every algorithm and starts from the shipped checkpoint', () => {
-  const file = JSON.parse(readFileSync('src/diffusion-lm/configs/compare-levels23.json', 'utf8'));
-  for (const algorithm of ['d-opsd', 'diffu-grpo', 'rft'] as const) {
-    const c = validateDlmTrainConfig({ ...structuredClone(DLM_TRAIN_DEFAULTS), ...file, algorithm, name: algorithm } as DlmTrainConfig);
-    assert.equal(c.checkpoint, CK);
+test('comparison configs: valid for every algorithm and start from the shipped checkpoint', () => {
+  for (const name of ['compare-levels23', 'compare-levels23-long']) {
+    const file = JSON.parse(readFileSync(`src/diffusion-lm/configs/${name}.json`, 'utf8'));
+    for (const algorithm of ['d-opsd', 'diffu-grpo', 'rft'] as const) {
+      const c = validateDlmTrainConfig({ ...structuredClone(DLM_TRAIN_DEFAULTS), ...file, algorithm, name: algorithm } as DlmTrainConfig);
+      assert.equal(c.checkpoint, CK, name);
+    }
   }
 });
