@@ -17,9 +17,11 @@ const here = fileURLToPath(import.meta.url);
 const root = join(dirname(here), '..', '..');
 const B = 8, T = 128;
 
-interface StepResult {
+export interface StepResult {
   median_ms: number;
   best_ms: number;
+  /** Median CPU time of a step, all threads of the process (ms). */
+  cpu_ms?: number;
   peak_rss_mb: number;
   engine?: string;
   threads?: number;
@@ -62,23 +64,30 @@ async function child(warmup: number, steps: number): Promise<StepResult> {
     loss = l.item();
   };
   for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
+  const times: number[] = [], cpus: number[] = [];
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuMs();
     step();
+    cpus.push(cpuMs() - c0);
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
   return {
     median_ms: times[Math.floor(times.length / 2)],
     best_ms: times[0],
+    cpu_ms: cpus[Math.floor(cpus.length / 2)],
     peak_rss_mb: peakRssMb(),
     engine: kernelsName(),
     loss,
   };
 }
 
-function runChild(warmup: number, steps: number): StepResult {
+export function runChild(warmup: number, steps: number): StepResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', String(warmup), String(steps)], {
     cwd: root,
     encoding: 'utf8',
