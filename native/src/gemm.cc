@@ -165,23 +165,41 @@ static inline void PackA8(const float* a, int64_t lda, int64_t rows, int64_t k0,
     for (int64_t r = 0; r < MR8; ++r) out[k * MR8 + r] = r < rows ? a[r * lda + k0 + k] : 0.f;
 }
 
-static inline void Kernel8x16(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                              int64_t ldc, int64_t rows, float beta) {
-  __m512 acc[MR8];
-  for (int r = 0; r < MR8; ++r) acc[r] = _mm512_setzero_ps();
+// CP column panels at once (1 or 2): 8 x 32 takes 16 accumulators and two loads of B per eight
+// broadcasts of A, so it is bound by the multiply-adds rather than by the loads (8 x 16: one load
+// and eight broadcasts per eight multiply-adds); the second panel starts NR * kc floats after b.
+template <int CP>
+static inline void Kernel8xN(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
+                             int64_t ldc, int64_t rows, float beta) {
+  __m512 acc[MR8][CP];
+  for (int r = 0; r < MR8; ++r)
+    for (int p = 0; p < CP; ++p) acc[r][p] = _mm512_setzero_ps();
+  const float* b1 = b + NR * kc;
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 bv = _mm512_loadu_ps(b + k * NR);
+    __m512 bv[CP];
+    bv[0] = _mm512_loadu_ps(b + k * NR);
+    if (CP == 2) bv[CP - 1] = _mm512_loadu_ps(b1 + k * NR);
 #pragma GCC unroll 8
-    for (int r = 0; r < MR8; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[k * MR8 + r]), bv, acc[r]);
+    for (int r = 0; r < MR8; ++r) {
+      const __m512 av = _mm512_set1_ps(a[k * MR8 + r]);
+#pragma GCC unroll 2
+      for (int p = 0; p < CP; ++p) acc[r][p] = _mm512_fmadd_ps(av, bv[p], acc[r][p]);
+    }
   }
-  for (int64_t r = 0; r < rows; ++r) {
-    float* p = c + r * ldc;
-    // The AVX2 kernel's StoreRow with alpha 1: alpha * acc, or alpha * acc + beta * C fused.
-    const __m512 one = _mm512_set1_ps(1.f);
-    _mm512_storeu_ps(p, beta == 0.f ? _mm512_mul_ps(one, acc[r])
-                                    : _mm512_fmadd_ps(one, acc[r], _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(p))));
-  }
+  // The AVX2 kernel's StoreRow with alpha 1: alpha * acc, or alpha * acc + beta * C fused.
+  const __m512 one = _mm512_set1_ps(1.f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int p = 0; p < CP; ++p) {
+      float* q = c + r * ldc + p * NR;
+      _mm512_storeu_ps(q, beta == 0.f ? _mm512_mul_ps(one, acc[r][p])
+                                      : _mm512_fmadd_ps(one, acc[r][p], _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(q))));
+    }
+}
+
+static inline void Kernel8x16(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
+                              int64_t ldc, int64_t rows, float beta) {
+  Kernel8xN<1>(kc, a, b, c, ldc, rows, beta);
 }
 
 // One row of C against P panels at once (decoding a single sequence): P accumulators, one
@@ -252,7 +270,13 @@ static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int
     for (int64_t ic = m0; ic < m1; ic += mc8) {
       const int64_t mc = std::min(mc8, m1 - ic);
       for (int64_t ir = 0; ir < mc; ir += MR8) PackA8(a + (ic + ir) * lda, lda, std::min(MR8, mc - ir), pc, kc, buf.a + ir * kc);
-      for (int64_t jr = n0; jr < n1; jr += NR) {
+      int64_t jr = n0;
+      for (; jr + 2 * NR <= n1; jr += 2 * NR) {  // two full panels at a time
+        const float* bp = packed + pc * Np + jr * kc;
+        for (int64_t ir = 0; ir < mc; ir += MR8)
+          Kernel8xN<2>(kc, buf.a + ir * kc, bp, C + (ic + ir) * ldc + jr, ldc, std::min(MR8, mc - ir), betaK);
+      }
+      for (; jr < n1; jr += NR) {
         const int64_t nr = std::min<int64_t>(NR, n1 - jr);
         const float* bp = packed + pc * Np + jr * kc;
         for (int64_t ir = 0; ir < mc; ir += MR8) {
