@@ -133,6 +133,9 @@ test('built-in configs resolve', () => {
   assert.ok(pretrainFiles.length >= 4);
   for (const f of pretrainFiles) {
     const c = resolvePretrainConfig(readConfigFile(join(dir, f)));
+    // A start policy without any teacher role (no feedback-conditioned examples at all, no gate:
+    // ambiguous-free-digit.json) is exempt; a corpus that teaches the teacher follows the rule.
+    if (c.corpus.feedbackFraction === 0 && c.gate.every === 0) continue;
     assert.ok(c.corpus.feedbackFraction >= 0.7 && c.corpus.correctAttempt >= 0.3, f);
   }
 });

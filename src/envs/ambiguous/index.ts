@@ -6,7 +6,9 @@
  * their mean (the expected reward under that uncertainty) and `correct` means "a solution".
  * Level = number of solutions: 2 (a in {2, 4, 6, 8}, b even: 20 prompts) or 5 (a = 5: 2 prompts).
  * Train and test draw from the same prompts: what is measured is which answers the policy
- * gives, not generalisation to new questions.
+ * gives, not generalisation to new questions. A task's reference is one of its solutions, taken
+ * in turn by the task's index (so a pretraining corpus of references shows every solution, not
+ * only the smallest); `slipAmbiguous` is the env's slip model, the equation with a wrong digit.
  */
 import type { Env, Outcome, Split, Task, TaskOptions } from '../types.ts';
 import { completionLines } from '../math/lines.ts';
@@ -39,6 +41,18 @@ export function filledDigit(a: number, b: number, completion: string): string | 
   return m ? m[1] : null;
 }
 
+/**
+ * A wrong attempt in the answer's format: the question's equation and answer with a digit that
+ * is not a solution (uniform over them). A pretraining corpus of references and such slips
+ * teaches the format with a free digit, right as often as the corpus's share of references.
+ */
+export function slipAmbiguous(task: Task, rng: Rng): string {
+  const solutions = ambiguousSolutions(task);
+  const { a, b } = task.meta as { a: number; b: number };
+  const d = rng.pick([...Array(10).keys()].map(String).filter((x) => !solutions.includes(x)));
+  return `${a}*${d}=${b}\nA: ${d}`;
+}
+
 export function evaluateAmbiguous(task: Task, completion: string): Outcome {
   const solutions = ambiguousSolutions(task);
   const { a, b } = task.meta as { a: number; b: number };
@@ -68,9 +82,11 @@ export function createAmbiguousEnv(options: Record<string, unknown> = {}): Env {
         const level = rng.pick(levels);
         const q = rng.pick(questions(level));
         const s = q.solutions.map(String);
+        // The i-th task's reference is its (i mod n)-th solution: no draw, so the prompts are what they were.
+        const ref = s[i % s.length];
         return {
           id: `ambiguous/${split}/${level}/${String(i).padStart(4, '0')}`, env: 'ambiguous', level,
-          prompt: `Q: ${q.a}*?=${q.b}\n`, reference: `${q.a}*${s[0]}=${q.b}\nA: ${s[0]}`,
+          prompt: `Q: ${q.a}*?=${q.b}\n`, reference: `${q.a}*${ref}=${q.b}\nA: ${ref}`,
           meta: { a: q.a, b: q.b, solutions: s },
         };
       });
