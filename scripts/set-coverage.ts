@@ -3,7 +3,10 @@
  * from each run's samples.jsonl (configs log every training sample, at T = 1, on-policy), over
  * the last W steps: the mean reward (expected reward under the uniform intent), the share of
  * samples that are a solution, and per prompt group (the G samples of one prompt at one step) the
- * share of its solutions that appear and whether all appear.
+ * share of its solutions that appear and whether all appear; per question over the window, the
+ * share of its solution samples that are its most frequent solution (1 = one solution only, 1/n =
+ * an even split over n); from metrics.jsonl the mean sampled entropy over the same steps, and from
+ * eval.jsonl the last test eval's pass@1 and pass@K (K = its samples per prompt).
  *   npx tsx scripts/set-coverage.ts <compare out dir> [W=10]
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,9 +26,13 @@ function question(prompt: string): { a: number; b: number; solutions: string[] }
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+/** One table row's cells after the method and seed (K: the eval's samples, 0 = not shown). */
+const fmt = (r: number[], K: number) =>
+  [r[0].toFixed(3), pct(r[1]), pct(r[2]), pct(r[3]), r[4].toFixed(2), r[5].toFixed(2), r[6].toFixed(3), `${pct(r[7])} / ${pct(r[8])}${K ? ` (K=${K})` : ''}`].join(' | ');
 const runs = join(root, 'runs');
-console.log(`| method | seed | mean reward | solution rate | solutions covered per prompt | all solutions covered | distinct answers per prompt |`);
-console.log(`|---|---|---|---|---|---|---|`);
+console.log(`| method | seed | mean reward | solution rate | solutions covered per prompt | all solutions covered | distinct answers per prompt | top-solution share | entropy (nats/token) | test pass@1 / pass@K |`);
+console.log(`|---|---|---|---|---|---|---|---|---|---|`);
 const byMethod = new Map<string, number[][]>();
 for (const method of readdirSync(runs).sort()) {
   for (const env of readdirSync(join(runs, method))) {
@@ -49,13 +56,30 @@ for (const method of readdirSync(runs).sort()) {
         all.push(hit === sol.length ? 1 : 0);
         distinct.push(answers.size);
       }
-      const row = [mean(kept.map((r) => r.reward)), mean(kept.map((r) => (r.correct ? 1 : 0))), mean(covered), mean(all), mean(distinct)];
+      // Per question over the window: how the solution samples split between its solutions.
+      const counts = new Map<string, Map<string, number>>();
+      for (const r of kept) {
+        const { a, b, solutions: sol } = question(r.prompt);
+        const d = filledDigit(a, b, r.completion);
+        if (d === null || !sol.includes(d)) continue;
+        const c = counts.get(r.prompt) ?? new Map<string, number>();
+        c.set(d, (c.get(d) ?? 0) + 1);
+        counts.set(r.prompt, c);
+      }
+      const top = [...counts.values()].map((c) => Math.max(...c.values()) / [...c.values()].reduce((x, y) => x + y, 0));
+      const dir = join(runs, method, env, seed);
+      const metrics = existsSync(join(dir, 'metrics.jsonl')) ? (readJsonl(join(dir, 'metrics.jsonl')) as { step: number; entropy?: number }[]) : [];
+      const entropy = mean(metrics.filter((m) => m.step > last - W && typeof m.entropy === 'number').map((m) => m.entropy!));
+      const evals = existsSync(join(dir, 'eval.jsonl')) ? (readJsonl(join(dir, 'eval.jsonl')) as { step: number; pass_at_k: Record<string, number> }[]) : [];
+      const ev = evals.at(-1);
+      const K = ev ? Math.max(...Object.keys(ev.pass_at_k).map(Number)) : 0;
+      const row = [mean(kept.map((r) => r.reward)), mean(kept.map((r) => (r.correct ? 1 : 0))), mean(covered), mean(all), mean(distinct), mean(top), entropy, ev?.pass_at_k['1'] ?? NaN, ev?.pass_at_k[String(K)] ?? NaN];
       byMethod.set(method, [...(byMethod.get(method) ?? []), row]);
-      console.log(`| ${method} | ${seed} | ${row[0].toFixed(3)} | ${(100 * row[1]).toFixed(1)}% | ${(100 * row[2]).toFixed(1)}% | ${(100 * row[3]).toFixed(1)}% | ${row[4].toFixed(2)} |`);
+      console.log(`| ${method} | ${seed} | ${fmt(row, K)} |`);
     }
   }
 }
 for (const [method, rows] of byMethod) {
   const m = (j: number) => mean(rows.map((r) => r[j]));
-  console.log(`| **${method}** | mean of ${rows.length} | ${m(0).toFixed(3)} | ${(100 * m(1)).toFixed(1)}% | ${(100 * m(2)).toFixed(1)}% | ${(100 * m(3)).toFixed(1)}% | ${m(4).toFixed(2)} |`);
+  console.log(`| **${method}** | mean of ${rows.length} | ${fmt(rows[0].map((_, j) => m(j)), 0)} |`);
 }

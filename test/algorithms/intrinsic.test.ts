@@ -44,3 +44,27 @@ test('the algorithm state (RND) restores into a new instance and continues ident
   assert.deepEqual(b.build(s2)!.loss, a.build(s2)!.loss);
   assert.equal(createAlgorithm('grpo').state, undefined);
 });
+
+test('intrinsicCoefAfterSuccess: the coefficient drops from the first step with a correct sample on, and a resumed run knows', () => {
+  const none = makeStep({ rewards: [0, 0, 0, 0] }), hit = makeStep({ rewards: [1, 0, 0, 0] });
+  const opts = { intrinsic: 'rnd', intrinsicCoef: 0.5, intrinsicCoefAfterSuccess: 0 };
+  const a = createAlgorithm('grpo', opts);
+  const before = a.build(none)!;
+  assert.equal(before.metrics['rnd/coef'], 0.5);
+  assert.equal((a.state!() as { succeeded?: true }).succeeded, undefined, 'the state is RND state alone until a success');
+  // The step that holds the success already uses the new coefficient: 0 = GRPO's loss exactly.
+  const at = a.build(hit)!;
+  assert.equal(at.metrics['rnd/coef'], 0);
+  assert.deepEqual(at.loss, createAlgorithm('grpo').build(hit)!.loss);
+  // From then on, even a step without any correct sample: coefficient 0, so no signal at all.
+  assert.equal(a.build(none), null);
+  const saved = JSON.parse(JSON.stringify(a.state!()));
+  assert.equal(saved.succeeded, true);
+  const b = createAlgorithm('grpo', opts);
+  b.loadState!(saved);
+  assert.equal(b.build(none), null);
+  // -1 (the default) keeps intrinsicCoef after a success.
+  const c = createAlgorithm('grpo', { intrinsic: 'rnd', intrinsicCoef: 0.5 });
+  c.build(hit);
+  assert.equal(c.build(none)!.metrics['rnd/coef'], 0.5);
+});
