@@ -29,6 +29,8 @@ export interface DlmEval {
   /** Standard errors over prompts (a prompt's sampled score is its share of correct samples). */
   accuracy_se: number;
   greedy_se: number;
+  /** Of the correct sampled completions, the share whose work has a mistake (right answer by luck; envs that grade the work only). */
+  correct_flawed_work: number;
   by_level: Record<string, { n: number; accuracy: number; greedy: number }>;
 }
 
@@ -49,11 +51,13 @@ export async function evaluateDlm(denoise: Denoiser, tok: Tokenizer, env: Env, t
   const lv: Record<string, { n: number; correct: number; samples: number; greedy: number }> = {};
   let correct = 0, greedyCorrect = 0;
   const perPrompt = new Float64Array(tasks.length), greedyPerPrompt = new Float64Array(tasks.length);
+  let flawed = 0;
   for (let i = 0; i < rep.length; i++) {
-    const ok = (await env.evaluate(rep[i], completionText(tok, sampled[i].final.subarray(s.promptLength)))).correct;
+    const out = await env.evaluate(rep[i], completionText(tok, sampled[i].final.subarray(s.promptLength)));
     const l = (lv[rep[i].level] ??= { n: 0, correct: 0, samples: 0, greedy: 0 });
     l.samples++;
-    if (ok) (correct++, l.correct++, (perPrompt[Math.floor(i / s.samples)] += 1 / s.samples));
+    if (out.correct) (correct++, l.correct++, (perPrompt[Math.floor(i / s.samples)] += 1 / s.samples));
+    if (out.correct && out.components?.work === 0) flawed++;
   }
   for (let i = 0; i < tasks.length; i++) {
     const ok = (await env.evaluate(tasks[i], completionText(tok, greedy[i].final.subarray(s.promptLength)))).correct;
@@ -63,7 +67,7 @@ export async function evaluateDlm(denoise: Denoiser, tok: Tokenizer, env: Env, t
   const by_level = Object.fromEntries(Object.entries(lv).map(([k, l]) => [k, { n: l.n, accuracy: l.correct / Math.max(1, l.samples), greedy: l.greedy / l.n }]));
   return {
     n: tasks.length, samples: s.samples, accuracy: correct / Math.max(1, rep.length), greedy: greedyCorrect / Math.max(1, tasks.length),
-    accuracy_se: standardError(perPrompt), greedy_se: standardError(greedyPerPrompt), by_level,
+    accuracy_se: standardError(perPrompt), greedy_se: standardError(greedyPerPrompt), correct_flawed_work: flawed / Math.max(1, correct), by_level,
   };
 }
 

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDlm, maskIdOf, saveDlm, DLM_FAMILY } from '../../src/diffusion-lm/model.ts';
 import { dlmModelConfig, DLM_PRETRAIN_DEFAULTS } from '../../src/diffusion-lm/pretrain.ts';
-import { evaluateDlmCheckpoint, standardError } from '../../src/diffusion-lm/evaluate.ts';
+import { evaluateDlm, evaluateDlmCheckpoint, standardError } from '../../src/diffusion-lm/evaluate.ts';
+import { transformerDenoiser } from '../../src/diffusion-lm/sampler.ts';
+import { createMathEnv } from '../../src/envs/math/index.ts';
 import { runDlmTraining } from '../../src/diffusion-lm/trainer.ts';
 import { DLM_TRAIN_DEFAULTS, type DlmAlgorithm } from '../../src/diffusion-lm/train-config.ts';
 import { refuseDiffusionLm } from '../../src/models/family.ts';
@@ -94,6 +96,26 @@ test('dlm eval: a checkpoint scores what a run from it scores at step 0 (same pr
     assert.equal(ev.n, 8);
     assert.ok(ev.accuracy_se > 0 && ev.greedy_se > 0, JSON.stringify(ev));
     for (const k of ['accuracy', 'greedy', 'accuracy_se', 'greedy_se', 'by_level'] as const) assert.deepEqual(ev[k], first[k], k);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('dlm eval: correct_flawed_work is the share of correct sampled completions whose work the env marks wrong', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dlm-'));
+  try {
+    microDlm(join(root, 'ck'));
+    const l = loadDlm(join(root, 'ck'));
+    const math = createMathEnv();
+    const tasks = math.tasks('test', 4, 1, { levels: [1] });
+    let call = 0;
+    // Sampled calls 0-7: even ones correct, those at multiples of 4 with flawed work; then 4 greedy calls.
+    const env = { ...math, evaluate: async () => { const i = call++; return { reward: 0, correct: i % 2 === 0, feedback: { summary: '', items: [] }, components: { work: i % 4 === 0 ? 0 : 1 } }; } };
+    const ev = await evaluateDlm(transformerDenoiser(l.model), l.tokenizer, env, tasks, { ...l.dlm, maskId: l.maskId, samples: 2, temperature: 1, batch: 64, seed: 1 });
+    assert.equal(call, 12);
+    assert.equal(ev.accuracy, 0.5);
+    assert.equal(ev.correct_flawed_work, 0.5);
+    assert.equal(ev.greedy, 0.5);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
