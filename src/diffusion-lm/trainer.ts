@@ -23,7 +23,7 @@
  */
 import { resolve } from 'node:path';
 import { createMathEnv } from '../envs/math/index.ts';
-import type { Task } from '../envs/types.ts';
+import type { Outcome, Task } from '../envs/types.ts';
 import { noGrad } from '../engine/index.ts';
 import { AdamW } from '../nn/optim.ts';
 import { clipGradNorm } from '../nn/params.ts';
@@ -74,7 +74,12 @@ function sample(ctx: Ctx, tasks: Task[], temperature: number, rng: Rng, keepStat
 }
 
 async function correctOf(ctx: Ctx, task: Task, tr: Trajectory): Promise<boolean> {
-  return (await ctx.env.evaluate(task, completionText(ctx.live.tokenizer, tr.final.subarray(tr.promptLength)))).correct;
+  return countsAsCorrect(await ctx.env.evaluate(task, completionText(ctx.live.tokenizer, tr.final.subarray(tr.promptLength))), ctx.cfg.reward);
+}
+
+/** Whether training treats an outcome as correct (see DlmTrainConfig.reward). */
+export function countsAsCorrect(o: Outcome, reward: DlmTrainConfig['reward']): boolean {
+  return o.correct && (reward === 'answer' || o.components?.work === 1);
 }
 
 function optimiserStep(ctx: Ctx): number {
