@@ -6,6 +6,7 @@
 import { createMathEnv } from '../envs/math/index.ts';
 import type { Env, Task } from '../envs/types.ts';
 import type { Tokenizer } from '../models/tokenizer.ts';
+import { stderr } from '../report/stats.ts';
 import { Rng } from '../util/rng.ts';
 import { completionText, encodePrompt } from './encode.ts';
 import { loadDlm } from './model.ts';
@@ -71,15 +72,9 @@ export async function evaluateDlm(denoise: Denoiser, tok: Tokenizer, env: Env, t
   };
 }
 
-/** Standard error of the mean of xs (sample standard deviation / sqrt(n)); 0 below two values. */
+/** The report's standard error of the mean (report/stats.ts), but 0 below two values: an eval row stays plain JSON. */
 export function standardError(xs: ArrayLike<number>): number {
-  const n = xs.length;
-  if (n < 2) return 0;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += xs[i] / n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (xs[i] - m) ** 2;
-  return Math.sqrt(v / (n - 1) / n);
+  return xs.length < 2 ? 0 : stderr(Array.from(xs));
 }
 
 /** The RL trainer's eval prompts: perLevel prompts of each level from split, drawn with one fixed seed. */
