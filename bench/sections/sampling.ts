@@ -125,6 +125,12 @@ function runTorch(ctx: BenchContext, c: ModelConfig, w: Map<string, Float32Array
   }
 }
 
+/**
+ * reps: timed runs per measurement (the median is kept), batch 1 and batch 32 alike; each side
+ * warms up with a short run first. The reference model's runs take a fraction of a second, so it
+ * gets enough of them for the median to be past the first, colder ones (JIT, caches, thread pools
+ * of every side); the 135M shape's runs take seconds each.
+ */
 async function benchModel(ctx: BenchContext, label: string, c: ModelConfig, reps: number) {
   ctx.note(`sampling: building ${label} (${c.numLayers} layers, d ${c.hiddenSize}, vocab ${c.vocabSize})`);
   const w = randomWeights(c, 1);
@@ -142,21 +148,21 @@ async function benchModel(ctx: BenchContext, label: string, c: ModelConfig, reps
   const scoreReqs = Array.from({ length: scoreB }, () => ({ prompt: prompt(), completion: Array.from({ length: NEW }, () => rng.int(c.vocabSize)), topK: SCORE_K }));
   const ours = {
     b1: timeIt(gen(1), reps, warm(1)),
-    b32: timeIt(gen(32), Math.max(1, Math.floor(reps / 2)), warm(32)),
-    score: timeIt(() => score(dec, scoreReqs, { padId: 0 }), Math.max(1, Math.floor(reps / 2)), () => score(dec, scoreReqs.slice(0, 2), { padId: 0 })),
+    b32: timeIt(gen(32), reps, warm(32)),
+    score: timeIt(() => score(dec, scoreReqs, { padId: 0 }), reps, () => score(dec, scoreReqs.slice(0, 2), { padId: 0 })),
   };
   const checkRng = new Rng(7);
   const checkIds = Array.from({ length: CHECK_B }, () => Array.from({ length: CHECK_T }, () => checkRng.int(c.vocabSize)));
   const checkLogits = ourCheckLogits(dec, checkIds);
   const torchRun = runTorch(ctx, c, w, [
     { key: 'b1', kind: 'sample', batch: 1, prompt: PROMPT, new: NEW, reps },
-    { key: 'b32', kind: 'sample', batch: 32, prompt: PROMPT, new: NEW, reps: Math.max(1, Math.floor(reps / 2)) },
-    { key: 'score', kind: 'score', batch: scoreB, len: scoreLen, k: SCORE_K, reps: Math.max(1, Math.floor(reps / 2)) },
+    { key: 'b32', kind: 'sample', batch: 32, prompt: PROMPT, new: NEW, reps },
+    { key: 'score', kind: 'score', batch: scoreB, len: scoreLen, k: SCORE_K, reps },
   ], checkIds, checkLogits);
   const torch = torchRun?.times ?? null;
   const llama: LlamaResult | null = runLlama(ctx, c, w, [
     { key: 'b1', batch: 1, prompt: PROMPT, new: NEW, reps },
-    { key: 'b32', batch: 32, prompt: PROMPT, new: NEW, reps: Math.max(1, Math.floor(reps / 2)) },
+    { key: 'b32', batch: 32, prompt: PROMPT, new: NEW, reps },
   ], checkIds, checkLogits);
   const tokS = (s: number, B: number) => (B * NEW) / s;
   const rows = {
@@ -194,7 +200,7 @@ const section: BenchSection = {
   name: 'sampling',
   order: 30,
   async run(ctx) {
-    const ref = await benchModel(ctx, 'reference', REFERENCE_MODEL, ctx.quick ? 1 : 5);
+    const ref = await benchModel(ctx, 'reference', REFERENCE_MODEL, ctx.quick ? 1 : 9);
     // DISTIL_BENCH_SMALL_ONLY=1 skips the 135M shape (minutes on 2 busy cores, most of it PyTorch's).
     const big = process.env.DISTIL_BENCH_SMALL_ONLY === '1' ? null : await benchModel(ctx, 'smollm-135m-shape', SMOLLM_135M_SHAPE, ctx.quick ? 1 : 2);
     const ratio = (r: { ours: number; torch: number | null }) => (r.torch === null ? null : r.ours / r.torch);

@@ -9,6 +9,7 @@ namespace distil {
 
 struct F32View { float* data; size_t length; };
 struct I32View { int32_t* data; size_t length; };
+struct F64View { double* data; size_t length; };
 
 inline void ThrowIf(napi_env env, bool bad, const std::string& msg) {
   if (bad) napi_throw_type_error(env, nullptr, msg.c_str());

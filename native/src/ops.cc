@@ -10,5 +10,6 @@ void RegisterOps(napi_env env, napi_value exports) {
   ops::RegisterEmbedding(env, exports);
   ops::RegisterLoss(env, exports);
   ops::RegisterOptim(env, exports);
+  ops::RegisterSample(env, exports);
 }
 }  // namespace distil

@@ -143,6 +143,7 @@ class Args {
   F32View F32Opt(size_t i, const char* name) { return TypedArray<F32View>(i, name, napi_float32_array, "Float32Array", true); }
   I32View I32(size_t i, const char* name) { return TypedArray<I32View>(i, name, napi_int32_array, "Int32Array", false); }
   I32View I32Opt(size_t i, const char* name) { return TypedArray<I32View>(i, name, napi_int32_array, "Int32Array", true); }
+  F64View F64Array(size_t i, const char* name) { return TypedArray<F64View>(i, name, napi_float64_array, "Float64Array", false); }
 
   double Num(size_t i, const char* name) {
     double d = 0;
@@ -237,6 +238,7 @@ void RegisterAttention(napi_env env, napi_value exports);
 void RegisterEmbedding(napi_env env, napi_value exports);
 void RegisterLoss(napi_env env, napi_value exports);
 void RegisterOptim(napi_env env, napi_value exports);
+void RegisterSample(napi_env env, napi_value exports);
 
 }  // namespace ops
 }  // namespace distil

@@ -7,7 +7,7 @@
 import type { Completion, SampleRequest } from './types.ts';
 import { Rng } from '../util/rng.ts';
 import type { Decoder } from './decoder.ts';
-import { chooseToken, logSumExp, selfCertainty, validateTruncation, type Truncation } from './sampling.ts';
+import { chooseToken, isPlainDraw, logSumExp, selfCertainty, selfCertaintyOf, tokenChoice, validateTruncation, type Truncation } from './sampling.ts';
 
 export interface SamplerOptions {
   /** Turns token ids into text (for stop strings and Completion.text). */
@@ -104,16 +104,41 @@ export function* sampleSteps(decoder: Decoder, reqs: SampleRequest[], opts: Step
   const step = new Int32Array(B);
   const allRows = rows.map((_, b) => b);
 
+  // A step's plain draws (greedy, or temperature 1 untruncated: the usual case) go to the kernels
+  // in one call, which the native set spreads over its threads; the rest take chooseToken.
+  const draws = {
+    rows: new Int32Array(B), us: new Float64Array(B), ids: new Int32Array(B),
+    rowMax: new Float64Array(B), sumExp: new Float64Array(B), sumLogits: new Float64Array(B),
+  };
+  const drawAt = new Int32Array(B);
+
   for (let t = 0; t < maxNew; t++) {
+    let n = 0;
     for (let b = 0; b < B; b++) {
       const row = rows[b];
       if (!row.done && opts.cancelled?.(b)) row.done = true;
+      drawAt[b] = -1;
+      if (row.done || !isPlainDraw(row.tr, V)) continue;
+      drawAt[b] = n;
+      draws.rows[n] = b;
+      // The row's own generator, in its order: this draw first, then any roll-in draws below.
+      draws.us[n++] = row.tr.temperature === 0 ? -1 : row.rng.next();
+    }
+    if (n > 0) {
+      decoder.k.sampleRows({
+        logits, V, rows: draws.rows.subarray(0, n), us: draws.us, ids: draws.ids,
+        rowMax: draws.rowMax, sumExp: draws.sumExp, sumLogits: draws.sumLogits,
+      });
+    }
+    for (let b = 0; b < B; b++) {
+      const row = rows[b];
       if (row.done) {
         step[b] = opts.padId;
         continue;
       }
       const sRow = logits.subarray(b * V, (b + 1) * V);
-      let choice = chooseToken(sRow, row.tr, row.rng);
+      const j = drawAt[b];
+      let choice = j >= 0 ? tokenChoice(sRow, draws.ids[j], draws.rowMax[j], draws.sumExp[j]) : chooseToken(sRow, row.tr, row.rng);
       if (teacher && tLogits && teacher.beta > 0 && row.rng.next() < teacher.beta) {
         const id = chooseToken(tLogits.subarray(b * V, (b + 1) * V), row.tr, row.rng).id;
         choice = { id, logprob: sRow[id] - logSumExp(sRow), maxLogprob: choice.maxLogprob };
@@ -121,7 +146,8 @@ export function* sampleSteps(decoder: Decoder, reqs: SampleRequest[], opts: Step
       step[b] = choice.id;
       row.maxLogprobs.push(choice.maxLogprob);
       // maxLogprob = max(z) - logsumexp(z): the sampler already paid for logsumexp.
-      row.selfCertainty.push(selfCertainty(sRow, rowMaxOf(sRow) - choice.maxLogprob));
+      const lse = (j >= 0 ? draws.rowMax[j] : rowMaxOf(sRow)) - choice.maxLogprob;
+      row.selfCertainty.push(j >= 0 ? selfCertaintyOf(draws.sumLogits[j], V, lse) : selfCertainty(sRow, lse));
       finishToken(row, choice.id, choice.logprob, opts);
     }
     if (rows.every((r) => r.done) || t === maxNew - 1) break;

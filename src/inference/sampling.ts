@@ -3,6 +3,7 @@
  * temperature 0. Every draw comes from the given Rng, so a seed fixes the result.
  */
 import type { Rng } from '../util/rng.ts';
+import { sampleRow } from '../engine/kernels/js.ts';
 
 export interface TokenChoice {
   id: number;
@@ -42,10 +43,29 @@ export function logSumExp(row: Float32Array): number {
  * that already knows logsumexp(z) passes it (one pass over the row instead of two).
  */
 export function selfCertainty(row: Float32Array, lse = logSumExp(row)): number {
-  const V = row.length;
   let sum = 0;
-  for (let i = 0; i < V; i++) sum += row[i];
-  return lse - sum / V - Math.log(V);
+  for (let i = 0; i < row.length; i++) sum += row[i];
+  return selfCertaintyOf(sum, row.length, lse);
+}
+
+/** selfCertainty from the row's sum of logits (float64, index order), length and logsumexp. */
+export function selfCertaintyOf(sumLogits: number, V: number, lse: number): number {
+  return lse - sumLogits / V - Math.log(V);
+}
+
+/** True when a draw needs neither truncation nor a temperature: the kernels' `sampleRows` draws it. */
+export function isPlainDraw(tr: Truncation, V: number): boolean {
+  return tr.temperature === 0 || (tr.temperature === 1 && !(tr.topK > 0 && tr.topK < V) && !(tr.topP < 1));
+}
+
+/**
+ * The choice for token `id` of `row`, from the row's maximum and sum of exp(x - max) (what
+ * `sampleRows` returns). Throws when the row is not finite.
+ */
+export function tokenChoice(row: Float32Array, id: number, rowMax: number, sumExp: number): TokenChoice {
+  const lse = rowMax === -Infinity ? -Infinity : rowMax + Math.log(sumExp);
+  if (!Number.isFinite(lse)) throw new Error('sampling: the logits are not finite (the model produced NaN or -inf everywhere)');
+  return { id, logprob: row[id] - lse, maxLogprob: rowMax - lse };
 }
 
 /** exp(row[i] - max) of the last row, kept so that sampling at temperature 1 needs one pass of exp. */
@@ -53,33 +73,14 @@ let expScratch = new Float64Array(0);
 
 export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenChoice {
   const V = row.length;
-  // logSumExp and rowMax, fused: the exps are kept for the draw below.
-  const rmax = rowMax(row);
   if (expScratch.length < V) expScratch = new Float64Array(V);
-  const e = expScratch;
-  let sum = 0;
-  if (rmax !== -Infinity) {
-    for (let i = 0; i < V; i++) sum += (e[i] = Math.exp(row[i] - rmax));
-  }
-  const lse = rmax === -Infinity ? -Infinity : rmax + Math.log(sum);
-  if (!Number.isFinite(lse)) throw new Error('sampling: the logits are not finite (the model produced NaN or -inf everywhere)');
-  if (tr.temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse, maxLogprob: rmax - lse };
-  }
-  if (tr.temperature === 1 && !(tr.topK > 0 && tr.topK < V) && !(tr.topP < 1)) {
-    // Plain sampling at temperature 1: the weights are the exps already taken (the same values,
-    // summed in the same order, as the general path below computes).
-    let u = rng.next() * sum;
-    for (let i = 0; i < V; i++) {
-      u -= e[i];
-      if (u < 0) return { id: i, logprob: row[i] - lse, maxLogprob: rmax - lse };
-    }
-    let best = 0;
-    for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-    return { id: best, logprob: row[best] - lse, maxLogprob: rmax - lse };
-  }
+  // Plain draws (greedy, or temperature 1 over the whole vocabulary) are the kernels' sampleRows
+  // on one row; the general path below needs the row's maximum and logsumexp from it.
+  const plain = isPlainDraw(tr, V);
+  const d = sampleRow(row, plain && tr.temperature !== 0 ? rng.next() : -1, expScratch);
+  const first = tokenChoice(row, d.id, d.max, d.sumExp);
+  if (plain) return first;
+  const rmax = d.max, lse = rmax + Math.log(d.sumExp);
   // Candidates sorted by logit (descending) only when truncation needs an order.
   let cand: number[] | null = null;
   if (tr.topK > 0 && tr.topK < V) {
@@ -123,12 +124,6 @@ export function chooseToken(row: Float32Array, tr: Truncation, rng: Rng): TokenC
     if (u < 0) return { id: cand[j], logprob: row[cand[j]] - lse, maxLogprob: row[cand[0]] - lse };
   }
   return { id: cand[0], logprob: row[cand[0]] - lse, maxLogprob: row[cand[0]] - lse };
-}
-
-function rowMax(row: Float32Array): number {
-  let m = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > m) m = row[i];
-  return m;
 }
 
 /** Indices of the k largest values, descending (ties: lower index first). */

@@ -3,7 +3,7 @@
  * float64 accumulation wherever a sum runs over more than a handful of terms. Correctness
  * first: the native kernels are tested against these, and the gradient checks run on them.
  */
-import type { AdamWArgs, AttentionArgs, AttentionBackwardArgs, F32, GemmArgs, I32, Kernels, SoftCrossEntropyArgs } from './types.ts';
+import type { AdamWArgs, AttentionArgs, AttentionBackwardArgs, F32, GemmArgs, I32, Kernels, SampleRowsArgs, SoftCrossEntropyArgs } from './types.ts';
 
 function sgemm(g: GemmArgs): void {
   const { transA, transB, M, N, K, a, b, c } = g;
@@ -251,6 +251,57 @@ function topk(x: F32, N: number, V: number, k: number, idsOut: I32, valsOut: F32
   }
 }
 
+/** What `sampleRows` computes for one row (see types.ts). */
+export interface RowDraw {
+  id: number;
+  max: number;
+  sumExp: number;
+  sumLogits: number;
+}
+
+/**
+ * One row of `sampleRows`: u >= 0 draws at temperature 1, u < 0 takes the first largest
+ * logit. `e` is scratch of at least row.length entries (it keeps exp(x - max) for the draw,
+ * so the row needs one pass of exp).
+ */
+export function sampleRow(row: F32, u: number, e: Float64Array): RowDraw {
+  const V = row.length;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (row[i] > max) max = row[i];
+  let sumExp = 0, sumLogits = 0;
+  if (max !== -Infinity) {
+    for (let i = 0; i < V; i++) {
+      sumExp += e[i] = Math.exp(row[i] - max);
+      sumLogits += row[i];
+    }
+  } else for (let i = 0; i < V; i++) sumLogits += row[i];
+  if (u >= 0 && max !== -Infinity && Number.isFinite(sumExp)) {
+    let rest = u * sumExp;
+    for (let i = 0; i < V; i++) {
+      rest -= e[i];
+      if (rest < 0) return { id: i, max, sumExp, sumLogits };
+    }
+  }
+  // Greedy, or rounding left the draw >= 0 after the last term: the first largest logit.
+  let id = 0;
+  for (let i = 1; i < V; i++) if (row[i] > row[id]) id = i;
+  return { id, max, sumExp, sumLogits };
+}
+
+let drawScratch = new Float64Array(0);
+
+function sampleRows(a: SampleRowsArgs): void {
+  const { logits, V, rows } = a;
+  if (drawScratch.length < V) drawScratch = new Float64Array(V);
+  for (let j = 0; j < rows.length; j++) {
+    const d = sampleRow(logits.subarray(rows[j] * V, (rows[j] + 1) * V), a.us[j], drawScratch);
+    a.ids[j] = d.id;
+    a.rowMax[j] = d.max;
+    a.sumExp[j] = d.sumExp;
+    a.sumLogits[j] = d.sumLogits;
+  }
+}
+
 function adamw(a: AdamWArgs): void {
   const { param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step } = a;
   const bc1 = 1 - Math.pow(beta1, step);
@@ -454,5 +505,6 @@ export const jsKernels: Kernels = {
   crossEntropy,
   softCrossEntropy,
   topk,
+  sampleRows,
   adamw,
 };

@@ -51,6 +51,8 @@ const supportCode = (s: Support): number => (s === 'renorm' ? 0 : s === 'tail' ?
 
 /** Kernel names that the loaded addon lacks (served by the TypeScript reference). */
 export let nativeMissing: string[] = [];
+/** The loaded addon itself, for tests of functions outside the Kernels interface (expF64). */
+export let nativeAddon: Addon | null = null;
 
 function loadAddon(): Addon | string {
   if (!existsSync(addonPath)) {
@@ -72,6 +74,7 @@ export function loadNativeKernels(): NativeLoad {
   if (typeof addon === 'string') return { error: addon };
   const { kernels, missing } = adaptAddon(addon);
   nativeMissing = missing;
+  nativeAddon = addon;
   return { kernels };
 }
 
@@ -144,6 +147,7 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
       ) as number;
     },
     topk: (x, N, V, k, idsOut, valsOut) => void A.topk(x, N, V, k, idsOut, valsOut),
+    sampleRows: (a) => void A.sampleRows(a.logits, a.V, a.rows, a.us, a.ids, a.rowMax, a.sumExp, a.sumLogits),
     adamw: (a) =>
       void A.adamw(a.param, a.grad, a.m, a.v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
   };

@@ -100,6 +100,26 @@ export interface SoftCrossEntropyArgs {
   lseOut?: F32;
 }
 
+/**
+ * One token per listed row of logits [B, V] (a decode step's draws in one call). For row
+ * r = rows[j]: rowMax[j] = max, sumExp[j] = sum of exp(x - max) and sumLogits[j] = sum of x,
+ * both in float64 and in index order; ids[j] = the first i with
+ * us[j] * sumExp[j] - (e[0] + ... + e[i]) < 0 (a draw at temperature 1 from u = us[j] in
+ * [0, 1)), or for us[j] < 0 the first largest logit. log-sum-exp = rowMax + log(sumExp) is
+ * left to the caller. Both kernel sets give the same bits (Math.exp is fdlibm's exp, which
+ * the native kernel evaluates operation for operation).
+ */
+export interface SampleRowsArgs {
+  logits: F32;
+  V: number;
+  rows: I32;
+  us: Float64Array;
+  ids: I32;
+  rowMax: Float64Array;
+  sumExp: Float64Array;
+  sumLogits: Float64Array;
+}
+
 export interface AdamWArgs {
   param: F32;
   grad: F32;
@@ -194,6 +214,9 @@ export interface Kernels {
   softCrossEntropy(args: SoftCrossEntropyArgs): number;
   /** Per row of x [N, V]: the k largest values, descending (ties: lower id first). */
   topk(x: F32, N: number, V: number, k: number, idsOut: I32, valsOut: F32): void;
+
+  // --- sampling --------------------------------------------------------------------------
+  sampleRows(args: SampleRowsArgs): void;
 
   // --- optimiser -------------------------------------------------------------------------
   adamw(args: AdamWArgs): void;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels } from '../../../src/engine/kernels/js.ts';
-import { adaptAddon, loadNativeKernels, nativeMissing } from '../../../src/engine/kernels/native.ts';
+import { adaptAddon, loadNativeKernels, nativeAddon, nativeMissing } from '../../../src/engine/kernels/native.ts';
 import type { AttentionArgs, Kernels, Support } from '../../../src/engine/kernels/types.ts';
 import { Rng } from '../../../src/util/rng.ts';
 
@@ -501,6 +501,62 @@ test('topk: descending, ties broken by lower id, k = V', () => {
   }
 });
 
+test('expF64 is Math.exp to the bit on every branch of fdlibm\'s algorithm (the sampler\'s sums depend on it)', () => {
+  const exp = nativeAddon?.expF64;
+  assert.ok(exp, 'the addon exports expF64');
+  const ln2 = Math.LN2;
+  const xs: number[] = [0, -0, 1, -1, 0.5 * ln2, -0.5 * ln2, 1.5 * ln2, -1.5 * ln2, 2 ** -28, -(2 ** -28), -700, -707.9, -708.5,
+    -709, -745.1, -746, -Infinity, Infinity, NaN, 709.7, 710, 1e-300, -5e-324];
+  // Every branch: |x| <= ln2 / 2 (k = 0), up to 1.5 ln2 (k = +-1), beyond, tiny, near underflow.
+  const f = new Float32Array(2);
+  for (let i = 0; i < 200000; i++) {
+    const kind = i % 6;
+    if (kind === 0) xs.push(-rng.next() * 30);
+    else if (kind === 1) xs.push(-rng.next() * 2);
+    else if (kind === 2) xs.push((rng.next() - 0.5) * 4 * ln2);
+    else if (kind === 3) xs.push(-rng.next() * 760);
+    else if (kind === 4) { f[0] = rng.next() * 20 - 10; f[1] = rng.next() * 20 - 10; xs.push(f[0] - f[1]); } // logit - max
+    else xs.push((rng.next() - 0.5) * 1e-8);
+  }
+  // Each side of the branch thresholds, bit by bit.
+  const view = new DataView(new ArrayBuffer(8));
+  for (const edge of [0.5 * ln2, 1.5 * ln2, 2 ** -28, 700]) {
+    for (let d = -300; d <= 300; d++) {
+      view.setFloat64(0, edge);
+      view.setBigUint64(0, view.getBigUint64(0) + BigInt(d));
+      xs.push(-view.getFloat64(0), view.getFloat64(0));
+    }
+  }
+  const x = Float64Array.from(xs), out = new Float64Array(x.length);
+  exp(x, out);
+  for (let i = 0; i < x.length; i++) {
+    if (!Object.is(out[i], Math.exp(x[i]))) assert.fail(`expF64(${x[i]}) = ${out[i]}, Math.exp gives ${Math.exp(x[i])}`);
+  }
+});
+
+test('sampleRows gives the reference\'s tokens and sums to the bit: draws, greedy, wide rows, -inf entries, threaded sizes', () => {
+  for (const [B, V, scale] of [[3, 1, 1], [5, 7, 3], [4, 9, 1], [33, 512, 4], [9, 49152, 2], [2, 17, 40]]) {
+    const logits = randn(B * V, scale);
+    if (V > 8) for (let i = 0; i < B * V; i += 5) logits[i] = -Infinity; // masked entries
+    if (V === 17) logits.fill(-1e30, 0, 17); // exp underflows to 0 everywhere but the max
+    // Some rows twice, out of order; a third of the rows greedy.
+    const rows = Int32Array.from({ length: B + 2 }, (_, j) => (j < B ? B - 1 - j : j - B));
+    const us = Float64Array.from(rows, (_, j) => (j % 3 === 2 ? -1 : rng.next()));
+    const out = () => ({ ids: new Int32Array(rows.length), rowMax: new Float64Array(rows.length), sumExp: new Float64Array(rows.length), sumLogits: new Float64Array(rows.length) });
+    const a = out(), b = out();
+    nk.sampleRows({ logits, V, rows, us, ...a });
+    js.sampleRows({ logits, V, rows, us, ...b });
+    for (const key of ['ids', 'rowMax', 'sumExp', 'sumLogits'] as const) assert.deepEqual(a[key], b[key], `${key} ${B}x${V}`);
+  }
+  // u = 0 takes the first token with mass; a row of -inf draws nothing (sumExp 0) and falls back to index 0.
+  const row = Float32Array.of(-Infinity, 2, 2, -Infinity);
+  const o = { ids: new Int32Array(2), rowMax: new Float64Array(2), sumExp: new Float64Array(2), sumLogits: new Float64Array(2) };
+  nk.sampleRows({ logits: Float32Array.of(...row, -Infinity, -Infinity, -Infinity, -Infinity), V: 4, rows: Int32Array.of(0, 1), us: Float64Array.of(0, 0.5), ...o });
+  assert.deepEqual([...o.ids], [1, 0]);
+  assert.deepEqual([...o.sumExp], [2, 0]);
+  assert.deepEqual([...o.rowMax], [2, -Infinity]);
+});
+
 test('adamw matches the reference over several steps (bias correction is 1-based)', () => {
   for (const n of [5, 530000]) {
     const p1 = randn(n), m1 = new Float32Array(n), v1 = new Float32Array(n);
@@ -529,6 +585,10 @@ test('bad arguments throw TypeErrors that name the kernel and the argument', () 
   assert.throws(() => nk.embeddingBackward(f(4), Int32Array.from([-1, 0]), 2, f(6)), /embeddingBackward: ids\[0\] = -1/);
   assert.throws(() => nk.crossEntropy(f(4), 2, 2, Int32Array.from([0, 2]), f(2), f(2), f(4), false), /crossEntropy: targets\[1\] = 2/);
   assert.throws(() => nk.topk(f(4), 1, 4, 5, new Int32Array(5), f(5)), /topk: 'k' = 5 exceeds V = 4/);
+  const draws = (n: number) => ({ us: new Float64Array(n), ids: new Int32Array(n), rowMax: new Float64Array(n), sumExp: new Float64Array(n), sumLogits: new Float64Array(n) });
+  assert.throws(() => nk.sampleRows({ logits: f(8), V: 4, rows: Int32Array.of(2), ...draws(1) }), /sampleRows: rows\[0\] = 2 is outside the 2 rows of logits/);
+  assert.throws(() => nk.sampleRows({ logits: f(8), V: 3, rows: Int32Array.of(0), ...draws(1) }), /sampleRows: 'V' must be >= 1 and divide/);
+  assert.throws(() => nk.sampleRows({ logits: f(8), V: 4, rows: Int32Array.of(0, 1), ...draws(1) }), /sampleRows: 'us' has 1 elements but rows.length = 2/);
   const a = attnArgs({ B: 1, Tq: 2, S: 2, kvLen: 2, qOffset: 0, Hq: 3, Hkv: 2, Dh: 4 });
   assert.throws(() => nk.attention(a), /attention: 'Hq' \(3\) must be a positive multiple of 'Hkv' \(2\)/);
   const b = attnArgs({ B: 1, Tq: 2, S: 2, kvLen: 2, qOffset: 0, Hq: 2, Hkv: 2, Dh: 4 });
