@@ -8,17 +8,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLlamaGguf } from './llama/gguf.ts';
 import { installLlama } from './llama/install.ts';
+import { loadLine, median, randomPromptSampler, timeSampling } from './common.ts';
 import { randomWeights } from './sections/sampling.ts';
 import { kernels } from '../src/engine/kernels/index.ts';
 import { Decoder } from '../src/inference/decoder.ts';
-import { sample } from '../src/inference/sampler.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../src/nn/presets.ts';
-import { Rng } from '../src/util/rng.ts';
 
 const [which = 'reference', bArg = '1', pArg = '3', rArg = '5', nArg = '64', tArg = '1'] = process.argv.slice(2);
 const B = Number(bArg), PAIRS = Number(pArg), REPS = Number(rArg), NEW = Number(nArg), PROMPT = 16;
@@ -36,27 +35,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const dec = new Decoder(c, w, kernels());
-const rng = new Rng(0);
-const gen = (n: number) => sample(dec, Array.from({ length: B }, (_, i) => ({
-  prompt: Array.from({ length: PROMPT }, () => rng.int(c.vocabSize)), maxTokens: n, seed: i, stopTokenIds: [],
-})), { decode: () => '', eosIds: [], padId: 0 });
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuS = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const gen = randomPromptSampler(new Decoder(c, w, kernels()), B, PROMPT);
 /** [wall, CPU] seconds of one generation, medians. */
 const distil = (): [number, number] => {
-  gen(4);
-  const ts: number[] = [], cs: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now(), c0 = cpuS();
-    gen(NEW);
-    cs.push(cpuS() - c0);
-    ts.push((performance.now() - t0) / 1000);
-  }
-  return [med(ts), med(cs)];
+  const t = timeSampling(gen, REPS, NEW);
+  return [t.wall, t.cpu];
 };
 const llama = (): [number, number] => {
   const [wall, cpu] = execFileSync(inst.driver, ['sample', gguf, tArg, String(B), String(PROMPT), String(NEW), String(REPS)], {
@@ -65,8 +48,7 @@ const llama = (): [number, number] => {
   return [wall, cpu];
 };
 
-const la = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`${which}, batch ${B}, ${PROMPT} + ${NEW} tokens, median of ${REPS} per side, llama.cpp F32 ${tArg} thread(s); load ${la()}`);
+console.log(`${which}, batch ${B}, ${PROMPT} + ${NEW} tokens, median of ${REPS} per side, llama.cpp F32 ${tArg} thread(s); load ${loadLine()}`);
 const wallRatios: number[] = [], cpuRatios: number[] = [];
 try {
   for (let p = 0; p < PAIRS; p++) {
@@ -74,7 +56,7 @@ try {
     wallRatios.push(l[0] / d[0]);
     cpuRatios.push(l[1] / d[1]);
     console.log(`pair ${p + 1}: wall distil ${d[0].toFixed(4)} s, llama.cpp ${l[0].toFixed(4)} s (speed ratio ${(l[0] / d[0]).toFixed(2)}); `
-      + `CPU distil ${d[1].toFixed(4)} s, llama.cpp ${l[1].toFixed(4)} s (${(l[1] / d[1]).toFixed(2)}); load ${la()}`);
+      + `CPU distil ${d[1].toFixed(4)} s, llama.cpp ${l[1].toFixed(4)} s (${(l[1] / d[1]).toFixed(2)}); load ${loadLine()}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -10,17 +10,16 @@
  * with distil under OMP_NUM_THREADS=1); otherwise OpenBLAS gets 2, as in the sampling section.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadLine, median, randomPromptSampler, timeSampling } from './common.ts';
 import { randomWeights } from './sections/sampling.ts';
 import { detectTorch, runPythonJson } from './torch.ts';
 import { kernels } from '../src/engine/kernels/index.ts';
 import { Decoder } from '../src/inference/decoder.ts';
-import { sample } from '../src/inference/sampler.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../src/nn/presets.ts';
 import { parameterShapes } from '../src/nn/transformer.ts';
-import { Rng } from '../src/util/rng.ts';
 
 const [which = 'reference', bArg = '32', pArg = '3', rArg = '3', nArg = '64', cArg = 'static/1,hf/1'] = process.argv.slice(2);
 const B = Number(bArg), PAIRS = Number(pArg), REPS = Number(rArg), NEW = Number(nArg), PROMPT = 16;
@@ -39,22 +38,8 @@ for (const [name] of shapes) {
 }
 writeFileSync(file, new Uint8Array(flat.buffer));
 
-const dec = new Decoder(c, w, kernels());
-const rng = new Rng(0);
-const gen = (n: number) => sample(dec, Array.from({ length: B }, (_, i) => ({
-  prompt: Array.from({ length: PROMPT }, () => rng.int(c.vocabSize)), maxTokens: n, seed: i, stopTokenIds: [],
-})), { decode: () => '', eosIds: [], padId: 0 });
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const distil = (): number => {
-  gen(4);
-  const ts: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    gen(NEW);
-    ts.push((performance.now() - t0) / 1000);
-  }
-  return med(ts);
-};
+const gen = randomPromptSampler(new Decoder(c, w, kernels()), B, PROMPT);
+const distil = (): number => timeSampling(gen, REPS, NEW).wall;
 const script = fileURLToPath(new URL('./torch/sample.py', import.meta.url));
 const torch = (variant: string, threads: number, blas = '2'): number => {
   const job = { config: c, weights: file, names: shapes.map((s) => s[0]), shapes: shapes.map((s) => s[1]), variant, threads,
@@ -63,8 +48,7 @@ const torch = (variant: string, threads: number, blas = '2'): number => {
   return r.t;
 };
 
-const la = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`${which}, batch ${B}, ${PROMPT} + ${NEW} tokens, median of ${REPS} per side, PyTorch ${cArg}; load ${la()}`);
+console.log(`${which}, batch ${B}, ${PROMPT} + ${NEW} tokens, median of ${REPS} per side, PyTorch ${cArg}; load ${loadLine()}`);
 const ratios: number[] = [];
 try {
   for (let p = 0; p < PAIRS; p++) {
@@ -78,9 +62,9 @@ try {
       if (t < best) [best, bestName] = [t, cfg];
     }
     ratios.push(best / d);
-    console.log(`pair ${p + 1}: distil ${d.toFixed(3)} s (${((B * NEW) / d).toFixed(0)} tok/s); PyTorch ${seen.join(', ')}; speed ratio ${(best / d).toFixed(2)} (vs ${bestName}); load ${la()}`);
+    console.log(`pair ${p + 1}: distil ${d.toFixed(3)} s (${((B * NEW) / d).toFixed(0)} tok/s); PyTorch ${seen.join(', ')}; speed ratio ${(best / d).toFixed(2)} (vs ${bestName}); load ${loadLine()}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`speed ratio distil / PyTorch (PyTorch time / distil time): median ${med(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`);
+console.log(`speed ratio distil / PyTorch (PyTorch time / distil time): median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`);

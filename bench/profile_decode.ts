@@ -8,7 +8,7 @@
  * itself. Threaded kernels on an idle machine finish sooner than their CPU time says.
  */
 import { kernels } from '../src/engine/kernels/index.ts';
-import type { Kernels } from '../src/engine/kernels/types.ts';
+import { cpuMs, timedKernels } from './common.ts';
 import { Decoder } from '../src/inference/decoder.ts';
 import { sample } from '../src/inference/sampler.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../src/nn/presets.ts';
@@ -29,41 +29,20 @@ for (const [name, shape] of parameterShapes(c)) {
   w.set(name, t);
 }
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const totals = new Map<string, { ms: number; calls: number }>();
-let inKernels = 0;
-function timed(base: Kernels): Kernels {
-  return new Proxy(base, {
-    get(target, prop, recv) {
-      const f = Reflect.get(target, prop, recv);
-      if (typeof f !== 'function') return f;
-      return (...args: unknown[]) => {
-        let key = String(prop);
-        if (prop === 'sgemm') {
-          const a = args[0] as { M: number; N: number; K: number };
-          key = `sgemm ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
-        } else if (prop === 'linearPacked') {
-          const [, M, , N, K] = args as number[];
-          key = `linearPacked ${M >= 64 ? 'M>=64' : `M=${M}`} ${N}x${K}`;
-        }
-        const t0 = cpuMs();
-        const r = f.apply(target, args);
-        const dt = cpuMs() - t0;
-        inKernels += dt;
-        const e = totals.get(key) ?? { ms: 0, calls: 0 };
-        e.ms += dt;
-        e.calls++;
-        totals.set(key, e);
-        return r;
-      };
-    },
-  });
-}
+const timing = timedKernels(kernels(), (op, args) => {
+  if (op === 'sgemm') {
+    const a = args[0] as { M: number; N: number; K: number };
+    return `sgemm ${a.M >= 64 ? 'M>=64' : `M=${a.M}`} ${a.N}x${a.K}`;
+  }
+  if (op === 'linearPacked') {
+    const [, M, , N, K] = args as number[];
+    return `linearPacked ${M >= 64 ? 'M>=64' : `M=${M}`} ${N}x${K}`;
+  }
+  return op;
+});
+const totals = timing.totals;
 
-const dec = new Decoder(c, w, timed(kernels()));
+const dec = new Decoder(c, w, timing.kernels);
 const run = () => {
   const r = new Rng(0);
   sample(dec, Array.from({ length: B }, (_, i) => ({ prompt: Array.from({ length: PROMPT }, () => r.int(c.vocabSize)), maxTokens: NEW, seed: i, stopTokenIds: [] })), {
@@ -71,8 +50,7 @@ const run = () => {
   });
 };
 run();
-totals.clear();
-inKernels = 0;
+timing.reset();
 const t0 = cpuMs();
 run();
 const total = cpuMs() - t0;
@@ -80,4 +58,4 @@ const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 console.log(`${which}, batch ${B}, ${PROMPT}-token prompt + ${NEW} new: ${total.toFixed(1)} ms of CPU, ${((B * NEW) / total * 1000).toFixed(0)} tok per CPU-second`);
 console.log(`${'op'.padEnd(34)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(34)} ${v.ms.toFixed(1).padStart(8)} ${((100 * v.ms) / total).toFixed(1).padStart(5)}% ${String(v.calls).padStart(6)}`);
-console.log(`${'outside kernels (JS: sampler, copies)'.padEnd(34)} ${(total - inKernels).toFixed(1).padStart(8)} ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%`);
+console.log(`${'outside kernels (JS: sampler, copies)'.padEnd(34)} ${(total - timing.inKernels()).toFixed(1).padStart(8)} ${((100 * (total - timing.inKernels())) / total).toFixed(1).padStart(5)}%`);

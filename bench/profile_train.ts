@@ -8,57 +8,26 @@
  * with OMP_NUM_THREADS=1 that is the work itself. The wall clock of each phase is printed too.
  */
 import { setKernels, tryNativeKernels } from '../src/engine/kernels/index.ts';
-import type { Kernels } from '../src/engine/kernels/types.ts';
-import { crossEntropy } from '../src/engine/ops/loss.ts';
-import { AdamW } from '../src/nn/optim.ts';
-import { REFERENCE_MODEL } from '../src/nn/presets.ts';
-import { Transformer } from '../src/nn/transformer.ts';
-import { Rng } from '../src/util/rng.ts';
+import { cpuMs, referenceTrainStep, timedKernels } from './common.ts';
 
 const STEPS = Number(process.argv[2] ?? 5);
-const B = 8, T = 128;
 const base = tryNativeKernels();
 if (!base) throw new Error('profile_train: the native kernels are not built (npm run build:native)');
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 let phase = 'forward';
-const totals = new Map<string, { ms: number; calls: number }>();
-const inKernels = new Map<string, number>();
-setKernels(
-  new Proxy(base, {
-    get(target, prop, recv) {
-      const f = Reflect.get(target, prop, recv);
-      if (typeof f !== 'function') return f;
-      return (...args: unknown[]) => {
-        let key = String(prop);
-        if (prop === 'sgemm') {
-          const a = args[0] as { M: number; N: number; K: number; transA: boolean; transB: boolean; batch?: number };
-          key = `sgemm ${a.M}x${a.N}x${a.K}${a.transA ? ' A^T' : ''}${a.transB ? ' B^T' : ''}${a.batch && a.batch > 1 ? ` x${a.batch}` : ''}`;
-        }
-        key = `${phase}: ${key}`;
-        const t0 = cpuMs();
-        const r = f.apply(target, args);
-        const dt = cpuMs() - t0;
-        inKernels.set(phase, (inKernels.get(phase) ?? 0) + dt);
-        const e = totals.get(key) ?? { ms: 0, calls: 0 };
-        e.ms += dt;
-        e.calls++;
-        totals.set(key, e);
-        return r;
-      };
-    },
-  }) as Kernels,
-);
+const timing = timedKernels(base, (op, args) => {
+  let key = op;
+  if (op === 'sgemm') {
+    const a = args[0] as { M: number; N: number; K: number; transA: boolean; transB: boolean; batch?: number };
+    key = `sgemm ${a.M}x${a.N}x${a.K}${a.transA ? ' A^T' : ''}${a.transB ? ' B^T' : ''}${a.batch && a.batch > 1 ? ` x${a.batch}` : ''}`;
+  }
+  return `${phase}: ${key}`;
+});
+setKernels(timing.kernels);
+const totals = timing.totals;
+/** CPU time inside kernels by phase (from the totals' keys). */
+const inKernels = (p: string) => [...totals.entries()].filter(([k]) => k.startsWith(`${p}: `)).reduce((a, [, v]) => a + v.ms, 0);
 
-const model = new Transformer(REFERENCE_MODEL, new Rng(0));
-const opt = new AdamW(model.params, { lr: 1e-3, weightDecay: 0.01 });
-const rng = new Rng(1);
-const V = REFERENCE_MODEL.vocabSize;
-const ids = new Int32Array(B * T).map(() => rng.int(V));
-const targets = new Int32Array(B * T).map(() => rng.int(V));
 const phaseCpu = new Map<string, number>(), phaseWall = new Map<string, number>();
 function timedPhase<R>(name: string, fn: () => R): R {
   phase = name;
@@ -68,16 +37,9 @@ function timedPhase<R>(name: string, fn: () => R): R {
   phaseWall.set(name, (phaseWall.get(name) ?? 0) + performance.now() - w0);
   return r;
 }
-const step = () => {
-  timedPhase('zero_grad', () => opt.zeroGrad());
-  const logits = timedPhase('forward', () => model.forward(ids, B, T));
-  const loss = timedPhase('loss', () => crossEntropy(logits, targets));
-  timedPhase('backward', () => loss.backward());
-  timedPhase('optimiser', () => opt.step());
-};
+const { B, T, step } = referenceTrainStep(timedPhase);
 for (let i = 0; i < 2; i++) step();
-totals.clear();
-inKernels.clear();
+timing.reset();
 phaseCpu.clear();
 phaseWall.clear();
 const c0 = cpuMs(), w0 = performance.now();
@@ -87,7 +49,7 @@ const totalCpu = (cpuMs() - c0) / STEPS, totalWall = (performance.now() - w0) / 
 const f = (x: number) => x.toFixed(2).padStart(8);
 console.log(`REFERENCE_MODEL, batch ${B} x ${T}, per step (mean of ${STEPS}): ${totalCpu.toFixed(1)} ms CPU, ${totalWall.toFixed(1)} ms wall, OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? '(default)'}`);
 console.log(`${'phase'.padEnd(12)} ${'cpu ms'.padStart(8)} ${'wall ms'.padStart(8)} ${'outside kernels'.padStart(16)}`);
-for (const [p, ms] of phaseCpu) console.log(`${p.padEnd(12)} ${f(ms / STEPS)} ${f(phaseWall.get(p)! / STEPS)} ${f((ms - (inKernels.get(p) ?? 0)) / STEPS).padStart(16)}`);
+for (const [p, ms] of phaseCpu) console.log(`${p.padEnd(12)} ${f(ms / STEPS)} ${f(phaseWall.get(p)! / STEPS)} ${f((ms - inKernels(p)) / STEPS).padStart(16)}`);
 console.log(`\n${'op'.padEnd(52)} ${'cpu ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
 for (const [k, v] of [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms))
   console.log(`${k.padEnd(52)} ${f(v.ms / STEPS)} ${((100 * v.ms) / STEPS / totalCpu).toFixed(1).padStart(5)}% ${String(v.calls / STEPS).padStart(6)}`);

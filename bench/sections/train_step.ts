@@ -10,12 +10,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REFERENCE_MODEL } from '../../src/nn/config.ts';
+import { TRAIN_BATCH, TRAIN_SEQ } from '../common.ts';
 import type { BenchContext, BenchSection } from '../section.ts';
 import { runPythonJson } from '../torch.ts';
 
 const here = fileURLToPath(import.meta.url);
 const root = join(dirname(here), '..', '..');
-const B = 8, T = 128;
+const B = TRAIN_BATCH, T = TRAIN_SEQ;
 
 export interface StepResult {
   median_ms: number;
@@ -45,30 +46,15 @@ function peakRssMb(): number {
 
 /** The measured loop, run in the child process. */
 async function child(warmup: number, steps: number): Promise<StepResult> {
-  const { crossEntropy, kernelsName } = await import('../../src/engine/index.ts');
-  const { AdamW } = await import('../../src/nn/optim.ts');
-  const { Transformer } = await import('../../src/nn/transformer.ts');
-  const { Rng } = await import('../../src/util/rng.ts');
-  const model = new Transformer(REFERENCE_MODEL, new Rng(0));
-  const opt = new AdamW(model.params, { lr: 1e-3, weightDecay: 0.01 });
-  const rng = new Rng(1);
-  const V = REFERENCE_MODEL.vocabSize;
-  const ids = new Int32Array(B * T).map(() => rng.int(V));
-  const targets = new Int32Array(B * T).map(() => rng.int(V));
+  const { kernelsName } = await import('../../src/engine/index.ts');
+  const { cpuMs, referenceTrainStep } = await import('../common.ts');
+  const { step: oneStep } = referenceTrainStep();
   let loss = 0;
   const step = () => {
-    opt.zeroGrad();
-    const l = crossEntropy(model.forward(ids, B, T), targets);
-    l.backward();
-    opt.step();
-    loss = l.item();
+    loss = oneStep();
   };
   for (let i = 0; i < warmup; i++) step();
   const times: number[] = [], cpus: number[] = [];
-  const cpuMs = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now(), c0 = cpuMs();
     step();

@@ -168,15 +168,19 @@ static inline void PackA8(const float* a, int64_t lda, int64_t rows, int64_t k0,
 // CP column panels at once (1 or 2): 8 x 32 takes 16 accumulators and two loads of B per eight
 // broadcasts of A, so it is bound by the multiply-adds rather than by the loads (8 x 16: one load
 // and eight broadcasts per eight multiply-adds); the second panel starts NR * kc floats after b.
-template <int CP>
+template <int CP, bool Prefetch = false>
 static inline void Kernel8xN(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                             int64_t ldc, int64_t rows, float beta) {
+                             int64_t ldc, int64_t rows, float beta, const float* next = nullptr) {
   __m512 acc[MR8][CP];
   for (int r = 0; r < MR8; ++r)
     for (int p = 0; p < CP; ++p) acc[r][p] = _mm512_setzero_ps();
   const float* b1 = b + NR * kc;
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
+    if (Prefetch) {
+      _mm_prefetch(reinterpret_cast<const char*>(next + k * NR), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(next + NR * kc + k * NR), _MM_HINT_T0);
+    }
     __m512 bv[CP];
     bv[0] = _mm512_loadu_ps(b + k * NR);
     if (CP == 2) bv[CP - 1] = _mm512_loadu_ps(b1 + k * NR);
@@ -273,7 +277,14 @@ static void PrepackedBlock(const float* a, int64_t lda, const float* packed, int
       int64_t jr = n0;
       for (; jr + 2 * NR <= n1; jr += 2 * NR) {  // two full panels at a time
         const float* bp = packed + pc * Np + jr * kc;
-        for (int64_t ir = 0; ir < mc; ir += MR8)
+        // The first row tile pulls the next pair of panels towards L1 while it works: from
+        // memory (the weights of a large model do not stay in cache between steps) the hardware
+        // prefetcher alone leaves each new panel's first loads waiting.
+        if (jr + 4 * NR <= n1)
+          Kernel8xN<2, true>(kc, buf.a, bp, C + ic * ldc + jr, ldc, std::min(MR8, mc), betaK, bp + 2 * NR * kc);
+        else
+          Kernel8xN<2>(kc, buf.a, bp, C + ic * ldc + jr, ldc, std::min(MR8, mc), betaK);
+        for (int64_t ir = MR8; ir < mc; ir += MR8)
           Kernel8xN<2>(kc, buf.a + ir * kc, bp, C + (ic + ir) * ldc + jr, ldc, std::min(MR8, mc - ir), betaK);
       }
       for (; jr < n1; jr += NR) {
