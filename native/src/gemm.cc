@@ -489,6 +489,18 @@ static napi_value PackWeightsFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// misalignment(buf): the byte offset of a Float32Array's first element past a 64-byte boundary
+// (a cache line), so that the TypeScript side can place large buffers on cache-line boundaries.
+static napi_value MisalignmentFn(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!GetArgs(env, info, 1, argv, "misalignment")) return nullptr;
+  F32View b;
+  if (!GetF32(env, argv[0], "buf", &b)) return nullptr;
+  napi_value out;
+  napi_create_int32(env, static_cast<int32_t>(reinterpret_cast<uintptr_t>(b.data) % 64), &out);
+  return out;
+}
+
 // linearPacked(x, M, packed, N, K, out): out [M, N] = x [M, K] @ W^T for W packed by packWeights.
 static napi_value LinearPackedFn(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -516,6 +528,7 @@ void RegisterGemm(napi_env env, napi_value exports) {
   SetFn(env, exports, "sgemm", Sgemm);
   SetFn(env, exports, "packWeights", PackWeightsFn);
   SetFn(env, exports, "linearPacked", LinearPackedFn);
+  SetFn(env, exports, "misalignment", MisalignmentFn);
 }
 
 }  // namespace distil

@@ -85,6 +85,18 @@ export function loadNativeKernels(): NativeLoad {
 export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] } {
   // Plain property calls: the hot path costs one call into the addon and nothing else.
   const A = addon as Record<string, (...args: unknown[]) => unknown>;
+  /**
+   * n floats starting on a cache line. JavaScript's allocator places buffers on 16-byte
+   * boundaries, and 64-byte loads from a buffer off a line boundary each touch two lines: the
+   * decode step streams its packed weights so, and a run was measured 1.4x slower or not by
+   * where its buffers happened to land (reference model, batch 1: 15 or 21-25 ms per process).
+   */
+  const alignedFloat32Array = (n: number): Float32Array => {
+    if (typeof A.misalignment !== 'function') return new Float32Array(n);
+    const buf = new Float32Array(n + 15);
+    const skip = ((64 - (A.misalignment(buf) as number)) % 64) / 4;
+    return buf.subarray(skip, skip + n);
+  };
   const native: Kernels = {
     name: 'native',
     sgemm: (g) => {
@@ -95,7 +107,7 @@ export function adaptAddon(addon: Addon): { kernels: Kernels; missing: string[] 
       );
     },
     packWeights: (w, N, K, into) => {
-      const out = into ?? new Float32Array(packedWeightsSize(N, K));
+      const out = into ?? alignedFloat32Array(packedWeightsSize(N, K));
       A.packWeights(w, N, K, out);
       return out;
     },

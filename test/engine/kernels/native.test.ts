@@ -81,6 +81,18 @@ test('packed weights: same layout as the reference, linearPacked equals sgemm (b
   assert.throws(() => nk.linearPacked(new Float32Array(32), 2, new Float32Array(10), 16, 16, new Float32Array(32)), /linearPacked.*packed/);
 });
 
+test('packed weights start on a cache line (a buffer off a line boundary splits every 64-byte load in two)', () => {
+  const misalignment = nativeAddon?.misalignment;
+  assert.ok(misalignment, 'the addon exports misalignment');
+  for (let i = 0; i < 40; i++) {
+    const packed = nk.packWeights(randn(16 * 8), 16, 8);
+    assert.equal(misalignment(packed), 0, 'packWeights output');
+    assert.equal(packed.length, 16 * 8);
+  }
+  const buf = new Float32Array(64);
+  assert.equal(misalignment(buf.subarray(3)), ((misalignment(buf) as number) + 12) % 64, 'a view 3 floats in');
+});
+
 test('elementwise kernels match the reference, odd lengths and threaded lengths', () => {
   for (const n of [1, 7, 33, 1000, 300001]) {
     const a = randn(n, 3), b = randn(n), d = randn(n);
