@@ -17,6 +17,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include "contention.h"
 #include "gemm_packed.h"
 #include "gemm_problem.h"
 #include "gemm_small.h"
@@ -46,32 +47,8 @@ static void RunBlock(const Problem& p, int64_t b, int64_t m0, int64_t m1, int64_
     PackedBlock(A, B, C, p.ldc, p.K, m0, m1, n0, n1, p.alpha, p.beta);
 }
 
-// Contention guard. On a machine with more runnable threads than cores, the helper thread may
-// get no core for a whole scheduler time slice while the caller waits for its share: measured
-// here, a 0.2 ms product then took 15-25 ms. When, after a threaded call, the caller waited much
-// longer than its own share took, calls stay on the calling thread for a back-off period that
-// doubles while contention lasts (50 ms .. 2 s) and resets after a threaded call goes well.
-// On an idle machine the helper starts within microseconds and this never triggers. Results do
-// not depend on the choice: every element is computed the same way however C is split.
-static std::atomic<int64_t> gSerialUntil{0};
-static std::atomic<int64_t> gBackoff{50'000'000};
-constexpr int64_t kMinBackoffNs = 50'000'000, kMaxBackoffNs = 2'000'000'000;
-
-static int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// ownNs: the caller's own share; waitedNs: time spent waiting on the helpers, at the fork (libgomp
-// waits there for a helper still finishing the previous call) and at the join.
-static void NoteWait(int64_t ownNs, int64_t waitedNs) {
-  if (waitedNs > std::max<int64_t>(1'000'000, 2 * ownNs)) {
-    const int64_t b = gBackoff.load(std::memory_order_relaxed);
-    gSerialUntil.store(NowNs() + b, std::memory_order_relaxed);
-    gBackoff.store(std::min(kMaxBackoffNs, 2 * b), std::memory_order_relaxed);
-  } else {
-    gBackoff.store(kMinBackoffNs, std::memory_order_relaxed);
-  }
-}
+// The contention guard (contention.h): after a threaded call whose helper got no core, products
+// stay on the calling thread for a while.
 
 // Start of part `i` of `parts` when [0, len) is cut at multiples of `unit`.
 static int64_t Cut(int64_t len, int64_t parts, int64_t i, int64_t unit) {
@@ -83,7 +60,7 @@ static int64_t Cut(int64_t len, int64_t parts, int64_t i, int64_t unit) {
 static void RunItems(const Problem& p) {
   const int nt = omp_get_max_threads();
   const double work = double(p.M) * double(p.N) * double(p.K) * double(p.batch);
-  if (nt <= 1 || work < kParallelWork || NowNs() < gSerialUntil.load(std::memory_order_relaxed)) {
+  if (nt <= 1 || work < kParallelWork || Contended()) {
     for (int64_t b = 0; b < p.batch; ++b) RunBlock(p, b, 0, p.M, 0, p.N);
     return;
   }
@@ -351,7 +328,7 @@ void LinearPacked(const float* a, int64_t M, const float* packed, int64_t N, int
   const int nt = omp_get_max_threads();
   const double work = double(M) * double(N) * double(K);
   const int64_t panels = (N + NR - 1) / NR;
-  if (nt <= 1 || panels < 2 || work < kParallelWork || NowNs() < gSerialUntil.load(std::memory_order_relaxed)) {
+  if (nt <= 1 || panels < 2 || work < kParallelWork || Contended()) {
     PrepackedBlock(a, K, packed, N, K, c, N, 0, M, 0, N);
     return;
   }
