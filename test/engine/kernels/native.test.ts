@@ -279,6 +279,30 @@ const attnCases: AttnCase[] = [
   { B: 2, Tq: 5, S: 8, kvLen: 8, qOffset: 0, Hq: 2, Hkv: 1, Dh: 8, kvStart: [0, 8] }, // fully masked sequence
 ];
 
+test('a decode step\'s attention over a batch (split over the threads) gives each sequence the bits it gets alone', () => {
+  // 32 x 4 heads x 80 keys x 64: above the decode split threshold (2^17), below the general one.
+  // Its own generator: drawing from the shared one would change the data of every later test.
+  const own = new Rng(77);
+  const f = (n: number) => Float32Array.from({ length: n }, () => own.normal());
+  const c = { B: 32, Tq: 1, S: 96, kvLen: 80, qOffset: 79, Hq: 4, Hkv: 4, Dh: 64 };
+  const a: AttentionArgs = {
+    q: f(c.B * c.Hq * c.Dh), k: f(c.B * c.S * c.Hkv * c.Dh), v: f(c.B * c.S * c.Hkv * c.Dh),
+    out: new Float32Array(c.B * c.Hq * c.Dh), lse: new Float32Array(c.B * c.Hq), ...c, scale: 1 / 8,
+  };
+  a.kvStart = Int32Array.from({ length: c.B }, (_, b) => b % 7);
+  nk.attention(a);
+  const per = c.Hq * c.Dh, kv = c.S * c.Hkv * c.Dh;
+  for (const b of [0, 13, 31]) {
+    const one: AttentionArgs = {
+      ...a, B: 1, q: a.q.slice(b * per, (b + 1) * per), k: a.k.slice(b * kv, (b + 1) * kv), v: a.v.slice(b * kv, (b + 1) * kv),
+      out: new Float32Array(per), lse: new Float32Array(c.Hq), kvStart: Int32Array.of(a.kvStart[b]),
+    };
+    nk.attention(one);
+    assert.deepEqual(one.out, a.out.subarray(b * per, (b + 1) * per), `sequence ${b}: output`);
+    assert.deepEqual(one.lse, a.lse!.subarray(b * c.Hq, (b + 1) * c.Hq), `sequence ${b}: lse`);
+  }
+});
+
 test('attention forward matches the reference (GQA 1/2/4, cache, kvStart, Tq = 1)', () => {
   for (const c of attnCases) {
     const a = attnArgs(c, 2);
