@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include <omp.h>
+
 namespace distil {
 
 inline std::atomic<int64_t> gSerialUntil{0};
@@ -36,6 +38,22 @@ inline void NoteWait(int64_t ownNs, int64_t waitedNs) {
   } else {
     gBackoff.store(kMinBackoffNs, std::memory_order_relaxed);
   }
+}
+
+// Runs body(tid, nth) on a parallel region of `threads` threads and notes how long the calling
+// thread waited for the others, at the fork and at the join, against its own share.
+template <class F>
+inline void GuardedParallel(int threads, const F& body) {
+  const int64_t start = NowNs();
+  int64_t callerBegin = start, callerDone = start;
+#pragma omp parallel num_threads(threads)
+  {
+    const int tid = omp_get_thread_num();
+    if (tid == 0) callerBegin = NowNs();  // the fork itself may wait for a helper to get a core
+    body(tid, omp_get_num_threads());
+    if (tid == 0) callerDone = NowNs();
+  }
+  NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
 }
 
 }  // namespace distil

@@ -12,8 +12,6 @@
 // everything for a while after the machine proved too busy for a second thread (see below).
 #include <omp.h>
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -77,13 +75,8 @@ static void RunItems(const Problem& p) {
   parts = std::max<int64_t>(1, std::min(parts, (len + unit - 1) / unit));
   const int64_t tasks = p.batch * parts;
   const int threads = int(std::min<int64_t>(nt, tasks));
-  const int64_t start = NowNs();
-  int64_t callerBegin = start, callerDone = start;
-#pragma omp parallel num_threads(threads)
-  {
+  GuardedParallel(threads, [&](int64_t tid, int64_t nth) {
     // Contiguous equal shares of the task list, one per thread.
-    const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    if (tid == 0) callerBegin = NowNs();  // the fork itself may wait for a helper to get a core
     for (int64_t t = tasks * tid / nth; t < tasks * (tid + 1) / nth; ++t) {
       const int64_t b = t / parts, i = t % parts;
       const int64_t lo = Cut(len, parts, i, unit), hi = Cut(len, parts, i + 1, unit);
@@ -91,9 +84,7 @@ static void RunItems(const Problem& p) {
       if (alongM) RunBlock(p, b, lo, hi, 0, p.N);
       else RunBlock(p, b, 0, p.M, lo, hi);
     }
-    if (tid == 0) callerDone = NowNs();
-  }
-  NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
+  });
 }
 
 static void Run(const Problem& p) {
@@ -333,17 +324,10 @@ void LinearPacked(const float* a, int64_t M, const float* packed, int64_t N, int
     return;
   }
   const int threads = int(std::min<int64_t>(nt, panels));
-  const int64_t start = NowNs();
-  int64_t callerBegin = start, callerDone = start;
-#pragma omp parallel num_threads(threads)
-  {
-    const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    if (tid == 0) callerBegin = NowNs();
+  GuardedParallel(threads, [&](int64_t tid, int64_t nth) {
     const int64_t lo = std::min(N, panels * tid / nth * NR), hi = std::min(N, panels * (tid + 1) / nth * NR);
     if (lo < hi) PrepackedBlock(a, K, packed, N, K, c, N, 0, M, lo, hi);
-    if (tid == 0) callerDone = NowNs();
-  }
-  NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
+  });
 }
 
 }  // namespace gemm

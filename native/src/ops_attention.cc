@@ -486,17 +486,19 @@ void ForwardAll(const Dims& P, float* out, float* lse) {
     for (int64_t t = 0; t < tasks; t++) ForwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, out, lse, w);
     return;
   }
-  const int64_t start = NowNs();
-  int64_t callerBegin = start, callerDone = start;
-#pragma omp parallel
-  {
-    if (omp_get_thread_num() == 0) callerBegin = NowNs();
+  // Each thread takes (sequence, kv head) tasks in turn (an orphaned worksharing loop: it runs on
+  // the team of the region it is called in).
+  const auto share = [&] {
     FwdScratch w(P.Dh, PanelFloats(PanelKeys(P), P.Dh));
 #pragma omp for schedule(dynamic, 1) nowait
     for (int64_t t = 0; t < tasks; t++) ForwardKvHead<DH>(P, t / P.Hkv, t % P.Hkv, out, lse, w);
-    if (omp_get_thread_num() == 0) callerDone = NowNs();
+  };
+  if (decode) {  // small work: split under the contention guard
+    GuardedParallel(omp_get_max_threads(), [&](int, int) { share(); });
+    return;
   }
-  if (decode) NoteWait(callerDone - callerBegin, (callerBegin - start) + (NowNs() - callerDone));
+#pragma omp parallel
+  share();
 }
 
 template <int DH>

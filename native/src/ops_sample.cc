@@ -119,34 +119,37 @@ inline __m512d Exp8(__m512d x, __mmask8* outside) {
 }
 #endif
 
-// out[i] = exp(x[i]) for doubles; the test's window onto the vector path.
-void ExpArray(const double* x, double* out, int64_t n) {
+// Where ExpEach reads its arguments: lane i (At), and lanes i..i+7 (At8) on the vector path.
+struct Doubles {  // x[i]: expF64, the test's window onto the vector path
+  const double* x;
+  double At(int64_t i) const { return x[i]; }
+#ifdef DISTIL_EXP8
+  __m512d At8(int64_t i) const { return _mm512_loadu_pd(x + i); }
+#endif
+};
+struct ShiftedFloats {  // row[i] - m in float64 (exact for floats): a row of logits less its maximum
+  const float* row;
+  double m;
+  double At(int64_t i) const { return static_cast<double>(row[i]) - m; }
+#ifdef DISTIL_EXP8
+  __m512d At8(int64_t i) const { return _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(row + i)), _mm512_set1_pd(m)); }
+#endif
+};
+
+// out[i] = exp(src.At(i)) for i < n: Exp8 on whole vectors, ExpScalar for the lanes it flags and
+// the tail.
+template <class Src>
+void ExpEach(const Src& src, int64_t n, double* out) {
   int64_t i = 0;
 #ifdef DISTIL_EXP8
   for (; i + 8 <= n; i += 8) {
     __mmask8 outside;
-    _mm512_storeu_pd(out + i, Exp8(_mm512_loadu_pd(x + i), &outside));
+    _mm512_storeu_pd(out + i, Exp8(src.At8(i), &outside));
     for (int l = 0; l < 8; l++)
-      if (outside >> l & 1) out[i + l] = ExpScalar(x[i + l]);
+      if (outside >> l & 1) out[i + l] = ExpScalar(src.At(i + l));
   }
 #endif
-  for (; i < n; i++) out[i] = ExpScalar(x[i]);
-}
-
-// e[i] = exp(row[i] - m) in float64 (row[i] - m is exact in double for floats).
-void ExpShifted(const float* row, int64_t V, double m, double* e) {
-  int64_t i = 0;
-#ifdef DISTIL_EXP8
-  const __m512d mv = _mm512_set1_pd(m);
-  for (; i + 8 <= V; i += 8) {
-    const __m512d x = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(row + i)), mv);
-    __mmask8 outside;
-    _mm512_storeu_pd(e + i, Exp8(x, &outside));
-    for (int l = 0; l < 8; l++)
-      if (outside >> l & 1) e[i + l] = ExpScalar(static_cast<double>(row[i + l]) - m);
-  }
-#endif
-  for (; i < V; i++) e[i] = ExpScalar(static_cast<double>(row[i]) - m);
+  for (; i < n; i++) out[i] = ExpScalar(src.At(i));
 }
 
 napi_value ExpF64(napi_env env, napi_callback_info info) {
@@ -154,7 +157,7 @@ napi_value ExpF64(napi_env env, napi_callback_info info) {
   F64View x = a.F64Array(0, "x"), out = a.F64Array(1, "out");
   a.AtLeast(out, static_cast<int64_t>(x.length), "out", "x.length");
   if (!a.ok()) return nullptr;
-  ExpArray(x.data, out.data, static_cast<int64_t>(x.length));
+  ExpEach(Doubles{x.data}, static_cast<int64_t>(x.length), out.data);
   return nullptr;
 }
 
@@ -171,7 +174,7 @@ napi_value SampleRows(napi_env env, napi_callback_info info) {
   F64View us = a.F64Array(3, "us");
   I32View ids = a.I32(4, "ids");
   F64View mx = a.F64Array(5, "rowMax"), se = a.F64Array(6, "sumExp"), sl = a.F64Array(7, "sumLogits");
-  a.Check(V >= 1 && logits.length % static_cast<size_t>(V == 0 ? 1 : V) == 0, "'V' must be >= 1 and divide logits' length");
+  a.Check(V >= 1 && logits.length % static_cast<size_t>(V) == 0, "'V' must be >= 1 and divide logits' length");
   const int64_t n = static_cast<int64_t>(rows.length);
   a.AtLeast(us, n, "us", "rows.length");
   a.AtLeast(ids, n, "ids", "rows.length");
@@ -196,11 +199,13 @@ napi_value SampleRows(napi_env env, napi_callback_info info) {
     double* e = scratch.data();
     for (int64_t j = j0; j < j1; j++) {
       const float* row = lp + static_cast<int64_t>(rp[j]) * V;
+      // The reference's scan, not ops.h's MaxOf: of equal maxima (0 and -0) the first must win, as
+      // in the reference, and MaxOf's lanes would keep another; a NaN never wins in either.
       float m = kNegInf;
-      for (int64_t i = 0; i < V; i++) m = row[i] > m ? row[i] : m;  // NaN never wins, as in the reference
+      for (int64_t i = 0; i < V; i++) m = row[i] > m ? row[i] : m;
       double sum = 0, total = 0;
       if (m != kNegInf) {
-        ExpShifted(row, V, m, e);
+        ExpEach(ShiftedFloats{row, m}, V, e);
         // Both sums in index order (the reference's), in one loop so their chains overlap.
         for (int64_t i = 0; i < V; i++) {
           sum += e[i];
