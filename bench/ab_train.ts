@@ -9,10 +9,10 @@
  * A config `variant/threads/1` also sets OPENBLAS_NUM_THREADS=1 (PyTorch wholly on one thread;
  * compare with distil under OMP_NUM_THREADS=1, which this process passes on to its child).
  */
-import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REFERENCE_MODEL } from '../src/nn/config.ts';
+import { loadLine, median, TRAIN_BATCH, TRAIN_SEQ } from './common.ts';
 import { runChild, type StepResult } from './sections/train_step.ts';
 import { detectTorch, runPythonJson } from './torch.ts';
 
@@ -25,18 +25,16 @@ const configs = cArg.split(',').map((c) => {
 const python = detectTorch();
 if (!python) throw new Error('ab_train: PyTorch is not installed for /usr/bin/python3');
 const script = join(dirname(fileURLToPath(import.meta.url)), 'torch', 'train_step.py');
-const la = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const range = (xs: number[]) => `median ${med(xs).toFixed(3)}, range ${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)}`;
+const range = (xs: number[]) => `median ${median(xs).toFixed(3)}, range ${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)}`;
 
-console.log(`train step, REFERENCE_MODEL batch 8 x 128, median of ${STEPS} steps after ${WARMUP} per side; PyTorch ${cArg}; load ${la()}`);
+console.log(`train step, REFERENCE_MODEL batch 8 x 128, median of ${STEPS} steps after ${WARMUP} per side; PyTorch ${cArg}; load ${loadLine()}`);
 const wall: number[] = [], cpu: number[] = [], mem: number[] = [];
 for (let p = 0; p < PAIRS; p++) {
   const d = runChild(WARMUP, STEPS);
   let best: (StepResult & { config: string }) | null = null;
   const seen: string[] = [];
   for (const { variant, threads, env, name } of configs) {
-    const t = runPythonJson<StepResult>(python, script, { variant, threads, B: 8, T: 128, warmup: WARMUP, steps: STEPS, config: REFERENCE_MODEL }, { timeoutMs: 30 * 60_000, env });
+    const t = runPythonJson<StepResult>(python, script, { variant, threads, B: TRAIN_BATCH, T: TRAIN_SEQ, warmup: WARMUP, steps: STEPS, config: REFERENCE_MODEL }, { timeoutMs: 30 * 60_000, env });
     seen.push(`${name} ${t.median_ms.toFixed(1)} ms (CPU ${t.cpu_ms?.toFixed(1)})`);
     if (!best || t.median_ms < best.median_ms) best = { ...t, config: name };
   }
@@ -44,6 +42,6 @@ for (let p = 0; p < PAIRS; p++) {
   cpu.push(d.cpu_ms! / best!.cpu_ms!);
   mem.push(d.peak_rss_mb / best!.peak_rss_mb);
   console.log(`pair ${p + 1}: distil ${d.median_ms.toFixed(1)} ms (CPU ${d.cpu_ms!.toFixed(1)}, ${d.peak_rss_mb.toFixed(0)} MB); PyTorch ${seen.join(', ')}, ${best!.peak_rss_mb.toFixed(0)} MB; `
-    + `time ratio distil / PyTorch ${(d.median_ms / best!.median_ms).toFixed(3)} (vs ${best!.config}); load ${la()}`);
+    + `time ratio distil / PyTorch ${(d.median_ms / best!.median_ms).toFixed(3)} (vs ${best!.config}); load ${loadLine()}`);
 }
 console.log(`time ratio distil / PyTorch (lower is faster): wall ${range(wall)}; CPU ${range(cpu)}; peak memory ${range(mem)}`);

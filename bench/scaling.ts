@@ -10,11 +10,10 @@
  * time are printed with the load average, whose level the numbers must be read with on a
  * shared machine.
  */
-import { loadavg } from 'node:os';
+import { cpuMs, loadLine, median, randomPromptSampler } from './common.ts';
 import { randomWeights } from './sections/sampling.ts';
 import { crossEntropy, kernels } from '../src/engine/index.ts';
 import { Decoder } from '../src/inference/decoder.ts';
-import { sample } from '../src/inference/sampler.ts';
 import type { ModelConfig } from '../src/nn/config.ts';
 import { AdamW } from '../src/nn/optim.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../src/nn/presets.ts';
@@ -27,11 +26,6 @@ const REPS = Number(process.env.DISTIL_SCALING_REPS ?? 3);
 const c: ModelConfig = { ...(which === '135m' ? SMOLLM_135M_SHAPE : REFERENCE_MODEL), maxPositions: 4096 };
 const NEW = 64, PROMPT = 16;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuS = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 /**
  * Median wall-clock and CPU seconds (all threads) of fn. Under load the wall clock mostly
  * measures the other processes; the CPU time is the work (with 2 threads, up to twice the wall
@@ -41,9 +35,9 @@ const timed = (fn: () => void) => {
   fn();
   const ts: number[] = [], cs: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now(), c0 = cpuS();
+    const t0 = performance.now(), c0 = cpuMs();
     fn();
-    cs.push(cpuS() - c0);
+    cs.push((cpuMs() - c0) / 1000);
     ts.push((performance.now() - t0) / 1000);
   }
   return { wall: median(ts), cpu: median(cs) };
@@ -54,20 +48,17 @@ const parse = (cell: string) => {
   return m[1] === 'b' ? { batch: Number(m[2]), len: 0 } : { batch: Number(m[3] ?? 8), len: Number(m[2]) };
 };
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 if (what === 'sample') {
   const w = randomWeights(c, 1);
   const dec = new Decoder(c, w, kernels());
-  const rng = new Rng(0);
   for (const cell of cells) {
     const { batch, len } = parse(cell);
     const prompt = len ? len - NEW : PROMPT;
-    const s = timed(() => void sample(dec, Array.from({ length: batch }, (_, i) => ({
-      prompt: Array.from({ length: prompt }, () => rng.int(c.vocabSize)), maxTokens: NEW, seed: i, stopTokenIds: [],
-    })), { decode: () => '', eosIds: [], padId: 0 }));
+    const gen = randomPromptSampler(dec, batch, prompt);
+    const s = timed(() => gen(NEW));
     console.log(JSON.stringify({
       model: which, what: 'sample', batch, prompt, new: NEW, seconds: +s.wall.toFixed(3), cpu_seconds: +s.cpu.toFixed(3),
-      new_tok_s: Math.round((batch * NEW) / s.wall), new_tok_per_cpu_s: Math.round((batch * NEW) / s.cpu), load: load(),
+      new_tok_s: Math.round((batch * NEW) / s.wall), new_tok_per_cpu_s: Math.round((batch * NEW) / s.cpu), load: loadLine(),
     }));
   }
 } else {
@@ -88,7 +79,7 @@ if (what === 'sample') {
     const rss = process.memoryUsage().rss / 2 ** 20;
     console.log(JSON.stringify({
       model: which, what: 'train', batch, seq: T, seconds: +s.wall.toFixed(3), cpu_seconds: +s.cpu.toFixed(3),
-      tok_s: Math.round((batch * T) / s.wall), tok_per_cpu_s: Math.round((batch * T) / s.cpu), rss_mb: Math.round(rss), load: load(),
+      tok_s: Math.round((batch * T) / s.wall), tok_per_cpu_s: Math.round((batch * T) / s.cpu), rss_mb: Math.round(rss), load: loadLine(),
     }));
   }
 }

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchSection } from '../section.ts';
+import { median, randomPromptSampler } from '../common.ts';
 import { runPythonJson } from '../torch.ts';
 import { runLlama, type LlamaResult } from '../llama/run.ts';
 import { kernels } from '../../src/engine/kernels/index.ts';
 import { Decoder } from '../../src/inference/decoder.ts';
-import { sample } from '../../src/inference/sampler.ts';
 import { score } from '../../src/inference/scorer.ts';
 import type { ModelConfig } from '../../src/nn/config.ts';
 import { REFERENCE_MODEL, SMOLLM_135M_SHAPE } from '../../src/nn/presets.ts';
@@ -31,11 +31,6 @@ export function randomWeights(c: ModelConfig, seed: number): Map<string, Float32
     m.set(name, w);
   }
   return m;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function timeIt(fn: () => void, reps: number, warm: () => void = fn): number {
@@ -137,13 +132,10 @@ async function benchModel(ctx: BenchContext, label: string, c: ModelConfig, reps
   const dec = new Decoder(c, w, kernels());
   const rng = new Rng(0);
   const prompt = (): number[] => Array.from({ length: PROMPT }, () => rng.int(c.vocabSize));
-  const gen = (B: number, maxTokens = NEW) => () => {
-    sample(dec, Array.from({ length: B }, (_, i) => ({ prompt: prompt(), maxTokens, seed: i, stopTokenIds: [] })), {
-      decode: () => '', eosIds: [], padId: 0,
-    });
-  };
+  const samplers = new Map([1, 32].map((B) => [B, randomPromptSampler(dec, B, PROMPT)]));
+  const gen = (B: 1 | 32, maxTokens = NEW) => () => samplers.get(B)!(maxTokens);
   // Warm-up runs a short generation: a full one would double the time of the large model.
-  const warm = (B: number) => gen(B, 4);
+  const warm = (B: 1 | 32) => gen(B, 4);
   const scoreB = 32, scoreLen = PROMPT + NEW;
   const scoreReqs = Array.from({ length: scoreB }, () => ({ prompt: prompt(), completion: Array.from({ length: NEW }, () => rng.int(c.vocabSize)), topK: SCORE_K }));
   const ours = {
